@@ -1,0 +1,1 @@
+//! Where rule files go: a local directory that Prometheus loads, plus an optional reload.

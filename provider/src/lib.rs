@@ -1,0 +1,18 @@
+//! The `reliability` Terraform provider: SLOs, alerts and backup plans as code,
+//! materialised as Prometheus rule files.
+//!
+//! Layout:
+//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`) and the registry of
+//!   resources.
+//! - [`settings`]: validation of the provider configuration (pure).
+//! - [`rules`]: pure generation of Prometheus rule groups from resource models.
+//! - [`backend`]: where rule files go (a local directory, plus an optional reload).
+//! - [`resources`]: one Terraform resource per file.
+//! - [`nodelay`]: the TCP_NODELAY fix for the plugin server.
+
+pub mod backend;
+pub mod nodelay;
+pub mod provider;
+pub mod resources;
+pub mod rules;
+pub mod settings;

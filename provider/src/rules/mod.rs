@@ -1,0 +1,1 @@
+//! Pure generation of Prometheus rule groups from resource models (no I/O).

@@ -1,0 +1,93 @@
+//! The provider block's settings and their validation (pure: no I/O).
+
+use std::path::{Path, PathBuf};
+
+/// Default directory, relative to Terraform's working directory, that receives rule files.
+pub const DEFAULT_RULES_DIR: &str = "reliability-rules";
+
+/// The provider's resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Directory that receives one rule file per resource (absolute once resolved).
+    pub rules_dir: PathBuf,
+    /// Base URL of a Prometheus to reload after each change (`POST /-/reload`).
+    pub prometheus_url: Option<String>,
+}
+
+impl Settings {
+    /// Resolves the raw provider attributes against `cwd` (Terraform's working directory).
+    pub fn resolve(rules_dir: Option<&str>, prometheus_url: Option<&str>, cwd: &Path) -> Self {
+        let dir = Path::new(rules_dir.unwrap_or(DEFAULT_RULES_DIR));
+        Settings {
+            rules_dir: if dir.is_absolute() { dir.to_path_buf() } else { cwd.join(dir) },
+            prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
+        }
+    }
+}
+
+/// Checks a `rules_dir` value; the error says what is wrong and what to set.
+pub fn validate_rules_dir(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err("rules_dir is empty: set it to the directory Prometheus loads rule files from \
+             (e.g. \"rules\"), or remove the attribute to use the default \"reliability-rules\""
+            .to_string());
+    }
+    if value.contains('\0') {
+        return Err(format!("rules_dir {value:?} contains a NUL byte, which no path may contain"));
+    }
+    Ok(())
+}
+
+/// Checks a `prometheus_url` value: an absolute `http://` or `https://` URL with a host.
+pub fn validate_prometheus_url(value: &str) -> Result<(), String> {
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"))
+        .ok_or_else(|| {
+            format!(
+                "prometheus_url {value:?} is not an http(s) URL: set it to the base URL of \
+                 Prometheus, e.g. \"http://127.0.0.1:9090\", or remove it to skip reloads"
+            )
+        })?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') || host.contains(char::is_whitespace) {
+        return Err(format!(
+            "prometheus_url {value:?} has no host: set it to the base URL of Prometheus, \
+             e.g. \"http://127.0.0.1:9090\""
+        ));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(format!(
+            "prometheus_url {value:?} has a query or fragment: give the base URL only, \
+             e.g. \"http://127.0.0.1:9090\""
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_and_absolute_dirs() {
+        let s = Settings::resolve(None, None, Path::new("/work"));
+        assert_eq!(s.rules_dir, PathBuf::from("/work/reliability-rules"));
+        let s = Settings::resolve(Some("/etc/prom"), Some("http://p:9090/"), Path::new("/w"));
+        assert_eq!(s.rules_dir, PathBuf::from("/etc/prom"));
+        assert_eq!(s.prometheus_url.as_deref(), Some("http://p:9090"));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(validate_rules_dir("").is_err());
+        assert!(validate_rules_dir("  ").is_err());
+        assert!(validate_rules_dir("rules").is_ok());
+        for bad in ["ftp://x", "localhost:9090", "http://", "http://:9090", "http://a b", "http://h?x=1"] {
+            assert!(validate_prometheus_url(bad).is_err(), "{bad}");
+        }
+        for good in ["http://127.0.0.1:9090", "https://prom.example.com/prefix"] {
+            assert!(validate_prometheus_url(good).is_ok(), "{good}");
+        }
+    }
+}
