@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::Poll;
 
 /// Runs `fut` to completion, setting `TCP_NODELAY` on the process' TCP sockets after each poll.
 pub async fn with_nodelay<F: Future>(fut: F) -> F::Output {

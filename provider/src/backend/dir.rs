@@ -1,0 +1,151 @@
+//! The rules directory: atomic writes, reads and removals of single files.
+//!
+//! Every write goes to a hidden temporary file in the same directory (a name Prometheus'
+//! `*.yml` glob never matches), is fsynced, renamed over the target and the directory is
+//! fsynced: a crash at any point leaves either the previous complete file or the new one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A directory of rule files managed by the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesDir {
+    root: PathBuf,
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl RulesDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        RulesDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path of `file_name` inside the directory. `file_name` must be a plain file name
+    /// (callers derive it from validated names; this is checked again here).
+    pub fn path_of(&self, file_name: &str) -> io::Result<PathBuf> {
+        if file_name.is_empty()
+            || file_name.starts_with('.')
+            || file_name.contains(['/', '\\', '\0'])
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{file_name:?} is not a safe file name"),
+            ));
+        }
+        Ok(self.root.join(file_name))
+    }
+
+    /// Reads a file; `Ok(None)` when it does not exist.
+    pub fn read(&self, file_name: &str) -> io::Result<Option<String>> {
+        match fs::read(self.path_of(file_name)?) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes a file atomically (temp file + fsync + rename + directory fsync), creating the
+    /// directory when needed.
+    pub fn write_atomic(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
+        let target = self.path_of(file_name)?;
+        fs::create_dir_all(&self.root)?;
+        let tmp = self.root.join(format!(
+            ".{file_name}.tmp-{}-{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = (|| {
+            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            fs::rename(&tmp, &target)?;
+            sync_dir(&self.root)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map(|()| target)
+    }
+
+    /// Removes a file; `Ok(false)` when it was already gone.
+    pub fn remove(&self, file_name: &str) -> io::Result<bool> {
+        match fs::remove_file(self.path_of(file_name)?) {
+            Ok(()) => {
+                sync_dir(&self.root)?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Describes an I/O error on the rules directory for a user: what failed and what to do.
+pub fn describe_io_error(action: &str, path: &Path, err: &io::Error) -> String {
+    let hint = match err.kind() {
+        io::ErrorKind::PermissionDenied => {
+            "check that the user running terraform may write to this directory, or set the \
+             provider's rules_dir to a writable directory"
+        }
+        io::ErrorKind::NotFound => {
+            "check that the parent directory of rules_dir exists, or set rules_dir to an \
+             existing directory"
+        }
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            "free disk space on that file system; the previous file was left untouched"
+        }
+        io::ErrorKind::ReadOnlyFilesystem => {
+            "the file system is read-only: set the provider's rules_dir to a writable directory"
+        }
+        _ => "check the rules directory and try again",
+    };
+    format!("could not {action} {}: {err}; {hint}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_read_remove_roundtrip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path().join("nested/rules"));
+        assert_eq!(dir.read("a.yml").unwrap(), None);
+        let p = dir.write_atomic("a.yml", "groups: []\n").unwrap();
+        assert_eq!(p, tmp.path().join("nested/rules/a.yml"));
+        assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("groups: []\n"));
+        dir.write_atomic("a.yml", "groups: [] # v2\n").unwrap();
+        assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("groups: [] # v2\n"));
+        let names: Vec<_> = fs::read_dir(dir.root()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.yml")], "no temp files left");
+        assert!(dir.remove("a.yml").unwrap());
+        assert!(!dir.remove("a.yml").unwrap());
+    }
+
+    #[test]
+    fn refuses_unsafe_names() {
+        let dir = RulesDir::new("/tmp/x");
+        for bad in ["", "../a.yml", "a/b.yml", ".hidden.yml", "a\0.yml", "/abs.yml"] {
+            assert!(dir.path_of(bad).is_err(), "{bad:?}");
+        }
+    }
+}

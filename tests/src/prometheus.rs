@@ -1,0 +1,134 @@
+//! A real Prometheus (Debian package) on 127.0.0.1, started per test and killed on drop.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running Prometheus loading `<rules_dir>/*.yml`.
+pub struct Prometheus {
+    child: Child,
+    pub url: String,
+    _data: tempfile::TempDir,
+    pub log: PathBuf,
+}
+
+/// The `prometheus` binary (`PROMETHEUS` env var, else PATH).
+pub fn prometheus_binary() -> PathBuf {
+    std::env::var_os("PROMETHEUS").map(PathBuf::from).unwrap_or_else(|| {
+        find_on_path("prometheus").expect(
+            "no prometheus binary: install the Debian package `prometheus` (scripts/setup.sh does)",
+        )
+    })
+}
+
+/// The `promtool` binary (`PROMTOOL` env var, else PATH).
+pub fn promtool_binary() -> PathBuf {
+    std::env::var_os("PROMTOOL").map(PathBuf::from).unwrap_or_else(|| {
+        find_on_path("promtool").expect(
+            "no promtool binary: install the Debian package `prometheus` (scripts/setup.sh does)",
+        )
+    })
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+impl Prometheus {
+    /// Starts Prometheus with lifecycle API enabled, loading `rules_dir/*.yml`, and waits
+    /// (bounded) until it is ready.
+    pub fn start(rules_dir: &Path) -> Self {
+        Self::start_with(rules_dir, None)
+    }
+
+    /// Like [`Prometheus::start`], with an existing TSDB directory (e.g. backfilled blocks).
+    pub fn start_with(rules_dir: &Path, tsdb: Option<&Path>) -> Self {
+        let data = tempfile::Builder::new().prefix("prom-").tempdir().expect("temp dir");
+        let config = data.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  evaluation_interval: 1s\nrule_files:\n  - {:?}\n",
+                rules_dir.join("*.yml")
+            ),
+        )
+        .expect("write prometheus.yml");
+        let log = data.path().join("prometheus.log");
+        let port = free_port();
+        let tsdb_path = tsdb.map(Path::to_path_buf).unwrap_or_else(|| data.path().join("tsdb"));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(prometheus_binary())
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--web.enable-lifecycle")
+            .arg(format!("--storage.tsdb.path={}", tsdb_path.display()))
+            .arg("--storage.tsdb.retention.time=3650d")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start prometheus");
+        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), _data: data, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = p.child.try_wait() {
+                panic!("prometheus exited with {status}; its log:\n{}", p.log_text());
+            }
+            if p.get("/-/ready").map(|(s, _)| s == 200).unwrap_or(false) {
+                return p;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("prometheus did not become ready within 20 s; its log:\n{}", p.log_text());
+    }
+
+    /// GET a path; returns (status, body).
+    pub fn get(&self, path: &str) -> Result<(u16, String), String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut resp = agent.get(&format!("{}{path}", self.url)).call().map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        Ok((status, body))
+    }
+
+    /// The parsed `/api/v1/rules` answer.
+    pub fn rules(&self) -> serde_json::Value {
+        let (status, body) = self.get("/api/v1/rules").expect("GET /api/v1/rules");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("rules API returns JSON")
+    }
+
+    /// Names of all loaded rule groups.
+    pub fn group_names(&self) -> Vec<String> {
+        self.rules()["data"]["groups"]
+            .as_array()
+            .map(|gs| gs.iter().filter_map(|g| g["name"].as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Prometheus' log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
