@@ -11,6 +11,8 @@
 //! - [`nodelay`]: the TCP_NODELAY fix for the plugin server.
 
 pub mod backend;
+pub mod data_sources;
+pub mod docs;
 pub mod nodelay;
 pub mod provider;
 pub mod resources;

@@ -32,7 +32,11 @@ pub fn set_nodelay_on_open_sockets() -> usize {
     };
     let mut count = 0;
     for entry in entries.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
             continue;
         };
         if set_nodelay(fd) {

@@ -5,7 +5,9 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{Attribute, AttributeConstraint, AttributeType, Block, Description, Schema};
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
+};
 use tf_provider::value::{ValueEmpty, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
@@ -59,7 +61,8 @@ pub struct ReliabilityProvider {
     pub context: Arc<Context>,
 }
 
-fn config_schema() -> Schema {
+/// The provider block's schema.
+pub fn config_schema() -> Schema {
     let attributes = HashMap::from([
         (
             "rules_dir".to_string(),
@@ -112,7 +115,11 @@ pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
     }
     if let ValueString::Value(url) = &config.prometheus_url {
         if let Err(msg) = settings::validate_prometheus_url(url) {
-            diags.error("Invalid prometheus_url", msg, AttributePath::new("prometheus_url"));
+            diags.error(
+                "Invalid prometheus_url",
+                msg,
+                AttributePath::new("prometheus_url"),
+            );
         }
     }
 }
@@ -170,5 +177,12 @@ impl Provider for ReliabilityProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         Some(crate::resources::all(&self.context))
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn tf_provider::DynamicDataSource>>> {
+        Some(crate::data_sources::all(&self.context))
     }
 }

@@ -19,7 +19,11 @@ impl Settings {
     pub fn resolve(rules_dir: Option<&str>, prometheus_url: Option<&str>, cwd: &Path) -> Self {
         let dir = Path::new(rules_dir.unwrap_or(DEFAULT_RULES_DIR));
         Settings {
-            rules_dir: if dir.is_absolute() { dir.to_path_buf() } else { cwd.join(dir) },
+            rules_dir: if dir.is_absolute() {
+                dir.to_path_buf()
+            } else {
+                cwd.join(dir)
+            },
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
         }
     }
@@ -28,12 +32,16 @@ impl Settings {
 /// Checks a `rules_dir` value; the error says what is wrong and what to set.
 pub fn validate_rules_dir(value: &str) -> Result<(), String> {
     if value.trim().is_empty() {
-        return Err("rules_dir is empty: set it to the directory Prometheus loads rule files from \
+        return Err(
+            "rules_dir is empty: set it to the directory Prometheus loads rule files from \
              (e.g. \"rules\"), or remove the attribute to use the default \"reliability-rules\""
-            .to_string());
+                .to_string(),
+        );
     }
     if value.contains('\0') {
-        return Err(format!("rules_dir {value:?} contains a NUL byte, which no path may contain"));
+        return Err(format!(
+            "rules_dir {value:?} contains a NUL byte, which no path may contain"
+        ));
     }
     Ok(())
 }
@@ -83,7 +91,14 @@ mod tests {
         assert!(validate_rules_dir("").is_err());
         assert!(validate_rules_dir("  ").is_err());
         assert!(validate_rules_dir("rules").is_ok());
-        for bad in ["ftp://x", "localhost:9090", "http://", "http://:9090", "http://a b", "http://h?x=1"] {
+        for bad in [
+            "ftp://x",
+            "localhost:9090",
+            "http://",
+            "http://:9090",
+            "http://a b",
+            "http://h?x=1",
+        ] {
             assert!(validate_prometheus_url(bad).is_err(), "{bad}");
         }
         for good in ["http://127.0.0.1:9090", "https://prom.example.com/prefix"] {

@@ -3,6 +3,20 @@
 
 use reliability_e2e::Terraform;
 
+/// A resource, so that Terraform validates and configures the provider.
+const SLO: &str = r#"
+resource "reliability_slo" "x" {
+  service   = "svc"
+  name      = "availability"
+  objective = 99
+  sli {
+    raw {
+      error_ratio_query = "avg_over_time(errors_ratio[{{.window}}])"
+    }
+  }
+}
+"#;
+
 #[test]
 fn init_offline_and_schema_lists_provider_attributes() {
     let tf = Terraform::new();
@@ -30,7 +44,7 @@ fn init_offline_and_schema_lists_provider_attributes() {
 #[test]
 fn empty_rules_dir_is_rejected_naming_the_attribute() {
     let tf = Terraform::new();
-    tf.config("provider \"reliability\" {\n  rules_dir = \"\"\n}\n");
+    tf.config(&format!("provider \"reliability\" {{\n  rules_dir = \"\"\n}}\n{SLO}"));
     tf.init();
     let out = tf.run(&["validate", "-no-color"]);
     assert_eq!(out.code, 1, "{out}");
@@ -44,7 +58,7 @@ fn empty_rules_dir_is_rejected_naming_the_attribute() {
 #[test]
 fn non_http_prometheus_url_is_rejected_naming_the_attribute() {
     let tf = Terraform::new();
-    tf.config("provider \"reliability\" {\n  prometheus_url = \"localhost:9090\"\n}\n");
+    tf.config(&format!("provider \"reliability\" {{\n  prometheus_url = \"localhost:9090\"\n}}\n{SLO}"));
     tf.init();
     let out = tf.run(&["plan", "-no-color", "-input=false"]);
     assert_eq!(out.code, 1, "{out}");
@@ -58,10 +72,11 @@ fn non_http_prometheus_url_is_rejected_naming_the_attribute() {
 fn valid_configuration_plans_cleanly() {
     let tf = Terraform::new();
     tf.config(
-        "provider \"reliability\" {\n  rules_dir = \"rules\"\n  prometheus_url = \"http://127.0.0.1:9090\"\n}\n",
+        &format!("provider \"reliability\" {{\n  rules_dir = \"rules\"\n  prometheus_url = \"http://127.0.0.1:9090\"\n}}\n{SLO}"),
     );
     tf.init();
     let out = tf.plan();
-    assert_eq!(out.code, 0, "{out}");
-    assert!(out.stdout.contains("No changes"), "{out}");
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stdout.contains("reliability_slo.x will be created"), "{out}");
+    assert!(out.stdout.contains("rules/slo_svc@availability.yml"), "rule_file is known at plan: {out}");
 }

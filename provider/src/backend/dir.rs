@@ -134,9 +134,20 @@ mod tests {
         assert_eq!(p, tmp.path().join("nested/rules/a.yml"));
         assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("groups: []\n"));
         dir.write_atomic("a.yml", "groups: [] # v2\n").unwrap();
-        assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("groups: [] # v2\n"));
-        let names: Vec<_> = fs::read_dir(dir.root()).unwrap().flatten().map(|e| e.file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("a.yml")], "no temp files left");
+        assert_eq!(
+            dir.read("a.yml").unwrap().as_deref(),
+            Some("groups: [] # v2\n")
+        );
+        let names: Vec<_> = fs::read_dir(dir.root())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("a.yml")],
+            "no temp files left"
+        );
         assert!(dir.remove("a.yml").unwrap());
         assert!(!dir.remove("a.yml").unwrap());
     }
@@ -144,7 +155,14 @@ mod tests {
     #[test]
     fn refuses_unsafe_names() {
         let dir = RulesDir::new("/tmp/x");
-        for bad in ["", "../a.yml", "a/b.yml", ".hidden.yml", "a\0.yml", "/abs.yml"] {
+        for bad in [
+            "",
+            "../a.yml",
+            "a/b.yml",
+            ".hidden.yml",
+            "a\0.yml",
+            "/abs.yml",
+        ] {
             assert!(dir.path_of(bad).is_err(), "{bad:?}");
         }
     }

@@ -1,0 +1,9 @@
+provider "reliability" {
+  # Directory Prometheus loads rule files from (its rule_files: ["<dir>/*.yml"]).
+  # Relative to Terraform's working directory. Default: "reliability-rules".
+  rules_dir = "/etc/prometheus/rules.d/reliability"
+
+  # Optional: a Prometheus started with --web.enable-lifecycle is reloaded after each change,
+  # and a rejected reload fails the apply.
+  prometheus_url = "http://127.0.0.1:9090"
+}

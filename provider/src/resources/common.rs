@@ -1,0 +1,247 @@
+//! What the resources share: exact decimal numbers, the managed-file header that makes
+//! import possible, writing/removing rule files with an optional reload, and turning
+//! validation errors into Terraform diagnostics on the right attribute.
+
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use tf_provider::{AttributePath, Diagnostics};
+
+use crate::backend::dir::{describe_io_error, RulesDir};
+use crate::backend::reload;
+use crate::settings::Settings;
+
+/// A Terraform number kept as its exact decimal text.
+///
+/// Terraform numbers are arbitrary-precision decimals: `99.9` travels as the string "99.9"
+/// because no float64 equals it. Sending back a float64 would make Terraform report
+/// "Provider produced inconsistent result", so the text is kept and sent back as is.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Num(String);
+
+impl Num {
+    /// The number as f64 (`NaN` if the text is not a number, which Terraform never sends).
+    pub fn f64(&self) -> f64 {
+        self.0.parse().unwrap_or(f64::NAN)
+    }
+
+    /// The decimal text.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// A number from an f64, rounded to 6 decimals and written without float noise.
+    pub fn from_f64_rounded(v: f64) -> Num {
+        let s = format!("{:.6}", v);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        Num(if s.is_empty() || s == "-" || s == "-0" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        })
+    }
+}
+
+impl fmt::Debug for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<i64> for Num {
+    fn from(v: i64) -> Num {
+        Num(v.to_string())
+    }
+}
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.parse::<i64>() {
+            Ok(i) => s.serialize_i64(i),
+            Err(_) => s.serialize_str(&self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+                if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(Num(format!("{}", v as i64)))
+                } else {
+                    Ok(Num(format!("{v}")))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
+                Ok(Num(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// First words of every managed file's header.
+pub const HEADER_PREFIX: &str = "Managed by Terraform";
+/// Key of the header line that embeds the resource's configuration as JSON (for import).
+pub const CONFIG_KEY: &str = "reliability-config: ";
+/// The config line as it appears in a file (the renderer turns header lines into comments).
+pub const CONFIG_PREFIX: &str = "# reliability-config: ";
+
+/// The header put on top of a managed file (as comment lines, by the renderer): who owns it,
+/// and its configuration.
+pub fn header(resource_type: &str, id: &str, config_json: &str) -> String {
+    format!(
+        "{HEADER_PREFIX} ({resource_type} \"{id}\"). DO NOT EDIT: the next terraform plan \
+         reports edits and terraform apply reverts them.\n{CONFIG_KEY}{config_json}\n"
+    )
+}
+
+/// The embedded configuration JSON of a managed file, if it has one.
+pub fn embedded_config(content: &str) -> Option<&str> {
+    content
+        .lines()
+        .take(8)
+        .find_map(|l| l.strip_prefix(CONFIG_PREFIX))
+}
+
+/// Hex SHA-256 of a file's content: what `content_sha256` holds.
+pub fn sha256_hex(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `content` to `file_name` in the rules directory and reloads Prometheus if one is
+/// configured. Errors go to `diags`; returns the absolute path when the file was written.
+pub fn write_and_reload(
+    diags: &mut Diagnostics,
+    settings: &Settings,
+    file_name: &str,
+    content: &str,
+) -> Option<String> {
+    let dir = RulesDir::new(&settings.rules_dir);
+    let path = match dir.write_atomic(file_name, content) {
+        Ok(p) => p,
+        Err(e) => {
+            let path = dir.root().join(file_name);
+            diags.root_error(
+                "Cannot write rule file",
+                describe_io_error("write", &path, &e),
+            );
+            return None;
+        }
+    };
+    reload_if_configured(diags, settings);
+    Some(path.to_string_lossy().into_owned())
+}
+
+/// Removes `file_name` (absent is fine) and reloads Prometheus if one is configured.
+pub fn remove_and_reload(diags: &mut Diagnostics, settings: &Settings, path: &str) -> Option<()> {
+    let p = std::path::Path::new(path);
+    let (Some(parent), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
+        diags.root_error(
+            "Cannot remove rule file",
+            format!("{path:?} is not a file path"),
+        );
+        return None;
+    };
+    if let Err(e) = RulesDir::new(parent).remove(name) {
+        diags.root_error(
+            "Cannot remove rule file",
+            describe_io_error("remove", p, &e),
+        );
+        return None;
+    }
+    reload_if_configured(diags, settings);
+    Some(())
+}
+
+/// Reads a managed file by absolute path; `Ok(None)` when it is gone.
+pub fn read_file(path: &str) -> Result<Option<String>, String> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(String::from_utf8_lossy(&b).into_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(describe_io_error("read", std::path::Path::new(path), &e)),
+    }
+}
+
+fn reload_if_configured(diags: &mut Diagnostics, settings: &Settings) {
+    if let Some(url) = &settings.prometheus_url {
+        if let Err(msg) = tokio::task::block_in_place(|| reload::reload(url)) {
+            diags.root_error("Prometheus reload failed", msg);
+        }
+    }
+}
+
+/// An attribute path from schema names; list-of-one blocks named in `list_blocks` get an
+/// index 0 step after their name, as Terraform expects.
+pub fn attr_path<S: AsRef<str>>(steps: &[S], list_blocks: &[&str]) -> AttributePath {
+    let mut path = AttributePath::root();
+    for s in steps {
+        let s = s.as_ref();
+        path = path.attribute(s.to_string());
+        if list_blocks.contains(&s) {
+            path = path.index(0);
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn num_keeps_decimal_text() {
+        let n: Num = serde_json::from_str("\"99.9\"").unwrap();
+        assert_eq!(n.text(), "99.9");
+        assert_eq!(serde_json::to_string(&n).unwrap(), "\"99.9\"");
+        let n: Num = serde_json::from_str("30").unwrap();
+        assert_eq!(serde_json::to_string(&n).unwrap(), "30");
+        let n: Num = serde_json::from_str("99.5").unwrap();
+        assert_eq!(n.f64(), 99.5);
+        assert_eq!(Num::from_f64_rounded(43.200000000000003).text(), "43.2");
+        assert_eq!(Num::from_f64_rounded(10.0).text(), "10");
+        assert_eq!(Num::from_f64_rounded(0.0).text(), "0");
+    }
+
+    #[test]
+    fn header_roundtrip() {
+        let h = header("reliability_slo", "a-b", "{\"x\":1}");
+        assert!(h.starts_with(HEADER_PREFIX));
+        let file = crate::rules::model::render_yaml(&Default::default(), &h);
+        assert_eq!(embedded_config(&file), Some("{\"x\":1}"));
+        assert_eq!(embedded_config("groups: []\n"), None);
+    }
+
+    #[test]
+    fn attribute_paths_index_list_blocks() {
+        let p = attr_path(&["sli", "events", "error_query"], &["events"]);
+        assert_eq!(
+            p,
+            AttributePath::new("sli")
+                .attribute("events")
+                .index(0)
+                .attribute("error_query")
+        );
+    }
+}

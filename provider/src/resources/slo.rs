@@ -1,0 +1,776 @@
+//! `reliability_slo`: a service level objective compiled to Prometheus recording rules and
+//! multi-window multi-burn-rate alerts, one rule file per SLO.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+};
+use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueList, ValueMap, ValueString};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use super::common::{self, attr_path, Num};
+use crate::provider::Context;
+use crate::rules::model::render_yaml;
+use crate::rules::slo::{self as gen, Alerting, Sli, SloSpec, Tier};
+use crate::rules::window::parse_period;
+use crate::settings::Settings;
+
+/// Terraform type name.
+pub const TYPE_NAME: &str = "reliability_slo";
+/// Default SLO period.
+pub const DEFAULT_WINDOW: &str = "30d";
+/// Blocks that are lists of at most one element (their paths need an index step).
+const LIST_BLOCKS: &[&str] = &["events", "raw", "latency", "alerting", "page", "ticket"];
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub error_query: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub total_query: ValueString<'a>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub error_ratio_query: ValueString<'a>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub histogram: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub selector: ValueString<'a>,
+    pub threshold: Value<Num>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SliBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub events: ValueList<EventsBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub raw: ValueList<RawBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub latency: ValueList<LatencyBlock<'a>>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierBlock<'a> {
+    pub disabled: ValueBool,
+    #[serde(borrow = "'a")]
+    pub labels: ValueMap<'a, ValueString<'a>>,
+    #[serde(borrow = "'a")]
+    pub annotations: ValueMap<'a, ValueString<'a>>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertingBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub page: ValueList<TierBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub ticket: ValueList<TierBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub runbook_url: ValueString<'a>,
+    pub min_events: Value<Num>,
+}
+
+/// The resource's state, attribute for attribute.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloState<'a> {
+    #[serde(borrow = "'a")]
+    pub id: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub service: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub name: ValueString<'a>,
+    pub objective: Value<Num>,
+    #[serde(borrow = "'a")]
+    pub window: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub description: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub labels: ValueMap<'a, ValueString<'a>>,
+    #[serde(borrow = "'a")]
+    pub sli: Value<SliBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub alerting: ValueList<AlertingBlock<'a>>,
+    #[serde(borrow = "'a")]
+    pub rule_file: ValueString<'a>,
+    pub error_budget_minutes: Value<Num>,
+    #[serde(borrow = "'a")]
+    pub content_sha256: ValueString<'a>,
+}
+
+/// The `reliability_slo` resource.
+pub struct SloResource {
+    context: Arc<Context>,
+}
+
+impl SloResource {
+    pub fn new(context: Arc<Context>) -> Self {
+        SloResource { context }
+    }
+}
+
+fn attr(t: AttributeType, c: AttributeConstraint, doc: &str) -> Attribute {
+    Attribute {
+        attr_type: t,
+        description: Description::markdown(doc),
+        constraint: c,
+        ..Default::default()
+    }
+}
+
+fn block(doc: &str, attrs: Vec<(&str, Attribute)>, blocks: Vec<(&str, NestedBlock)>) -> Block {
+    Block {
+        description: Description::markdown(doc),
+        attributes: attrs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<HashMap<_, _>>(),
+        blocks: blocks
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<HashMap<_, _>>(),
+        ..Default::default()
+    }
+}
+
+fn string_map() -> AttributeType {
+    AttributeType::Map(Box::new(AttributeType::String))
+}
+
+fn tier_block(which: &str) -> NestedBlock {
+    use AttributeConstraint::Optional;
+    NestedBlock::Optional(block(
+        &format!("The {which} tier of burn-rate alerts. On unless `disabled = true`."),
+        vec![
+            ("disabled", attr(AttributeType::Bool, Optional, &format!("Turns the {which} alert off. Default `false`."))),
+            ("labels", attr(string_map(), Optional, &format!("Extra labels on the {which} alert (routing keys for Alertmanager). `severity` is set by the provider."))),
+            ("annotations", attr(string_map(), Optional, &format!("Extra annotations on the {which} alert."))),
+        ],
+        vec![],
+    ))
+}
+
+/// The resource schema (also the source of the generated docs).
+pub fn schema() -> Schema {
+    use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
+    use AttributeType::{Number, String};
+    let events = block(
+        "Event-based SLI: the ratio of bad events to all events. Both queries must contain \
+         `{{.window}}` where the range goes, e.g. `sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))`.",
+        vec![
+            ("error_query", attr(String, Required, "PromQL returning the rate of bad events over `{{.window}}`.")),
+            ("total_query", attr(String, Required, "PromQL returning the rate of all events over `{{.window}}`.")),
+        ],
+        vec![],
+    );
+    let raw = block(
+        "Raw SLI: a query that already returns the error ratio (0–1) over `{{.window}}`.",
+        vec![(
+            "error_ratio_query",
+            attr(
+                String,
+                Required,
+                "PromQL returning the error ratio over `{{.window}}`.",
+            ),
+        )],
+        vec![],
+    );
+    let latency = block(
+        "Latency SLI from a Prometheus histogram: requests slower than `threshold` are errors.",
+        vec![
+            ("histogram", attr(String, Required, "Base name of the histogram, e.g. `http_request_duration_seconds` (the provider reads its `_bucket` and `_count` series).")),
+            ("selector", attr(String, Optional, "Label matchers without braces, e.g. `job=\"checkout\"`.")),
+            ("threshold", attr(Number, Required, "Latency threshold in seconds; must be one of the histogram's bucket boundaries (`le`).")),
+        ],
+        vec![],
+    );
+    let sli = block(
+        "How to measure the service level indicator: exactly one of `events`, `raw`, `latency`.",
+        vec![],
+        vec![
+            ("events", NestedBlock::Optional(events)),
+            ("raw", NestedBlock::Optional(raw)),
+            ("latency", NestedBlock::Optional(latency)),
+        ],
+    );
+    let alerting = block(
+        "Multi-window multi-burn-rate alerting. Both tiers are on by default.",
+        vec![
+            ("runbook_url", attr(String, Optional, "Runbook link put on every alert as the `runbook_url` annotation.")),
+            ("min_events", attr(Number, Optional, "Low-traffic guard: no alert fires unless the long window saw at least this many events. Only for `events` and `latency` SLIs.")),
+        ],
+        vec![("page", tier_block("page")), ("ticket", tier_block("ticket"))],
+    );
+    Schema {
+        version: 1,
+        block: block(
+            "A service level objective. `terraform apply` writes its recording rules (Sloth's \
+             `slo:*` series) and multi-window multi-burn-rate alerts to one rule file in the \
+             provider's `rules_dir`.",
+            vec![
+                ("id", attr(String, Computed, "`<service>-<name>`; also the import ID.")),
+                ("service", attr(String, Required, "Service the SLO belongs to (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
+                ("name", attr(String, Required, "Name of the SLO within the service (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
+                ("objective", attr(Number, Required, "Target in percent, strictly between 0 and 100, e.g. `99.9`.")),
+                ("window", attr(String, OptionalComputed, "SLO period in whole days or weeks, e.g. `30d`, `28d`, `7d`, `4w`. Default `30d`.")),
+                ("description", attr(String, Optional, "What the SLO promises, shown in alert annotations.")),
+                ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
+                ("rule_file", attr(String, Computed, "Absolute path of the rule file written.")),
+                ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per window: (1 − objective/100) × window.")),
+                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the file on disk drifted from the configuration.")),
+            ],
+            vec![("sli", NestedBlock::Single(sli)), ("alerting", NestedBlock::Optional(alerting))],
+        ),
+    }
+}
+
+/// Result of reading a possibly partially unknown configuration.
+enum Known<T> {
+    Yes(T),
+    Unknown,
+}
+
+type FieldErr = (AttributePath, String, String);
+
+fn known_str<'b>(v: &'b ValueString<'_>) -> Result<Option<&'b str>, ()> {
+    match v {
+        Value::Value(s) => Ok(Some(s.as_ref())),
+        Value::Null => Ok(None),
+        Value::Unknown => Err(()),
+    }
+}
+
+fn known_map(v: &ValueMap<'_, ValueString<'_>>) -> Result<BTreeMap<String, String>, ()> {
+    match v {
+        Value::Value(m) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Value(s) => Ok((k.to_string(), s.to_string())),
+                Value::Null => Ok((k.to_string(), String::new())),
+                Value::Unknown => Err(()),
+            })
+            .collect(),
+        Value::Null => Ok(BTreeMap::new()),
+        Value::Unknown => Err(()),
+    }
+}
+
+fn known_list<T>(v: &ValueList<T>) -> Result<Option<&T>, ()> {
+    match v {
+        Value::Value(items) => Ok(items.first()),
+        Value::Null => Ok(None),
+        Value::Unknown => Err(()),
+    }
+}
+
+fn known_num(v: &Value<Num>) -> Result<Option<f64>, ()> {
+    match v {
+        Value::Value(n) => Ok(Some(n.f64())),
+        Value::Null => Ok(None),
+        Value::Unknown => Err(()),
+    }
+}
+
+fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, ()> {
+    let Some(b) = b else {
+        return Ok(Tier::default());
+    };
+    Ok(Tier {
+        disabled: match b.disabled {
+            Value::Value(d) => d,
+            Value::Null => false,
+            Value::Unknown => return Err(()),
+        },
+        labels: known_map(&b.labels)?,
+        annotations: known_map(&b.annotations)?,
+    })
+}
+
+/// Builds the generator's model from the state; `Unknown` while any input is unknown.
+fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
+    let conv = || -> Result<Result<SloSpec, Vec<FieldErr>>, ()> {
+        let sli_block = match &s.sli {
+            Value::Value(b) => b,
+            Value::Null => {
+                return Ok(Err(vec![(
+                    AttributePath::new("sli"),
+                    "Missing sli block".into(),
+                    "add an `sli { events { … } }`, `sli { raw { … } }` or `sli { latency { … } }` block".into(),
+                )]))
+            }
+            Value::Unknown => return Err(()),
+        };
+        let events = known_list(&sli_block.events)?;
+        let raw = known_list(&sli_block.raw)?;
+        let latency = known_list(&sli_block.latency)?;
+        let kinds: Vec<&str> = [
+            ("events", events.is_some()),
+            ("raw", raw.is_some()),
+            ("latency", latency.is_some()),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(k, _)| *k)
+        .collect();
+        let sli = match (events, raw, latency) {
+            (Some(e), None, None) => Sli::Events {
+                error_query: known_str(&e.error_query)?.unwrap_or_default().to_string(),
+                total_query: known_str(&e.total_query)?.unwrap_or_default().to_string(),
+            },
+            (None, Some(r), None) => Sli::Raw {
+                error_ratio_query: known_str(&r.error_ratio_query)?
+                    .unwrap_or_default()
+                    .to_string(),
+            },
+            (None, None, Some(l)) => Sli::Latency {
+                histogram: known_str(&l.histogram)?.unwrap_or_default().to_string(),
+                selector: known_str(&l.selector)?.unwrap_or_default().to_string(),
+                threshold: known_num(&l.threshold)?.unwrap_or(f64::NAN),
+            },
+            _ => {
+                let detail = if kinds.is_empty() {
+                    "the sli block is empty: add exactly one of `events`, `raw` or `latency`"
+                        .to_string()
+                } else {
+                    format!(
+                        "the sli block has {} SLI kinds ({}): keep exactly one of `events`, `raw` or `latency`",
+                        kinds.len(),
+                        kinds.join(", ")
+                    )
+                };
+                return Ok(Err(vec![(
+                    AttributePath::new("sli"),
+                    "Invalid sli block".into(),
+                    detail,
+                )]));
+            }
+        };
+        let alerting = match known_list(&s.alerting)? {
+            None => Alerting::default(),
+            Some(a) => Alerting {
+                page: tier(known_list(&a.page)?)?,
+                ticket: tier(known_list(&a.ticket)?)?,
+                runbook_url: known_str(&a.runbook_url)?.map(str::to_string),
+                min_events: known_num(&a.min_events)?,
+            },
+        };
+        Ok(Ok(SloSpec {
+            service: known_str(&s.service)?.unwrap_or_default().to_string(),
+            name: known_str(&s.name)?.unwrap_or_default().to_string(),
+            objective: known_num(&s.objective)?.unwrap_or(f64::NAN),
+            window: known_str(&s.window)?.unwrap_or(DEFAULT_WINDOW).to_string(),
+            description: known_str(&s.description)?.map(str::to_string),
+            labels: known_map(&s.labels)?,
+            sli,
+            alerting,
+        }))
+    };
+    match conv() {
+        Err(()) => Ok(Known::Unknown),
+        Ok(Err(errs)) => Err(errs),
+        Ok(Ok(spec)) => {
+            let errs: Vec<FieldErr> = gen::validate(&spec)
+                .into_iter()
+                .map(|e| (attr_path(&e.path, LIST_BLOCKS), e.summary, e.detail))
+                .collect();
+            if errs.is_empty() {
+                Ok(Known::Yes(spec))
+            } else {
+                Err(errs)
+            }
+        }
+    }
+}
+
+fn report(diags: &mut Diagnostics, errs: Vec<FieldErr>) {
+    for (path, summary, detail) in errs {
+        diags.error(summary, detail, path);
+    }
+}
+
+/// The rule file's name for an SLO: `slo_<service>@<name>.yml`. `@` cannot occur in a valid
+/// service or name, so two different SLOs never share a file.
+pub fn file_name(service: &str, name: &str) -> String {
+    format!("slo_{service}@{name}.yml")
+}
+
+/// The file's full content: header (owner + embedded configuration) and rule groups.
+fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
+    let file = gen::generate(spec)?;
+    let mut config = state.clone();
+    config.id = Value::Null;
+    config.rule_file = Value::Null;
+    config.error_budget_minutes = Value::Null;
+    config.content_sha256 = Value::Null;
+    let json =
+        serde_json::to_string(&config).map_err(|e| format!("cannot encode configuration: {e}"))?;
+    let id = gen::slo_id(&spec.service, &spec.name);
+    Ok(render_yaml(&file, &common::header(TYPE_NAME, &id, &json)))
+}
+
+/// Fills the computed attributes that follow from the configuration.
+fn compute<'a>(
+    diags: &mut Diagnostics,
+    mut s: SloState<'a>,
+    settings: Option<&Settings>,
+) -> SloState<'a> {
+    if s.window.is_null() {
+        s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
+    }
+    s.id = match (&s.service, &s.name) {
+        (Value::Value(svc), Value::Value(n)) => Value::Value(Cow::Owned(gen::slo_id(svc, n))),
+        _ => Value::Unknown,
+    };
+    s.rule_file = match (&s.service, &s.name, settings) {
+        (Value::Value(svc), Value::Value(n), Some(st)) => Value::Value(Cow::Owned(
+            st.rules_dir
+                .join(file_name(svc, n))
+                .to_string_lossy()
+                .into_owned(),
+        )),
+        _ => Value::Unknown,
+    };
+    s.error_budget_minutes = match (&s.objective, &s.window) {
+        (Value::Value(o), Value::Value(w)) => match parse_period(w) {
+            Ok(p) => Value::Value(Num::from_f64_rounded(gen::error_budget_minutes(
+                o.f64(),
+                &p,
+            ))),
+            Err(_) => Value::Unknown,
+        },
+        _ => Value::Unknown,
+    };
+    s.content_sha256 = match spec_of(&s) {
+        Ok(Known::Yes(spec)) => match render(&s, &spec) {
+            Ok(content) => Value::Value(Cow::Owned(common::sha256_hex(&content))),
+            Err(e) => {
+                diags.root_error("Cannot generate SLO rules", e);
+                Value::Unknown
+            }
+        },
+        Ok(Known::Unknown) => Value::Unknown,
+        Err(errs) => {
+            report(diags, errs);
+            Value::Unknown
+        }
+    };
+    s
+}
+
+/// Writes the rule file for a fully known state; returns the state with computed values.
+fn apply<'a>(
+    diags: &mut Diagnostics,
+    settings: &Settings,
+    planned: SloState<'a>,
+    creating: bool,
+) -> Option<SloState<'a>> {
+    let mut s = compute(diags, planned, Some(settings));
+    let spec = match spec_of(&s) {
+        Ok(Known::Yes(spec)) => spec,
+        Ok(Known::Unknown) => {
+            diags.root_error(
+                "Unknown values at apply",
+                "every attribute of reliability_slo must be known when it is applied",
+            );
+            return None;
+        }
+        Err(errs) => {
+            report(diags, errs);
+            return None;
+        }
+    };
+    let content = match render(&s, &spec) {
+        Ok(c) => c,
+        Err(e) => {
+            diags.root_error("Cannot generate SLO rules", e);
+            return None;
+        }
+    };
+    let name = file_name(&spec.service, &spec.name);
+    let path = settings.rules_dir.join(&name);
+    if creating {
+        match common::read_file(&path.to_string_lossy()) {
+            Ok(Some(existing)) if existing != content => {
+                diags.root_error(
+                    "SLO rule file already exists",
+                    format!(
+                        "{} already exists with other content, so another configuration may own it. \
+                         Bring it under this resource with `terraform import {TYPE_NAME}.<name> {}`, \
+                         or remove the file and apply again",
+                        path.display(),
+                        gen::slo_id(&spec.service, &spec.name)
+                    ),
+                );
+                return None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                diags.root_error("Cannot read rules directory", e);
+                return None;
+            }
+        }
+    }
+    let written = common::write_and_reload(diags, settings, &name, &content)?;
+    s.rule_file = Value::Value(Cow::Owned(written));
+    s.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
+    Some(s)
+}
+
+#[async_trait]
+impl Resource for SloResource {
+    type State<'a> = SloState<'a>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let mut c = config;
+        if c.window.is_null() {
+            c.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
+        }
+        if let Err(errs) = spec_of(&c) {
+            report(diags, errs);
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(path) = &state.rule_file else {
+            return Some((state, private_state));
+        };
+        match common::read_file(path) {
+            Ok(None) => None,
+            Ok(Some(content)) => {
+                state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
+                Some((state, private_state))
+            }
+            Err(e) => {
+                diags.root_error("Cannot read SLO rule file", e);
+                Some((state, private_state))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let settings = self.context.settings(diags)?;
+        Some((
+            compute(diags, proposed, Some(&settings)),
+            ValueEmpty::default(),
+        ))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let settings = self.context.settings(diags)?;
+        let mut replace = Vec::new();
+        if proposed.service != prior.service {
+            replace.push(AttributePath::new("service"));
+        }
+        if proposed.name != prior.name {
+            replace.push(AttributePath::new("name"));
+        }
+        Some((compute(diags, proposed, Some(&settings)), private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let settings = self.context.settings(diags)?;
+        apply(diags, &settings, planned, true).map(|s| (s, private))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let settings = self.context.settings(diags)?;
+        let new = apply(diags, &settings, planned, false)?;
+        if let (Value::Value(old), Value::Value(cur)) = (&prior.rule_file, &new.rule_file) {
+            if old != cur {
+                common::remove_and_reload(diags, &settings, old);
+            }
+        }
+        Some((new, private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let settings = self.context.settings(diags)?;
+        match &prior.rule_file {
+            Value::Value(path) => common::remove_and_reload(diags, &settings, path),
+            _ => Some(()),
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let settings = self.context.settings(diags)?;
+        let path = match find_by_id(&settings, &id) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.root_error("Cannot import SLO", e);
+                return None;
+            }
+        };
+        let content = match common::read_file(&path.to_string_lossy()) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                diags.root_error(
+                    "Cannot import SLO",
+                    format!("{} disappeared while importing", path.display()),
+                );
+                return None;
+            }
+            Err(e) => {
+                diags.root_error("Cannot import SLO", e);
+                return None;
+            }
+        };
+        let Some(json) = common::embedded_config(&content) else {
+            diags.root_error(
+                "Cannot import SLO",
+                format!(
+                    "{} has no `{}` header line, so it was not written by this provider (or the header was removed); \
+                     restore the file or remove it and let terraform apply create it",
+                    path.display(),
+                    common::CONFIG_PREFIX.trim()
+                ),
+            );
+            return None;
+        };
+        let value: serde_json::Value = match serde_json::from_str(json) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.root_error(
+                    "Cannot import SLO",
+                    format!(
+                        "the configuration header of {} is not valid JSON: {e}",
+                        path.display()
+                    ),
+                );
+                return None;
+            }
+        };
+        let state: SloState<'a> = match SloState::deserialize(value) {
+            Ok(s) => s,
+            Err(e) => {
+                diags.root_error(
+                    "Cannot import SLO",
+                    format!(
+                        "the configuration header of {} does not describe an SLO: {e}",
+                        path.display()
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut state = compute(diags, state, Some(&settings));
+        state.rule_file = Value::Value(Cow::Owned(path.to_string_lossy().into_owned()));
+        state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
+        Some((state, ValueEmpty::default()))
+    }
+}
+
+/// Finds the rule file of the SLO whose id is `<service>-<name>`.
+fn find_by_id(settings: &Settings, id: &str) -> Result<std::path::PathBuf, String> {
+    let dir = &settings.rules_dir;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "cannot list the rules directory {}: {e}; check the provider's rules_dir",
+            dir.display()
+        )
+    })?;
+    let mut matches = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(stem) = name
+            .strip_prefix("slo_")
+            .and_then(|n| n.strip_suffix(".yml"))
+        else {
+            continue;
+        };
+        let Some((service, slo)) = stem.split_once('@') else {
+            continue;
+        };
+        if gen::slo_id(service, slo) == id {
+            matches.push(entry.path());
+        }
+    }
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => Err(format!(
+            "no SLO with id {id:?} in {}: the id is `<service>-<name>` and its rule file is \
+             `slo_<service>@<name>.yml`",
+            dir.display()
+        )),
+        _ => Err(format!(
+            "the id {id:?} matches several SLOs in {} ({}); remove the stale file",
+            dir.display(),
+            matches
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
