@@ -154,7 +154,11 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
     }
     match (&spec.expr, &spec.certificate_expiry) {
         (Some(_), Some(_)) | (None, None) => {
-            let which = if spec.expr.is_some() { "both are" } else { "neither is" };
+            let which = if spec.expr.is_some() {
+                "both are"
+            } else {
+                "neither is"
+            };
             errors.push(err(
                 &["expr"],
                 "Exactly one of expr and certificate_expiry",
@@ -199,7 +203,10 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
             ),
         ));
     }
-    for (attr, value) in [("summary", &spec.summary), ("description", &spec.description)] {
+    for (attr, value) in [
+        ("summary", &spec.summary),
+        ("description", &spec.description),
+    ] {
         if let Some(v) = value {
             check_template(&mut errors, &[attr], attr, v);
         }
@@ -327,7 +334,8 @@ pub fn generate(spec: &AlertSpec) -> Result<RuleFile, String> {
     if let Some(u) = &spec.runbook_url {
         annotations.insert("runbook_url".into(), template_literal(u));
     }
-    promql_parser::parser::parse(&expr).map_err(|e| format!("generated expression {expr:?}: {e}"))?;
+    promql_parser::parser::parse(&expr)
+        .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
     let main = Rule::Alerting(AlertingRule {
         alert: spec.name.clone(),
         expr,
@@ -390,11 +398,12 @@ impl<'a> CertRules<'a> {
 
     fn description(&self) -> String {
         format!(
-            "Certificate {} (seen at {} by {}) expires in {{{{ $value | humanizeDuration }}}}, \
+            "Certificate {} ({} {} {:?}) expires in {{{{ $value | humanizeDuration }}}}, \
              less than the {} this alert allows. Renew or replace it before it expires.",
             template_literal(&self.cert.certificate),
-            template_literal(&self.cert.target),
             self.source_text(),
+            self.target_label(),
+            template_literal(&self.cert.target),
             self.days_text(),
         )
     }
@@ -407,13 +416,38 @@ impl<'a> CertRules<'a> {
         }
     }
 
+    fn target_label(&self) -> &'static str {
+        if self.cert.source == SOURCE_X509 {
+            LABEL_X509_TARGET
+        } else {
+            LABEL_BLACKBOX_TARGET
+        }
+    }
+
+    /// Why the metric may be missing, by source.
+    fn absent_causes(&self) -> &'static str {
+        if self.cert.source == SOURCE_X509 {
+            "The certificate may have been removed or reissued under another common name, \
+             x509-certificate-exporter may not be scraped, or certificate_expiry.target may \
+             not match its subject_CN label."
+        } else {
+            "The certificate may already have expired (blackbox_exporter drops the metric \
+             when the TLS handshake fails), the endpoint may be down or not probed, or \
+             certificate_expiry.target may not match the probe's instance label."
+        }
+    }
+
     fn absent_rule(
         &self,
         spec: &AlertSpec,
         labels: &BTreeMap<String, String>,
     ) -> Result<Rule, String> {
         let mut labels = labels.clone();
-        let severity = if spec.severity == "info" { "info" } else { "ticket" };
+        let severity = if spec.severity == "info" {
+            "info"
+        } else {
+            "ticket"
+        };
         labels.insert("severity".into(), severity.into());
         let expr = format!("absent({})", self.selector);
         promql_parser::parser::parse(&expr)
@@ -427,13 +461,12 @@ impl<'a> CertRules<'a> {
             (
                 "description".to_string(),
                 format!(
-                    "{} has no series for {} for {ABSENT_FOR}, so alert {} cannot fire. \
-                     The certificate may already have expired (blackbox_exporter drops the \
-                     metric when the TLS handshake fails), the exporter may not be scraped, \
-                     or certificate_expiry.target may not match its label.",
+                    "Prometheus has had no series {} for {ABSENT_FOR}, so alert {} cannot \
+                     fire for certificate {}. {}",
                     template_literal(&self.selector),
-                    certificate,
                     spec.name,
+                    certificate,
+                    self.absent_causes(),
                 ),
             ),
         ]);
@@ -572,7 +605,6 @@ pub(crate) fn seconds(d: Duration) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,7 +674,10 @@ mod tests {
     fn snapshots() {
         snapshot("rules_alert_plain", &plain());
         snapshot("rules_alert_full", &full());
-        snapshot("rules_alert_cert_blackbox", &cert("blackbox", "https://api.example.com"));
+        snapshot(
+            "rules_alert_cert_blackbox",
+            &cert("blackbox", "https://api.example.com"),
+        );
         snapshot("rules_alert_cert_x509", &cert("x509", "api.example.com"));
     }
 
@@ -734,7 +769,15 @@ mod tests {
 
     #[test]
     fn certificate_validation_names_the_path() {
-        for (days, ok) in [(14.0, true), (0.5, true), (0.0, false), (-1.0, false), (f64::NAN, false), (f64::INFINITY, false), (4000.0, false)] {
+        for (days, ok) in [
+            (14.0, true),
+            (0.5, true),
+            (0.0, false),
+            (-1.0, false),
+            (f64::NAN, false),
+            (f64::INFINITY, false),
+            (4000.0, false),
+        ] {
             let mut s = cert("blackbox", "t");
             if let Some(c) = s.certificate_expiry.as_mut() {
                 c.days_before = days;
@@ -782,7 +825,10 @@ mod tests {
         );
         // The parser reads the label value back unchanged.
         let parsed = promql_parser::parser::parse(&main.expr).unwrap();
-        assert!(format!("{parsed:?}").contains(r#"https://a\"b\\c\n"#), "{parsed:?}");
+        assert!(
+            format!("{parsed:?}").contains(r#"https://a\"b\\c\n"#),
+            "{parsed:?}"
+        );
         assert_eq!(main.labels["certificate"], "cert {{ \"{{\" }} evil }}");
         assert_eq!(main.labels["severity"], "page");
         let Rule::Alerting(absent) = &rules[1] else {
@@ -791,7 +837,9 @@ mod tests {
         assert_eq!(absent.alert, "ApiCertExpiringMetricAbsent");
         assert_eq!(absent.labels["severity"], "ticket");
         assert_eq!(absent.for_.as_deref(), Some("10m"));
-        assert!(absent.expr.starts_with("absent(probe_ssl_earliest_cert_expiry{"));
+        assert!(absent
+            .expr
+            .starts_with("absent(probe_ssl_earliest_cert_expiry{"));
     }
 
     #[test]

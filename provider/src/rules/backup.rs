@@ -141,8 +141,7 @@ fn is_plan_name(name: &str) -> bool {
         && b.len() <= MAX_NAME_LEN
         && b.first().is_some_and(edge)
         && b.last().is_some_and(edge)
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
@@ -264,7 +263,10 @@ pub fn generate(spec: &BackupPlanSpec) -> Result<RuleFile, String> {
     }
     let rpo = positive_duration("rpo", &spec.rpo)?;
     let name = &spec.name;
-    let selector = format!("{METRIC_LAST_SUCCESS}{{{LABEL_PLAN}={}}}", promql_string(name));
+    let selector = format!(
+        "{METRIC_LAST_SUCCESS}{{{LABEL_PLAN}={}}}",
+        promql_string(name)
+    );
     let targets = spec
         .targets
         .iter()
@@ -288,7 +290,10 @@ pub fn generate(spec: &BackupPlanSpec) -> Result<RuleFile, String> {
             ),
             None,
             "page",
-            format!("Backup plan {name} has no successful backup within its RPO of {}", spec.rpo),
+            format!(
+                "Backup plan {name} has no successful backup within its RPO of {}",
+                spec.rpo
+            ),
             format!(
                 "The last successful backup of plan {name} finished \
                  {{{{ $value | humanizeDuration }}}} ago, longer than its recovery point \
@@ -464,7 +469,10 @@ pub fn plan_document(spec: &BackupPlanSpec) -> String {
         value,
         when,
         textfile: textfile.clone(),
-        example: format!("{name}{{{LABEL_PLAN}={}}} 1700000000", promql_string(&spec.name)),
+        example: format!(
+            "{name}{{{LABEL_PLAN}={}}} 1700000000",
+            promql_string(&spec.name)
+        ),
     };
     let mut metrics = vec![metric(
         METRIC_LAST_SUCCESS,
@@ -500,7 +508,10 @@ pub fn plan_document(spec: &BackupPlanSpec) -> String {
     };
     // Strings, integers and maps with string keys always serialise.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
-        format!("{{\"version\": {PLAN_DOCUMENT_VERSION}, \"error\": {:?}}}", e.to_string())
+        format!(
+            "{{\"version\": {PLAN_DOCUMENT_VERSION}, \"error\": {:?}}}",
+            e.to_string()
+        )
     });
     out.push('\n');
     out
@@ -584,15 +595,19 @@ impl CronField {
 
     fn value(&self, text: &str) -> Result<u32, String> {
         let n = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            text.parse::<u32>().map_err(|_| format!("{text:?} is too large"))?
-        } else if let Some(i) = self
-            .names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(text))
-        {
+            text.parse::<u32>()
+                .map_err(|_| format!("{text:?} is too large"))?
+        } else if let Some(i) = self.names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
             i as u32 + self.names_base
         } else {
-            return Err(format!("{text:?} is not a number{}", if self.names.is_empty() { "" } else { " or a name" }));
+            return Err(format!(
+                "{text:?} is not a number{}",
+                if self.names.is_empty() {
+                    ""
+                } else {
+                    " or a name"
+                }
+            ));
         };
         if n < self.min || n > self.max {
             return Err(format!("{n} is out of range"));
@@ -778,7 +793,11 @@ mod tests {
                     assert_eq!(a.labels["team"], "storage");
                     assert!(a.annotations.contains_key("summary"));
                     assert!(a.annotations.contains_key("description"));
-                    (a.alert.as_str(), a.labels["severity"].as_str(), a.for_.as_deref())
+                    (
+                        a.alert.as_str(),
+                        a.labels["severity"].as_str(),
+                        a.for_.as_deref(),
+                    )
                 }
                 Rule::Recording(r) => panic!("unexpected recording rule {}", r.record),
             })
@@ -839,7 +858,11 @@ mod tests {
         let mut s = minimal();
         s.retention_days = 0;
         assert_error(&s, "retention_days", "at least 1");
-        for (bad, needle) in [("0", "zero"), ("1d2", "invalid duration"), ("1500ms", "whole seconds")] {
+        for (bad, needle) in [
+            ("0", "zero"),
+            ("1d2", "invalid duration"),
+            ("1500ms", "whole seconds"),
+        ] {
             let mut s = minimal();
             s.rpo = bad.into();
             assert_error(&s, "rpo", needle);
@@ -913,17 +936,41 @@ mod tests {
             ("", "has 0 fields"),
             ("* * * *", "has 4 fields"),
             ("0 * * * * *", "has 6 fields"),
-            ("60 * * * *", "field 1 (minute) \"60\" is invalid: 60 is out of range; allowed: 0-59"),
-            ("* 24 * * *", "field 2 (hour) \"24\" is invalid: 24 is out of range; allowed: 0-23"),
-            ("* * 0 * *", "field 3 (day of month) \"0\" is invalid: 0 is out of range; allowed: 1-31"),
+            (
+                "60 * * * *",
+                "field 1 (minute) \"60\" is invalid: 60 is out of range; allowed: 0-59",
+            ),
+            (
+                "* 24 * * *",
+                "field 2 (hour) \"24\" is invalid: 24 is out of range; allowed: 0-23",
+            ),
+            (
+                "* * 0 * *",
+                "field 3 (day of month) \"0\" is invalid: 0 is out of range; allowed: 1-31",
+            ),
             ("* * 32 * *", "field 3 (day of month)"),
-            ("* * * 13 *", "field 4 (month) \"13\" is invalid: 13 is out of range; allowed: 1-12"),
-            ("* * * FOO *", "field 4 (month) \"FOO\" is invalid: \"FOO\" is not a number or a name"),
-            ("* * * * 8", "field 5 (day of week) \"8\" is invalid: 8 is out of range; allowed: 0-7"),
+            (
+                "* * * 13 *",
+                "field 4 (month) \"13\" is invalid: 13 is out of range; allowed: 1-12",
+            ),
+            (
+                "* * * FOO *",
+                "field 4 (month) \"FOO\" is invalid: \"FOO\" is not a number or a name",
+            ),
+            (
+                "* * * * 8",
+                "field 5 (day of week) \"8\" is invalid: 8 is out of range; allowed: 0-7",
+            ),
             ("* * * * MON-XYZ", "field 5 (day of week)"),
             ("* * * * JAN", "field 5 (day of week)"),
-            ("MON * * * *", "field 1 (minute) \"MON\" is invalid: \"MON\" is not a number;"),
-            ("*/0 * * * *", "step \"0\" in \"*/0\" must be a number from 1 to 60"),
+            (
+                "MON * * * *",
+                "field 1 (minute) \"MON\" is invalid: \"MON\" is not a number;",
+            ),
+            (
+                "*/0 * * * *",
+                "step \"0\" in \"*/0\" must be a number from 1 to 60",
+            ),
             ("*/61 * * * *", "step \"61\""),
             ("*/x * * * *", "step \"x\""),
             ("5/10 * * * *", "a step needs '*' or a range before it"),
