@@ -1,0 +1,200 @@
+//! Reading files and parsing HCL with byte spans (hcl-edit).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::structure::Body;
+
+/// Index of a file in [`crate::Project::files`].
+pub type FileId = usize;
+
+/// One source file, its text and (when it parsed) its body.
+pub struct SourceFile {
+    /// Absolute (canonical) path.
+    pub path: PathBuf,
+    /// Path shown to users: relative to the path given on the command line.
+    pub display: String,
+    pub text: String,
+    pub body: Option<Body>,
+    line_starts: Vec<usize>,
+}
+
+/// A problem reading or parsing a file (exit status 2).
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Deepest bracket nesting we accept before even trying to parse.
+const MAX_NESTING: usize = 256;
+
+impl SourceFile {
+    /// Reads and parses a file. Never panics: problems become a [`LoadError`].
+    pub fn load(path: PathBuf, display: String) -> (SourceFile, Option<LoadError>) {
+        let err = |line, column, message: String| LoadError {
+            file: display.clone(),
+            line,
+            column,
+            message,
+        };
+        let (text, error) = match std::fs::read(&path) {
+            Err(e) => (
+                String::new(),
+                Some(err(0, 0, format!("cannot read file: {e}"))),
+            ),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => (t, None),
+                Err(e) => {
+                    let off = e.utf8_error().valid_up_to();
+                    let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let (l, c) = line_col_of(&t, off);
+                    (t, Some(err(l, c, "file is not valid UTF-8".into())))
+                }
+            },
+        };
+        let mut file = SourceFile {
+            line_starts: line_starts(&text),
+            path,
+            display: display.clone(),
+            text,
+            body: None,
+        };
+        if error.is_some() {
+            return (file, error);
+        }
+        let is_json = file.display.ends_with(".json");
+        let result = if is_json {
+            crate::tfjson::parse(&file.text).map_err(|(off, msg)| {
+                let (l, c) = file.line_col(off);
+                err(l, c, msg)
+            })
+        } else if let Some(off) = too_deep(&file.text) {
+            let (l, c) = file.line_col(off);
+            Err(err(
+                l,
+                c,
+                format!("nesting deeper than {MAX_NESTING} levels"),
+            ))
+        } else {
+            hcl_edit::parser::parse_body(&file.text).map_err(|e| {
+                let loc = e.location();
+                let msg = e
+                    .message()
+                    .lines()
+                    .next()
+                    .unwrap_or("syntax error")
+                    .to_string();
+                err(loc.line(), loc.column(), format!("cannot parse: {msg}"))
+            })
+        };
+        match result {
+            Ok(body) => {
+                file.body = Some(body);
+                (file, None)
+            }
+            Err(e) => (file, Some(e)),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        (line + 1, col + 1)
+    }
+
+    /// Text of a 1-based line, without the newline.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// The span of a block's header: from its start up to the opening brace.
+    pub fn header_span(&self, block: Range<usize>) -> Range<usize> {
+        let text = self.text.get(block.clone()).unwrap_or("");
+        let end = text
+            .find('{')
+            .map(|i| block.start + i + 1)
+            .unwrap_or(block.end);
+        block.start..end
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    v
+}
+
+fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// Offset where bracket nesting exceeds [`MAX_NESTING`], ignoring strings roughly.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `path` relative to `base` (both absolute), with `..` where needed.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    let s = out.to_string_lossy().into_owned();
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}

@@ -1,0 +1,81 @@
+use super::{describe, setting, Rule, RuleCtx};
+use crate::eval::Instance;
+use crate::value::Value;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that Azure database servers (PostgreSQL/MySQL flexible and single servers,
+    /// MariaDB) store their backups geo-redundantly (`geo_redundant_backup_enabled`,
+    /// default `false`). Azure always keeps local backups, so this is a note.
+    ///
+    /// ## Why is this bad?
+    /// Locally redundant backups live in the server's region: a regional disaster loses the
+    /// database and its backups together.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "azurerm_postgresql_flexible_server" "db" {
+    ///   backup_retention_days = 7
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "azurerm_postgresql_flexible_server" "db" {
+    ///   backup_retention_days        = 7
+    ///   geo_redundant_backup_enabled = true
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore
+    pub struct AzureDbNoGeoBackup {
+        id: "RC205",
+        name: "azure-db-no-geo-backup",
+        category: Backup,
+        severity: Note,
+        types: [
+            "azurerm_postgresql_flexible_server",
+            "azurerm_mysql_flexible_server",
+            "azurerm_postgresql_server",
+            "azurerm_mysql_server",
+            "azurerm_mariadb_server",
+        ],
+    }
+}
+
+impl Rule for AzureDbNoGeoBackup {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        if inst
+            .body
+            .value("create_mode")
+            .and_then(|v| v.as_str())
+            .is_some_and(|m| m == "Replica")
+        {
+            return;
+        }
+        let Some((v, a)) = setting(
+            &inst.body,
+            "geo_redundant_backup_enabled",
+            Value::Bool(false),
+        ) else {
+            return;
+        };
+        if v.as_bool() == Some(false) {
+            cx.report(
+                self,
+                inst,
+                a,
+                format!(
+                    "geo_redundant_backup_enabled is {}: backups stay in one region",
+                    describe(&v, a)
+                ),
+                "set `geo_redundant_backup_enabled = true`",
+            );
+        }
+    }
+}

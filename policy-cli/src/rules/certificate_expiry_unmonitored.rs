@@ -1,0 +1,154 @@
+use super::{Rule, RuleCtx};
+use crate::eval::{EvalBody, Instance};
+use crate::value::Value;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that every certificate (`aws_acm_certificate`, issued or imported, and
+    /// `aws_iam_server_certificate`) has its expiry watched: an
+    /// `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` whose
+    /// `CertificateArn` dimension refers to it, or a `reliability_alert` whose
+    /// `certificate_expiry { certificate = ... }` refers to it. The alarm may be anywhere in
+    /// the configuration, also in another module (references through module outputs count).
+    ///
+    /// ## Why is this bad?
+    /// Expired certificates cause full outages that no health check predicts. Imported
+    /// certificates never renew, and ACM renewal silently fails when DNS validation
+    /// records are gone. Nobody notices until clients start failing.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_acm_certificate" "api" {
+    ///   domain_name       = "api.example.com"
+    ///   validation_method = "DNS"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_cloudwatch_metric_alarm" "api_cert_expiry" {
+    ///   alarm_name          = "api-certificate-expiry"
+    ///   namespace           = "AWS/CertificateManager"
+    ///   metric_name         = "DaysToExpiry"
+    ///   dimensions          = { CertificateArn = aws_acm_certificate.api.arn }
+    ///   statistic           = "Minimum"
+    ///   period              = 86400
+    ///   evaluation_periods  = 1
+    ///   comparison_operator = "LessThanThreshold"
+    ///   threshold           = 30
+    ///   treat_missing_data  = "breaching"
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/acm/latest/userguide/acm-metrics.html
+    pub struct CertificateExpiryUnmonitored {
+        id: "RC301",
+        name: "certificate-expiry-unmonitored",
+        category: CertificateMonitoring,
+        severity: Warning,
+        types: ["aws_acm_certificate", "aws_iam_server_certificate"],
+    }
+}
+
+/// Whether an alarm body watches `DaysToExpiry` for `base`: `Some(true)`, `Some(false)`,
+/// or `None` when its dimension cannot be known (it could be any certificate).
+fn alarm_watches(body: &EvalBody, base: &str) -> Option<bool> {
+    let metric_ok = |b: &EvalBody| {
+        let ns = b.value("namespace");
+        let name = b.value("metric_name");
+        let ok = |v: Option<&Value>, want: &str| {
+            v.is_none_or(|v| v.is_unknown() || v.as_str() == Some(want))
+        };
+        ok(ns, "AWS/CertificateManager")
+            && ok(name, "DaysToExpiry")
+            && (ns.is_some() || name.is_some())
+    };
+    let dims_ok = |b: &EvalBody| -> Option<bool> {
+        let dims = b.value("dimensions")?;
+        let arn = match dims {
+            Value::Map(m) => m.get("CertificateArn")?,
+            other => other,
+        };
+        if arn.refers_to(base) {
+            Some(true)
+        } else if arn.contains_opaque_unknown() {
+            None
+        } else {
+            Some(false)
+        }
+    };
+    let mut unknown = false;
+    let mut bodies = vec![body];
+    for q in body.blocks("metric_query") {
+        for m in q.body.blocks("metric") {
+            bodies.push(&m.body);
+        }
+    }
+    for b in bodies {
+        if !metric_ok(b) {
+            continue;
+        }
+        match dims_ok(b) {
+            Some(true) => return Some(true),
+            None => unknown = true,
+            Some(false) => {}
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+impl Rule for CertificateExpiryUnmonitored {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        let base = inst.base.as_str();
+        for alarm in cx.graph.referrers(base, "aws_cloudwatch_metric_alarm") {
+            if alarm_watches(&alarm.body, base) == Some(true) {
+                return;
+            }
+        }
+        for alert in cx.graph.referrers(base, "reliability_alert") {
+            if alert.body.blocks("certificate_expiry").any(|b| {
+                b.body
+                    .value("certificate")
+                    .is_some_and(|c| c.refers_to(base))
+            }) {
+                return;
+            }
+        }
+        // An alarm or alert whose certificate cannot be known might watch this one.
+        for alarm in cx.graph.of_type("aws_cloudwatch_metric_alarm") {
+            if alarm_watches(&alarm.body, base).is_none() {
+                return;
+            }
+        }
+        for alert in cx.graph.of_type("reliability_alert") {
+            if alert.body.blocks("certificate_expiry").any(|b| {
+                b.body
+                    .value("certificate")
+                    .is_some_and(|c| c.contains_opaque_unknown())
+            }) {
+                return;
+            }
+        }
+        let help = if inst.rtype == "aws_acm_certificate" {
+            "add an `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` with `dimensions = { CertificateArn = <this certificate>.arn }`, or a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }`"
+        } else {
+            "add a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }` (CloudWatch has no expiry metric for IAM server certificates)"
+        };
+        cx.report(
+            self,
+            inst,
+            None,
+            format!("certificate `{}` has no expiry monitoring: no DaysToExpiry alarm or reliability_alert refers to it", inst.address),
+            help,
+        );
+    }
+}

@@ -1,0 +1,79 @@
+use super::{describe, setting, Rule, RuleCtx};
+use crate::eval::Instance;
+use crate::value::Value;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that an `aws_db_instance` runs Multi-AZ (`multi_az = true`). The provider
+    /// default is `false`. Read replicas and Aurora instances are skipped.
+    ///
+    /// ## Why is this bad?
+    /// A Single-AZ database is down for as long as its Availability Zone is, and during
+    /// every maintenance reboot. Multi-AZ keeps a synchronous standby in another zone and
+    /// fails over automatically in one to two minutes.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_db_instance" "orders" {
+    ///   engine   = "postgres"
+    ///   multi_az = false
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_db_instance" "orders" {
+    ///   engine   = "postgres"
+    ///   multi_az = true
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance#multi_az
+    /// - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZSingleStandby.html
+    pub struct DbInstanceSingleAz {
+        id: "RC101",
+        name: "db-instance-single-az",
+        category: MultiAz,
+        severity: Warning,
+        types: ["aws_db_instance"],
+    }
+}
+
+impl Rule for DbInstanceSingleAz {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        let body = &inst.body;
+        if body
+            .attr("replicate_source_db")
+            .is_some_and(|a| !a.value.is_null())
+        {
+            return;
+        }
+        if body
+            .value("engine")
+            .and_then(|e| e.as_str())
+            .is_some_and(|e| e.starts_with("aurora"))
+        {
+            return;
+        }
+        let Some((v, attr)) = setting(body, "multi_az", Value::Bool(false)) else {
+            return;
+        };
+        if v.as_bool() == Some(false) {
+            cx.report(
+                self,
+                inst,
+                attr,
+                format!(
+                    "multi_az is {}: the database runs in a single Availability Zone",
+                    describe(&v, attr)
+                ),
+                "set `multi_az = true`",
+            );
+        }
+    }
+}

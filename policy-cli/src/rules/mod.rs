@@ -1,0 +1,301 @@
+//! The rules. One rule per file; the doc comment of each rule is its documentation
+//! (`relcheck explain`). To add a rule: write `rules/<name>.rs` with `declare_rule!` and an
+//! `impl Rule`, then list it in [`RULES`].
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::eval::{EvalAttr, Instance};
+use crate::graph::Graph;
+use crate::parse::FileId;
+use crate::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Categories are part of the output contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    MultiAz,
+    Backup,
+    CertificateMonitoring,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::MultiAz => "multi-az",
+            Category::Backup => "backup",
+            Category::CertificateMonitoring => "certificate-monitoring",
+        }
+    }
+}
+
+/// Everything about a rule that is data.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// Resource types checked (`aws_fsx_*` for a prefix).
+    pub types: &'static [&'static str],
+    /// Markdown documentation: the rule's doc comment.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation without rustdoc's leading space on each line.
+    pub fn documentation(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// First sentence of "What it does".
+    pub fn summary(&self) -> String {
+        let doc = self.documentation();
+        doc.lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A problem found in one resource instance.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub resource: String,
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+}
+
+/// What a rule sees: the instance, and the whole root configuration through the graph.
+pub struct RuleCtx<'a, 'g> {
+    pub graph: &'g Graph<'a>,
+    pub findings: Vec<Finding>,
+}
+
+impl RuleCtx<'_, '_> {
+    /// Reports on `attr` when present, else on the resource block header.
+    pub fn report(
+        &mut self,
+        rule: &dyn Rule,
+        inst: &Instance,
+        attr: Option<&EvalAttr>,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        let span = match attr {
+            Some(a) if a.span.end > a.span.start => a.span.clone(),
+            _ => inst.span.start..inst.span.start,
+        };
+        self.findings.push(Finding {
+            rule: rule.meta(),
+            resource: inst.address.clone(),
+            file: inst.file,
+            span,
+            message,
+            help: help.into(),
+        });
+    }
+
+    /// Reports at a nested block's span (or the resource header).
+    pub fn report_at(
+        &mut self,
+        rule: &dyn Rule,
+        inst: &Instance,
+        span: Range<usize>,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            rule: rule.meta(),
+            resource: inst.address.clone(),
+            file: inst.file,
+            span: span.start..span.start,
+            message,
+            help: help.into(),
+        });
+    }
+}
+
+/// Quotes an attribute's value for a message: `false` or `false (from var.multi_az)`.
+pub fn quote(attr: &EvalAttr) -> String {
+    match &attr.source {
+        Some(src) => format!("{} (from `{}`)", attr.value.display(), src),
+        None => attr.value.display(),
+    }
+}
+
+/// A rule checks one resource instance at a time.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx);
+}
+
+/// Declares a rule struct; its doc comment becomes [`RuleMeta::doc`].
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            name: $rname:literal,
+            category: $cat:ident,
+            severity: $sev:ident,
+            types: [$($ty:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                name: $rname,
+                category: $crate::rules::Category::$cat,
+                severity: $crate::rules::Severity::$sev,
+                types: &[$($ty),*],
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+mod aks_default_pool_zones;
+mod autoscaling_group_single_az;
+mod azure_db_no_geo_backup;
+mod azure_db_no_high_availability;
+mod azure_redis_single_zone;
+mod azure_storage_lrs;
+mod backup_coverage;
+mod certificate_expiry_unmonitored;
+mod cloudsql_backups_disabled;
+mod cloudsql_zonal_availability;
+mod db_backup_retention_zero;
+mod db_instance_single_az;
+mod dynamodb_pitr_disabled;
+mod efs_one_zone;
+mod elasticache_no_failover;
+mod elasticache_no_snapshots;
+mod fsx_single_az;
+mod gke_zonal_cluster;
+mod google_redis_basic_tier;
+mod mq_broker_single_instance;
+mod opensearch_no_zone_awareness;
+mod rds_cluster_single_instance;
+mod zonal_instance_group_manager;
+
+/// Every rule, in id order.
+pub static RULES: &[&dyn Rule] = &[
+    &db_instance_single_az::DbInstanceSingleAz,
+    &rds_cluster_single_instance::RdsClusterSingleInstance,
+    &elasticache_no_failover::ElasticacheNoFailover,
+    &efs_one_zone::EfsOneZone,
+    &mq_broker_single_instance::MqBrokerSingleInstance,
+    &opensearch_no_zone_awareness::OpensearchNoZoneAwareness,
+    &autoscaling_group_single_az::AutoscalingGroupSingleAz,
+    &fsx_single_az::FsxSingleAz,
+    &aks_default_pool_zones::AksDefaultPoolZones,
+    &azure_db_no_high_availability::AzureDbNoHighAvailability,
+    &azure_redis_single_zone::AzureRedisSingleZone,
+    &azure_storage_lrs::AzureStorageLrs,
+    &cloudsql_zonal_availability::CloudsqlZonalAvailability,
+    &gke_zonal_cluster::GkeZonalCluster,
+    &google_redis_basic_tier::GoogleRedisBasicTier,
+    &zonal_instance_group_manager::ZonalInstanceGroupManager,
+    &db_backup_retention_zero::DbBackupRetentionZero,
+    &dynamodb_pitr_disabled::DynamodbPitrDisabled,
+    &elasticache_no_snapshots::ElasticacheNoSnapshots,
+    &cloudsql_backups_disabled::CloudsqlBackupsDisabled,
+    &azure_db_no_geo_backup::AzureDbNoGeoBackup,
+    &backup_coverage::BackupCoverage,
+    &certificate_expiry_unmonitored::CertificateExpiryUnmonitored,
+];
+
+/// Finds a rule by id (`RC101`) or name.
+pub fn find(key: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
+}
+
+/// Runs every rule over one root configuration.
+pub fn run(graph: &Graph) -> Vec<Finding> {
+    let mut cx = RuleCtx {
+        graph,
+        findings: Vec::new(),
+    };
+    for rule in RULES {
+        for ty in rule.meta().types {
+            for inst in graph.of_type(ty) {
+                rule.check(inst, &mut cx);
+            }
+        }
+    }
+    cx.findings
+}
+
+/// Helper: `Some(v)` when the attribute is set to a known value.
+pub fn known<'v>(v: Option<&'v Value>) -> Option<&'v Value> {
+    v.filter(|v| !v.contains_unknown())
+}
+
+/// An attribute judged with the provider default: `None` when its value is unknown;
+/// otherwise the effective value and the attribute when it is written.
+pub fn setting<'i>(
+    body: &'i crate::eval::EvalBody,
+    name: &str,
+    default: Value,
+) -> Option<(Value, Option<&'i EvalAttr>)> {
+    match body.attr(name) {
+        Some(a) if a.value.is_null() => Some((default, Some(a))),
+        Some(a) if a.value.contains_unknown() => None,
+        Some(a) => Some((a.value.clone(), Some(a))),
+        None => Some((default, None)),
+    }
+}
+
+/// Describes an effective value for a message: `false (from var.x)`, `not set (default false)`.
+pub fn describe(value: &Value, attr: Option<&EvalAttr>) -> String {
+    match attr {
+        Some(a) if a.value.is_null() => format!("null (provider default {})", value.display()),
+        Some(a) => quote(a),
+        None => format!("not set (provider default {})", value.display()),
+    }
+}
+
+/// Whether a string value is known and equal (case-insensitive) to one of `options`.
+pub fn is_one_of(v: &Value, options: &[&str]) -> bool {
+    v.as_str()
+        .map(|s| options.iter().any(|o| o.eq_ignore_ascii_case(s)))
+        .unwrap_or(false)
+}

@@ -1,0 +1,105 @@
+use super::{Rule, RuleCtx};
+use crate::eval::Instance;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that an Aurora `aws_rds_cluster` has at least two `aws_rds_cluster_instance`s
+    /// (counting `count` and `for_each`). Instances are found by their `cluster_identifier`
+    /// referring to the cluster. Non-Aurora (Multi-AZ DB cluster) and Serverless v1 clusters
+    /// are skipped; so is a cluster whose instance count cannot be known.
+    ///
+    /// ## Why is this bad?
+    /// Aurora storage spans three zones, but compute does not: with a single instance a zone
+    /// failure or an instance crash means the cluster has no writer until a new instance is
+    /// created (often 10 minutes or more). A reader in another zone is promoted in ~30 s.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_rds_cluster" "main" {
+    ///   engine = "aurora-postgresql"
+    /// }
+    /// resource "aws_rds_cluster_instance" "main" {
+    ///   count              = 1
+    ///   cluster_identifier = aws_rds_cluster.main.id
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_rds_cluster_instance" "main" {
+    ///   count              = 2
+    ///   cluster_identifier = aws_rds_cluster.main.id
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html
+    pub struct RdsClusterSingleInstance {
+        id: "RC102",
+        name: "rds-cluster-single-instance",
+        category: MultiAz,
+        severity: Warning,
+        types: ["aws_rds_cluster"],
+    }
+}
+
+impl Rule for RdsClusterSingleInstance {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        let body = &inst.body;
+        let engine = match body.value("engine") {
+            None => "aurora".to_string(),
+            Some(v) => match v.as_str() {
+                Some(s) => s.to_string(),
+                None => return,
+            },
+        };
+        if !engine.starts_with("aurora") {
+            return;
+        }
+        match body.value("engine_mode").map(|v| v.as_str()) {
+            None | Some(Some("provisioned")) => {}
+            _ => return,
+        }
+        // a secondary (replica) cluster is often headless on purpose
+        if body
+            .attr("replication_source_identifier")
+            .is_some_and(|a| !a.value.is_null())
+        {
+            return;
+        }
+        let literal_id = body.value("cluster_identifier").and_then(|v| v.as_str());
+        let mut count = 0usize;
+        let candidates = cx.graph.of_type("aws_rds_cluster_instance");
+        for i in candidates {
+            let Some(cid) = i.body.attr("cluster_identifier") else {
+                continue;
+            };
+            let matches = cid.value.refers_to(&inst.base)
+                || (literal_id.is_some() && cid.value.as_str() == literal_id);
+            if !matches {
+                continue;
+            }
+            if !i.count_known {
+                return;
+            }
+            count += 1;
+        }
+        if count < 2 {
+            cx.report(
+                self,
+                inst,
+                None,
+                format!(
+                    "Aurora cluster `{}` has {count} aws_rds_cluster_instance{}: no reader in another zone to fail over to",
+                    inst.address,
+                    if count == 1 { "" } else { "s" }
+                ),
+                "run at least two aws_rds_cluster_instance resources for this cluster (e.g. `count = 2`)",
+            );
+        }
+    }
+}
