@@ -17,3 +17,5 @@ pub use slo::{
     error_budget_minutes, generate, slo_id, validate, Alerting, FieldError, Sli, SloSpec, Tier,
 };
 pub use window::{format_duration, parse_duration, parse_period, Period};
+pub mod alert;
+pub mod backup;
