@@ -53,13 +53,25 @@ impl Prometheus {
 
     /// Like [`Prometheus::start`], with an existing TSDB directory (e.g. backfilled blocks).
     pub fn start_with(rules_dir: &Path, tsdb: Option<&Path>) -> Self {
+        Self::start_full(rules_dir, tsdb, None)
+    }
+
+    /// Like [`Prometheus::start`], also scraping `target` (`host:port`) every second.
+    pub fn start_scraping(rules_dir: &Path, target: &str) -> Self {
+        Self::start_full(rules_dir, None, Some(target))
+    }
+
+    fn start_full(rules_dir: &Path, tsdb: Option<&Path>, target: Option<&str>) -> Self {
         let data = tempfile::Builder::new().prefix("prom-").tempdir().expect("temp dir");
         let config = data.path().join("prometheus.yml");
         std::fs::write(
             &config,
             format!(
-                "global:\n  evaluation_interval: 1s\nrule_files:\n  - {:?}\n",
-                rules_dir.join("*.yml")
+                "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {:?}\n{}",
+                rules_dir.join("*.yml"),
+                target
+                    .map(|t| format!("scrape_configs:\n  - job_name: exporter\n    honor_labels: true\n    static_configs:\n      - targets: [{t:?}]\n"))
+                    .unwrap_or_default()
             ),
         )
         .expect("write prometheus.yml");
@@ -118,6 +130,41 @@ impl Prometheus {
             .as_array()
             .map(|gs| gs.iter().filter_map(|g| g["name"].as_str().map(String::from)).collect())
             .unwrap_or_default()
+    }
+
+    /// Runs an instant query and returns the `data.result` array.
+    pub fn query(&self, q: &str) -> Vec<serde_json::Value> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let body = agent
+            .get(&format!("{}/api/v1/query", self.url))
+            .query("query", q)
+            .call()
+            .and_then(|mut r| r.body_mut().read_to_string())
+            .unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls `q` (bounded by `timeout`) until it returns at least `min_series` samples, all of
+    /// which satisfy `ok`.
+    pub fn wait_for(&self, q: &str, timeout: Duration, min_series: usize, ok: impl Fn(f64) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            let values: Vec<f64> = self
+                .query(q)
+                .iter()
+                .filter_map(|r| r["value"][1].as_str().and_then(|v| v.parse().ok()))
+                .collect();
+            if values.len() >= min_series.max(1) && values.iter().all(|v| ok(*v)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        false
     }
 
     /// Prometheus' log so far.

@@ -1,5 +1,7 @@
 //! One Terraform data source per file.
 
+pub mod error_budget;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,11 +11,16 @@ use tf_provider::DynamicDataSource;
 use crate::provider::Context;
 
 /// Every data source, keyed by its name without the `reliability_` prefix.
-pub fn all(_context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    HashMap::new()
+pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>> {
+    let mut map: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
+    map.insert(
+        "error_budget".into(),
+        Box::new(error_budget::ErrorBudgetDataSource::new(context.clone())),
+    );
+    map
 }
 
 /// Schemas of every data source, by name, for the docs.
 pub fn schemas() -> Vec<(&'static str, Schema)> {
-    Vec::new()
+    vec![("error_budget", error_budget::schema())]
 }

@@ -1,0 +1,74 @@
+//! A tiny metrics endpoint on 127.0.0.1 for Prometheus to scrape in tests: request counters
+//! that grow at a fixed rate with a fixed share of errors per job.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One job's traffic: requests per second and the share that fail (0–1).
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    pub rps: f64,
+    pub error_ratio: f64,
+}
+
+/// A running exporter; stops when dropped (and after at most 10 minutes in any case).
+pub struct Exporter {
+    pub address: String,
+    stop: Arc<AtomicBool>,
+}
+
+impl Exporter {
+    /// Serves `http_requests_total{job, code}` for `jobs` on a free loopback port.
+    pub fn start(jobs: Vec<Job>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind exporter");
+        let address = listener.local_addr().expect("address").to_string();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let deadline = started + Duration::from_secs(600);
+            while !stop2.load(Ordering::Relaxed) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut buf = [0u8; 4096];
+                        let _ = stream.read(&mut buf);
+                        // Counters as if traffic had been flowing for an hour already.
+                        let t = started.elapsed().as_secs_f64() + 3600.0;
+                        let mut body = String::from("# TYPE http_requests_total counter\n");
+                        for j in &jobs {
+                            let total = j.rps * t;
+                            let errors = total * j.error_ratio;
+                            body.push_str(&format!(
+                                "http_requests_total{{job=\"{}\",code=\"200\"}} {}\nhttp_requests_total{{job=\"{}\",code=\"500\"}} {}\n",
+                                j.name,
+                                total - errors,
+                                j.name,
+                                errors
+                            ));
+                        }
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Exporter { address, stop }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
