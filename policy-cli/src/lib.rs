@@ -58,6 +58,17 @@ pub fn check(paths: &[PathBuf], inputs: &Inputs) -> Report {
 
 fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
     let ws = module::Workspace::load(paths);
+    let bases: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .map(|p| {
+            if p.is_file() {
+                p.parent().map(|d| d.to_path_buf()).unwrap_or(p)
+            } else {
+                p
+            }
+        })
+        .collect();
     let files = &ws.files;
     let modules: HashMap<PathBuf, module::Module> = ws
         .dirs
@@ -71,7 +82,19 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
             let installed = ws.installed.get(root);
             let res = eval::eval_root(files, &modules, installed, root, inputs);
             let graph = graph::Graph::build(&res.instances);
-            let findings = rules::run(&graph);
+            let mut findings = rules::run(&graph);
+            // A finding inside a called module says which root module it comes from.
+            let root_name = bases
+                .iter()
+                .find(|b| root.starts_with(b))
+                .map(|b| parse::relative_to(root, b))
+                .unwrap_or_else(|| root.display().to_string());
+            for f in &mut findings {
+                if !files[f.file].path.starts_with(root) {
+                    f.message
+                        .push_str(&format!(" (in root module `{root_name}`)"));
+                }
+            }
             (findings, res.errors, res.skipped)
         })
         .collect();

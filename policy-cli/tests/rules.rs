@@ -17,7 +17,11 @@ fn fixture(rule_file: &str, case: &str) -> PathBuf {
 
 fn rule_test(rule_file: &str, id: &str) {
     let rule = rules::find(id).expect("rule exists");
-    assert_eq!(rule.meta().name.replace('-', "_"), rule_file, "file name is the rule name");
+    assert_eq!(
+        rule.meta().name.replace('-', "_"),
+        rule_file,
+        "file name is the rule name"
+    );
 
     let mut bad = check(&[fixture(rule_file, "bad")], &Inputs::default());
     assert!(bad.errors.is_empty(), "bad fixture loads: {:?}", bad.errors);
@@ -27,14 +31,21 @@ fn rule_test(rule_file: &str, id: &str) {
     insta::assert_snapshot!(format!("{rule_file}"), text);
 
     let good = check(&[fixture(rule_file, "good")], &Inputs::default());
-    assert!(good.errors.is_empty(), "good fixture loads: {:?}", good.errors);
+    assert!(
+        good.errors.is_empty(),
+        "good fixture loads: {:?}",
+        good.errors
+    );
     let hits: Vec<String> = good
         .findings
         .iter()
         .filter(|f| f.rule.id == id)
         .map(|f| format!("{}: {}", f.resource, f.message))
         .collect();
-    assert!(hits.is_empty(), "{id} must not report on its good fixture: {hits:#?}");
+    assert!(
+        hits.is_empty(),
+        "{id} must not report on its good fixture: {hits:#?}"
+    );
 }
 
 macro_rules! rule_tests {
@@ -93,12 +104,20 @@ fn metadata_is_consistent() {
         assert!(names.insert(m.name), "duplicate name {}", m.name);
         assert!(m.id.len() == 5 && m.id.starts_with("RC"), "id {}", m.id);
         assert!(
-            m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "kebab-case name {}",
             m.name
         );
         let doc = m.documentation();
-        for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"] {
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## References",
+        ] {
             assert!(doc.contains(section), "{} doc lacks `{section}`", m.id);
         }
         assert!(!m.types.is_empty());

@@ -4,7 +4,8 @@ use crate::eval::Instance;
 declare_rule! {
     /// ## What it does
     /// Checks that an Aurora `aws_rds_cluster` has at least two `aws_rds_cluster_instance`s
-    /// (counting `count` and `for_each`). Instances are found by their `cluster_identifier`
+    /// (counting `count` and `for_each`, plus the `min_capacity` of an Aurora Auto Scaling
+    /// `aws_appautoscaling_target`). Instances are found by their `cluster_identifier`
     /// referring to the cluster. Non-Aurora (Multi-AZ DB cluster) and Serverless v1 clusters
     /// are skipped; so is a cluster whose instance count cannot be known.
     ///
@@ -87,6 +88,18 @@ impl Rule for RdsClusterSingleInstance {
                 return;
             }
             count += 1;
+        }
+        // Aurora Auto Scaling adds readers: its minimum capacity counts.
+        for t in cx.graph.referrers(&inst.base, "aws_appautoscaling_target") {
+            if t.body.value("scalable_dimension").and_then(|v| v.as_str())
+                != Some("rds:cluster:ReadReplicaCount")
+            {
+                continue;
+            }
+            match t.body.value("min_capacity").and_then(|v| v.as_number()) {
+                Some(n) if t.count_known => count += n.max(0.0) as usize,
+                _ => return,
+            }
         }
         if count < 2 {
             cx.report(
