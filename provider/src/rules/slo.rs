@@ -636,7 +636,7 @@ fn le_matcher(threshold: f64) -> String {
     }
     let alternatives: Vec<String> = values
         .iter()
-        .map(|v| v.to_string())
+        .map(|v| v.replace('.', "\\\\.").replace('+', "\\\\+"))
         .collect();
     format!("le=~\"{}\"", alternatives.join("|"))
 }
@@ -915,7 +915,7 @@ impl Plan<'_> {
             if let Some(min) = self.min_events() {
                 if let Some(events) = self.events_expr(w.long_secs)? {
                     parts.push(format!(
-                        "on() ({events} >= {min}){}",
+                        "ignoring ({}) ({events} >= {min})",
                         ignoring.join(", ")
                     ));
                 }
