@@ -84,7 +84,8 @@ fn attr_line(out: &mut String, name: &str, a: &Attribute) {
 }
 
 fn block_section(out: &mut String, anchor: &str, b: &Block, nested: &mut Vec<(String, Block)>) {
-    let groups: [(&str, fn(&AttributeConstraint) -> bool); 3] = [
+    type Pick = fn(&AttributeConstraint) -> bool;
+    let groups: [(&str, Pick); 3] = [
         ("Required", |c| *c == AttributeConstraint::Required),
         ("Optional", |c| {
             matches!(

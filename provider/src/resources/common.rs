@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&n).unwrap(), "30");
         let n: Num = serde_json::from_str("99.5").unwrap();
         assert_eq!(n.f64(), 99.5);
-        assert_eq!(Num::from_f64_rounded(43.200000000000003).text(), "43.2");
+        assert_eq!(Num::from_f64_rounded(0.1 * 432.0).text(), "43.2");
         assert_eq!(Num::from_f64_rounded(10.0).text(), "10");
         assert_eq!(Num::from_f64_rounded(0.0).text(), "0");
     }

@@ -597,11 +597,10 @@ pub(crate) fn promql_string(s: &str) -> String {
 
 /// Seconds of a duration, for PromQL.
 pub(crate) fn seconds(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms % 1000 == 0 {
-        (ms / 1000).to_string()
+    if d.subsec_millis() == 0 {
+        d.as_secs().to_string()
     } else {
-        format!("{}", ms as f64 / 1000.0)
+        format!("{}", d.as_millis() as f64 / 1000.0)
     }
 }
 
