@@ -529,6 +529,9 @@ impl<'a, 'e> Ctx<'a, 'e> {
         if depth > 32 {
             return out;
         }
+        // `.tf.json` bodies are built without positions (template spans are relative to
+        // the JSON string, not the file): never use them.
+        let json = self.env.files[file].display.ends_with(".json");
         for a in body.attributes() {
             let name = a.key.as_str();
             if matches!(name, "count" | "for_each" | "depends_on" | "provider") {
@@ -538,8 +541,12 @@ impl<'a, 'e> Ctx<'a, 'e> {
             out.attrs.push(EvalAttr {
                 name: name.to_string(),
                 value,
-                span: span_of(a),
-                source: source_text(&a.value, &self.env.files[file].text),
+                span: if json { 0..0 } else { span_of(a) },
+                source: if json {
+                    None
+                } else {
+                    source_text(&a.value, &self.env.files[file].text)
+                },
             });
         }
         for b in body.blocks() {

@@ -1,0 +1,212 @@
+//! End-to-end: runs the `relcheck` binary on fixture trees and compares its JSON output
+//! (and exit status) with `fixtures/e2e/expected/<case>.json`.
+//! Set `RELCHECK_BLESS=1` to rewrite the expected files after reviewing a change.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e")
+}
+
+struct Run {
+    json: serde_json::Value,
+    code: i32,
+    stderr: String,
+}
+
+fn run(args: &[&str], path: &Path) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
+        .arg("check")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("relcheck runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    Run {
+        json: serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("JSON output ({e}):\n{stdout}")),
+        code: out.status.code().expect("exit code"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn compare(case: &str, run: &Run) {
+    let expected_path = fixtures().join("expected").join(format!("{case}.json"));
+    let actual = serde_json::to_string_pretty(&run.json).unwrap() + "\n";
+    if std::env::var_os("RELCHECK_BLESS").is_some() {
+        std::fs::write(&expected_path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
+    assert_eq!(actual, expected, "JSON output of case `{case}` changed");
+}
+
+fn resources(run: &Run, rule: &str) -> Vec<String> {
+    run.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["resource"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Modules (for_each, count = 0), tfvars and auto.tfvars, conditionals, lookup, and
+/// cross-resource coverage through module outputs and tags.
+#[test]
+fn project_with_modules_tfvars_and_coverage() {
+    let r = run(&[], &fixtures().join("project"));
+    compare("project", &r);
+    assert_eq!(r.code, 1);
+    // prod (terraform.tfvars) makes orders multi-AZ; billing stays single-AZ
+    assert_eq!(
+        resources(&r, "RC101"),
+        ["module.db[\"billing\"].aws_db_instance.this"]
+    );
+    // lookup() gives billing retention 0
+    assert_eq!(
+        resources(&r, "RC201"),
+        ["module.db[\"billing\"].aws_db_instance.this"]
+    );
+    // module "cache" has count = 0 (prod.auto.tfvars): nothing reported inside it
+    assert!(resources(&r, "RC103").is_empty());
+    // the alarm refers to module.acm's certificate through an output; the wildcard is unwatched
+    assert_eq!(
+        resources(&r, "RC301"),
+        ["module.acm.aws_acm_certificate.wildcard"]
+    );
+    // tagged volume (Backup = daily in prod) and module.db["orders"]'s volume are covered
+    assert_eq!(
+        resources(&r, "RC206"),
+        [
+            "aws_ebs_volume.forgotten",
+            "module.db[\"billing\"].aws_ebs_volume.data"
+        ]
+    );
+}
+
+/// A broken and a non-UTF-8 file are reported with positions; the others are still checked.
+#[test]
+fn broken_file_next_to_good_ones() {
+    let r = run(&[], &fixtures().join("broken"));
+    compare("broken", &r);
+    assert_eq!(r.code, 2);
+    let errors = r.json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["file"], "broken.tf");
+    assert_eq!(errors[0]["line"], 2);
+    assert_eq!(resources(&r, "RC105"), ["aws_mq_broker.events"]);
+}
+
+/// Registry modules installed by `terraform init` are evaluated; others are skipped once.
+#[test]
+fn installed_registry_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("installed"), tmp.path());
+    std::fs::rename(
+        tmp.path().join("dot-terraform"),
+        tmp.path().join(".terraform"),
+    )
+    .unwrap();
+    let r = run(&[], tmp.path());
+    compare("installed", &r);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("module.not_downloaded"),
+        "stderr: {}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("module.not_downloaded").count(), 1);
+}
+
+/// Without values, variables without defaults are unknown: no finding, exit 0.
+#[test]
+fn unknown_variables_give_no_false_alarm() {
+    let r = run(&[], &fixtures().join("vars"));
+    assert_eq!(r.code, 0);
+    assert!(r.json["findings"].as_array().unwrap().is_empty());
+}
+
+/// `--var` and `--var-file` set root variables (a string `false` becomes a bool).
+#[test]
+fn var_and_var_file() {
+    let var_file = fixtures().join("vars.tfvars");
+    let r = run(
+        &[
+            "--var",
+            "multi_az=false",
+            "--var-file",
+            var_file.to_str().unwrap(),
+        ],
+        &fixtures().join("vars"),
+    );
+    compare("vars", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(resources(&r, "RC101"), ["aws_db_instance.main"]);
+    assert_eq!(resources(&r, "RC115"), ["google_redis_instance.cache"]);
+    // --fail-on error: warnings do not fail
+    let r = run(
+        &["--var", "multi_az=false", "--fail-on", "error"],
+        &fixtures().join("vars"),
+    );
+    assert_eq!(r.code, 0);
+}
+
+/// `.tf.json` files are read too.
+#[test]
+fn tf_json() {
+    let r = run(&[], &fixtures().join("tfjson"));
+    compare("tfjson", &r);
+    assert_eq!(resources(&r, "RC112"), ["azurerm_storage_account.data"]);
+    assert!(resources(&r, "RC202").is_empty(), "PITR enabled in JSON");
+}
+
+/// A path that does not exist: exit 2 with an error entry.
+#[test]
+fn missing_path() {
+    let r = run(&[], &fixtures().join("does-not-exist"));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 1);
+}
+
+/// `rules` lists every rule; `explain` prints the documentation.
+#[test]
+fn rules_and_explain() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
+        .arg("rules")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in relcheck::rules::RULES {
+        assert!(text.contains(r.meta().id) && text.contains(r.meta().name));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
+        .args(["explain", "RC101"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("db-instance-single-az"));
+    assert!(text.contains("## Why is this bad?"));
+    assert!(text.contains("multi_az = true"));
+    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
+        .args(["explain", "RC999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
