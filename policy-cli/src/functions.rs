@@ -169,7 +169,19 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
         "lower" => s(0).map(|x| Value::String(x.to_lowercase())),
         "upper" => s(0).map(|x| Value::String(x.to_uppercase())),
         "trimspace" => s(0).map(|x| Value::String(x.trim().to_string())),
-        "title" => s(0).map(|x| Value::String(x)),
+        "title" => s(0).map(|x| {
+            let mut out = String::new();
+            let mut start = true;
+            for c in x.chars() {
+                if start {
+                    out.extend(c.to_uppercase());
+                } else {
+                    out.push(c);
+                }
+                start = c.is_whitespace();
+            }
+            Value::String(out)
+        }),
         "tobool" => args.first().and_then(Value::as_bool).map(Value::Bool),
         "tonumber" => n(0).map(Value::Number),
         "abs" => n(0).map(|x| Value::Number(x.abs())),

@@ -47,6 +47,23 @@ impl Report {
     }
 }
 
+/// Every resource instance of every root module (for tools and tests).
+pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Instance> {
+    let ws = module::Workspace::load(paths);
+    let files = &ws.files;
+    let modules: HashMap<PathBuf, module::Module> = ws
+        .dirs
+        .iter()
+        .map(|(dir, ids)| (dir.clone(), module::Module::build(dir, ids, files)))
+        .collect();
+    let mut out = Vec::new();
+    for root in &ws.roots {
+        let res = eval::eval_root(files, &modules, ws.installed.get(root), root, inputs);
+        out.extend(res.instances);
+    }
+    out
+}
+
 /// Checks the given paths. Never panics on bad input: problems become [`Report::errors`].
 pub fn check(paths: &[PathBuf], inputs: &Inputs) -> Report {
     let pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build();

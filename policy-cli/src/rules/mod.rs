@@ -264,11 +264,6 @@ pub fn run(graph: &Graph) -> Vec<Finding> {
     cx.findings
 }
 
-/// Helper: `Some(v)` when the attribute is set to a known value.
-pub fn known<'v>(v: Option<&'v Value>) -> Option<&'v Value> {
-    v.filter(|v| !v.contains_unknown())
-}
-
 /// An attribute judged with the provider default: `None` when its value is unknown;
 /// otherwise the effective value and the attribute when it is written.
 pub fn setting<'i>(

@@ -1,0 +1,239 @@
+//! The evaluator through small configurations: what is known, what stays unknown.
+
+use std::path::Path;
+
+use relcheck::eval::Instance;
+use relcheck::value::Value;
+use relcheck::{check, Inputs};
+
+/// Writes `files` into a temp dir and returns the evaluated value of
+/// `terraform_data.probe`'s `input` attribute (by checking with a probe resource type).
+fn eval_input(files: &[(&str, &str)], inputs: &Inputs) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    probe(tmp.path(), inputs)
+}
+
+fn probe(dir: &Path, inputs: &Inputs) -> Value {
+    let insts = instances(dir, inputs);
+    let p = insts
+        .iter()
+        .find(|i| i.rtype == "terraform_data" && i.name == "probe")
+        .expect("probe resource");
+    p.body
+        .attr("input")
+        .map(|a| a.value.clone())
+        .unwrap_or(Value::Null)
+}
+
+fn instances(dir: &Path, inputs: &Inputs) -> Vec<Instance> {
+    relcheck::evaluate_instances(&[dir.to_path_buf()], inputs)
+}
+
+fn main_tf(body: &str) -> Value {
+    eval_input(&[("main.tf", body)], &Inputs::default())
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+#[test]
+fn literals_operators_and_conditionals() {
+    assert_eq!(
+        main_tf(r#"resource "terraform_data" "probe" { input = 1 + 2 * 3 }"#),
+        Value::Number(7.0)
+    );
+    assert_eq!(
+        main_tf(r#"resource "terraform_data" "probe" { input = 2 > 1 && !false ? "yes" : "no" }"#),
+        s("yes")
+    );
+    assert_eq!(
+        main_tf(r#"resource "terraform_data" "probe" { input = "a-${1 + 1}-b" }"#),
+        s("a-2-b")
+    );
+}
+
+#[test]
+fn three_valued_logic() {
+    let cfg = r#"
+variable "unknown" {}
+resource "terraform_data" "probe" { input = [var.unknown && false, var.unknown || true, var.unknown == 1] }
+"#;
+    let v = main_tf(cfg);
+    let l = v.as_list().unwrap();
+    assert_eq!(l[0], Value::Bool(false));
+    assert_eq!(l[1], Value::Bool(true));
+    assert!(l[2].is_unknown());
+}
+
+#[test]
+fn unknown_condition_with_equal_branches_is_known() {
+    let cfg = r#"
+variable "x" {}
+resource "terraform_data" "probe" { input = var.x ? "same" : "same" }
+"#;
+    assert_eq!(main_tf(cfg), s("same"));
+}
+
+#[test]
+fn locals_variables_and_functions() {
+    let cfg = r#"
+variable "env" { default = "prod" }
+locals {
+  tags  = merge({ a = "1" }, { b = upper(var.env) })
+  names = [for k, v in local.tags : "${k}=${v}" if k != "x"]
+}
+resource "terraform_data" "probe" {
+  input = [
+    join(",", local.names),
+    lookup(local.tags, "missing", "dflt"),
+    length(local.names),
+    try(local.tags.nope, "fallback"),
+    coalesce(null, "", "c"),
+    contains(["a", "b"], "b"),
+    format("%s-%d", "x", 3),
+    element(concat(["p"], ["q"]), 1),
+  ]
+}
+"#;
+    assert_eq!(
+        main_tf(cfg),
+        Value::List(vec![
+            s("a=1,b=PROD"),
+            s("dflt"),
+            Value::Number(2.0),
+            s("fallback"),
+            s("c"),
+            Value::Bool(true),
+            s("x-3"),
+            s("q"),
+        ])
+    );
+}
+
+#[test]
+fn resource_references_are_unknown_but_remembered() {
+    let cfg = r#"
+resource "aws_ebs_volume" "data" {}
+resource "terraform_data" "probe" { input = ["${aws_ebs_volume.data.arn}/x"] }
+"#;
+    let v = main_tf(cfg);
+    assert!(v.contains_unknown());
+    assert!(v.refers_to("aws_ebs_volume.data"));
+}
+
+#[test]
+fn self_referencing_locals_do_not_hang() {
+    let cfg = r#"
+locals {
+  a = local.b
+  b = local.a
+}
+resource "terraform_data" "probe" { input = local.a }
+"#;
+    assert!(main_tf(cfg).is_unknown());
+}
+
+#[test]
+fn tfvars_auto_tfvars_and_cli_vars_in_order() {
+    let files = [
+        (
+            "main.tf",
+            r#"
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" {
+  type    = bool
+  default = true
+}
+resource "terraform_data" "probe" { input = [var.a, var.b, var.c, var.d] }
+"#,
+        ),
+        ("terraform.tfvars", "a = \"tfvars\"\nb = \"tfvars\"\n"),
+        ("x.auto.tfvars", "b = \"auto\"\nc = \"auto\"\n"),
+    ];
+    let inputs = Inputs {
+        var_files: vec![],
+        vars: vec![("c".into(), "cli".into()), ("d".into(), "false".into())],
+    };
+    assert_eq!(
+        eval_input(&files, &inputs),
+        Value::List(vec![s("tfvars"), s("auto"), s("cli"), Value::Bool(false)])
+    );
+}
+
+#[test]
+fn count_and_for_each_expand_instances() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        r#"
+variable "n" { default = 2 }
+variable "unknown" {}
+resource "aws_ebs_volume" "counted" { count = var.n }
+resource "aws_ebs_volume" "none" { count = 0 }
+resource "aws_ebs_volume" "each" { for_each = toset(["a", "b"]) }
+resource "aws_ebs_volume" "maybe" { count = var.unknown }
+"#,
+    )
+    .unwrap();
+    let insts = instances(tmp.path(), &Inputs::default());
+    let addrs: Vec<&str> = insts.iter().map(|i| i.address.as_str()).collect();
+    assert_eq!(
+        addrs,
+        [
+            "aws_ebs_volume.counted[0]",
+            "aws_ebs_volume.counted[1]",
+            "aws_ebs_volume.each[\"a\"]",
+            "aws_ebs_volume.each[\"b\"]",
+            "aws_ebs_volume.maybe",
+        ]
+    );
+    assert!(!insts[4].count_known);
+}
+
+#[test]
+fn module_cycle_is_an_error_not_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("root")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("a")).unwrap();
+    std::fs::write(
+        tmp.path().join("root/main.tf"),
+        "module \"a\" {\n  source = \"../a\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("a/main.tf"),
+        "module \"self\" {\n  source = \"./\"\n}\n",
+    )
+    .unwrap();
+    let report = check(&[tmp.path().join("root")], &Inputs::default());
+    assert!(
+        report.errors.iter().any(|e| e.message.contains("cycle")),
+        "{:?}",
+        report.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "locals {{\n  x = {}1{}\n}}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    std::fs::write(tmp.path().join("deep.tf"), deep).unwrap();
+    let expr = format!("locals {{\n  y = {}1\n}}\n", "-".repeat(20000));
+    std::fs::write(tmp.path().join("neg.tf"), expr).unwrap();
+    std::fs::write(tmp.path().join("bin.tf"), [0u8, 159, 146, 150, 0, 1]).unwrap();
+    let report = check(&[tmp.path().to_path_buf()], &Inputs::default());
+    assert!(report.errors.iter().any(|e| e.file == "deep.tf"));
+    assert!(report.errors.iter().any(|e| e.file == "bin.tf"));
+}
