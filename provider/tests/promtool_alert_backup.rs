@@ -196,7 +196,7 @@ fn plan() -> BackupPlanSpec {
         targets: vec!["postgres://db.internal/main".into()],
         offsite_copy: None,
         restore_test: Some(RestoreTest {
-            schedule: "0 4 * * SUN".into(),
+            schedule: "0 4 * * *".into(),
             max_age: "2d".into(),
         }),
         labels: BTreeMap::from([("team".into(), "storage".into())]),

@@ -51,6 +51,10 @@
 //!   across restarts shorter than `--rules.alert.for-outage-tolerance`, 1h by default;
 //!   a longer outage restarts the wait.)
 //!
+//! Validation also refuses an `rpo` (or `restore_test.max_age`) shorter than the longest
+//! gap between two scheduled runs ([`cron_max_gap`]): the alert would fire by design. An
+//! `rpo` equal to the gap is accepted, but leaves no room for the run's own duration.
+//!
 //! `rto` is not alerted on (nothing measures restore time); it is carried in the plan file
 //! and the alert descriptions.
 
@@ -61,7 +65,7 @@ use serde::{Deserialize, Serialize};
 
 use super::alert::{check_labels, promql_string, seconds, template_literal, FieldError};
 use super::model::{AlertingRule, Rule, RuleFile, RuleGroup};
-use super::window::parse_duration;
+use super::window::{format_duration, parse_duration};
 
 /// Longest plan name.
 pub const MAX_NAME_LEN: usize = 128;
@@ -189,8 +193,13 @@ pub fn validate(spec: &BackupPlanSpec) -> Vec<FieldError> {
             ),
         ));
     }
-    if let Err(e) = positive_duration("rpo", &spec.rpo) {
-        errors.push(err(&["rpo"], "Invalid rpo", e));
+    match positive_duration("rpo", &spec.rpo) {
+        Err(e) => errors.push(err(&["rpo"], "Invalid rpo", e)),
+        Ok(rpo) => {
+            if let Some(detail) = gap_exceeds("rpo", &spec.rpo, rpo, &spec.schedule, "backups") {
+                errors.push(err(&["rpo"], "RPO shorter than the schedule", detail));
+            }
+        }
     }
     if let Some(rto) = &spec.rto {
         if let Err(e) = positive_duration("rto", rto) {
@@ -242,8 +251,20 @@ pub fn validate(spec: &BackupPlanSpec) -> Vec<FieldError> {
                 format!("restore_test.{e}"),
             ));
         }
-        if let Err(e) = positive_duration("restore_test.max_age", &rt.max_age) {
-            errors.push(err(&["restore_test", "max_age"], "Invalid max_age", e));
+        match positive_duration("restore_test.max_age", &rt.max_age) {
+            Err(e) => errors.push(err(&["restore_test", "max_age"], "Invalid max_age", e)),
+            Ok(max_age) => {
+                let attr = "restore_test.max_age";
+                if let Some(detail) =
+                    gap_exceeds(attr, &rt.max_age, max_age, &rt.schedule, "restore tests")
+                {
+                    errors.push(err(
+                        &["restore_test", "max_age"],
+                        "max_age shorter than the schedule",
+                        detail,
+                    ));
+                }
+            }
         }
     }
     check_labels(
@@ -253,6 +274,27 @@ pub fn validate(spec: &BackupPlanSpec) -> Vec<FieldError> {
         &[LABEL_PLAN, "severity", "alertname"],
     );
     errors
+}
+
+/// When `schedule` is valid and leaves gaps longer than `limit`, says so: the alert on
+/// `attr` would fire on schedule.
+fn gap_exceeds(
+    attr: &str,
+    text: &str,
+    limit: Duration,
+    schedule: &str,
+    what: &str,
+) -> Option<String> {
+    let gap = cron_max_gap(schedule).ok()?;
+    (gap > limit).then(|| {
+        let gap = format_duration(gap);
+        format!(
+            "{attr} {text:?} is shorter than the longest gap between scheduled {what} \
+             ({gap} with schedule {schedule:?}), so its alert would fire by design: set \
+             {attr} to at least {gap} plus the time a run takes, or schedule {what} more \
+             often"
+        )
+    })
 }
 
 /// Generates the rule file of a valid spec (see [`validate`]).
@@ -675,54 +717,133 @@ impl CronField {
 /// `@yearly` (`@annually`), `@monthly`, `@weekly`, `@daily`, `@hourly`. A schedule that
 /// can never run (`0 0 30 2 *`) is an error too.
 pub fn validate_cron(expr: &str) -> Result<(), String> {
-    let trimmed = expr.trim();
-    if trimmed.starts_with('@') {
-        return if CRON_MACROS.contains(&trimmed) {
-            Ok(())
-        } else {
-            Err(format!(
-                "schedule {expr:?} is not a known macro: use one of {} or five cron fields \
-                 (minute hour day-of-month month day-of-week), such as \"0 2 * * *\"",
-                CRON_MACROS.join(", ")
-            ))
+    Cron::parse(expr)?.max_gap(expr).map(|_| ())
+}
+
+/// The longest time between two consecutive runs of a valid schedule (Vixie cron
+/// semantics: when both day fields are restricted, either may match), computed over the
+/// five calendar years 2024–2028, which include two leap days.
+pub fn cron_max_gap(expr: &str) -> Result<Duration, String> {
+    Cron::parse(expr)?.max_gap(expr)
+}
+
+struct Cron {
+    /// Bit masks of minute, hour, day of month, month, day of week (Sunday is bit 0).
+    masks: [u64; 5],
+    /// Day of month or day of week starts with `*`: days must match both fields.
+    day_and: bool,
+}
+
+impl Cron {
+    fn parse(expr: &str) -> Result<Cron, String> {
+        let trimmed = expr.trim();
+        let expanded = match trimmed {
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            "@monthly" => "0 0 1 * *",
+            "@weekly" => "0 0 * * 0",
+            "@daily" => "0 0 * * *",
+            "@hourly" => "0 * * * *",
+            t if t.starts_with('@') => {
+                return Err(format!(
+                    "schedule {expr:?} is not a known macro: use one of {} or five cron \
+                     fields (minute hour day-of-month month day-of-week), such as \
+                     \"0 2 * * *\"",
+                    CRON_MACROS.join(", ")
+                ))
+            }
+            t => t,
         };
-    }
-    let fields: Vec<&str> = trimmed.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(format!(
-            "schedule {expr:?} has {} field{}: use five (minute hour day-of-month month \
-             day-of-week), such as \"0 2 * * *\" for 02:00 every day, or a macro like \
-             \"@daily\"",
-            fields.len(),
-            if fields.len() == 1 { "" } else { "s" }
-        ));
-    }
-    let mut masks = [0u64; 5];
-    for (i, (field, spec)) in fields.iter().zip(CRON_FIELDS.iter()).enumerate() {
-        masks[i] = spec.parse(field).map_err(|e| {
-            format!(
-                "schedule {expr:?}: field {} ({}) {field:?} is invalid: {e}; allowed: {}",
-                i + 1,
-                spec.name,
-                spec.allowed()
-            )
-        })?;
-    }
-    // With day-of-week '*', the day of month alone decides: it must exist in some month.
-    if fields[4] == "*" {
-        const DAYS_IN_MONTH: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        let possible = (1..=12u32)
-            .filter(|m| masks[3] & (1 << m) != 0)
-            .any(|m| (1..=DAYS_IN_MONTH[m as usize - 1]).any(|d| masks[2] & (1 << d) != 0));
-        if !possible {
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        if fields.len() != 5 {
             return Err(format!(
-                "schedule {expr:?} never runs: none of the selected days of the month \
-                 ({}) exists in the selected months ({}); pick days that exist",
-                fields[2], fields[3]
+                "schedule {expr:?} has {} field{}: use five (minute hour day-of-month month \
+                 day-of-week), such as \"0 2 * * *\" for 02:00 every day, or a macro like \
+                 \"@daily\"",
+                fields.len(),
+                if fields.len() == 1 { "" } else { "s" }
             ));
         }
+        let mut masks = [0u64; 5];
+        for (i, (field, spec)) in fields.iter().zip(CRON_FIELDS.iter()).enumerate() {
+            masks[i] = spec.parse(field).map_err(|e| {
+                format!(
+                    "schedule {expr:?}: field {} ({}) {field:?} is invalid: {e}; allowed: {}",
+                    i + 1,
+                    spec.name,
+                    spec.allowed()
+                )
+            })?;
+        }
+        // 7 is Sunday too.
+        if masks[4] & (1 << 7) != 0 {
+            masks[4] = (masks[4] | 1) & !(1 << 7);
+        }
+        Ok(Cron {
+            masks,
+            day_and: fields[2].starts_with('*') || fields[4].starts_with('*'),
+        })
     }
-    Ok(())
+
+    fn runs_on(&self, month: u32, day: u32, weekday: u32) -> bool {
+        let bit = |field: usize, v: u32| self.masks[field] & (1 << v) != 0;
+        let (dom, dow) = (bit(2, day), bit(4, weekday));
+        bit(3, month) && if self.day_and { dom && dow } else { dom || dow }
+    }
+
+    fn max_gap(&self, expr: &str) -> Result<Duration, String> {
+        // Minutes of the day at which it runs, ascending.
+        let times: Vec<u64> = (0..24u64)
+            .filter(|h| self.masks[1] & (1 << h) != 0)
+            .flat_map(|h| {
+                (0..60u64)
+                    .filter(|m| self.masks[0] & (1 << m) != 0)
+                    .map(move |m| h * 60 + m)
+            })
+            .collect();
+        let within_day = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+            return Err(format!("schedule {expr:?} never runs"));
+        };
+        let mut max_gap = 0u64;
+        let mut previous_last: Option<u64> = None;
+        let mut day_index = 0u64;
+        // 2024-01-01 was a Monday.
+        let mut weekday = 1u32;
+        for year in 2024..=2028u32 {
+            let leap = year % 4 == 0;
+            for month in 1..=12u32 {
+                let days = match month {
+                    2 if leap => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                for day in 1..=days {
+                    if self.runs_on(month, day, weekday) {
+                        let start = day_index * 1440;
+                        if let Some(prev) = previous_last {
+                            max_gap = max_gap.max(start + first - prev);
+                        }
+                        max_gap = max_gap.max(within_day);
+                        previous_last = Some(start + last);
+                    }
+                    day_index += 1;
+                    weekday = (weekday + 1) % 7;
+                }
+            }
+        }
+        match previous_last {
+            None => Err(format!(
+                "schedule {expr:?} never runs: no date matches its day of month, month and \
+                 day of week (such as February 30th); pick days that exist"
+            )),
+            // One run in five years: at least that long.
+            Some(_) if max_gap == 0 && within_day == 0 => {
+                Ok(Duration::from_secs(day_index * 86_400))
+            }
+            Some(_) => Ok(Duration::from_secs(max_gap * 60)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -747,7 +868,7 @@ mod tests {
     fn full() -> BackupPlanSpec {
         BackupPlanSpec {
             name: "files.home".into(),
-            schedule: "30 */6 * * MON-FRI".into(),
+            schedule: "30 */6 * * *".into(),
             retention_days: 90,
             rpo: "8h".into(),
             rto: Some("4h".into()),
@@ -991,5 +1112,83 @@ mod tests {
         }
         let e = validate_cron("* * * * 9").unwrap_err();
         assert!(e.contains("names SUN-SAT (0 and 7 are Sunday)"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+
+    #[test]
+    fn cron_max_gap_table() {
+        let h = 3600;
+        let d = 86_400;
+        for (expr, secs) in [
+            ("* * * * *", 60),
+            ("*/15 * * * *", 15 * 60),
+            ("0 2 * * *", d),
+            ("@daily", d),
+            ("@hourly", h),
+            ("0 */6 * * *", 6 * h),
+            ("0 1,23 * * *", 22 * h),
+            ("0 2 * * SUN", 7 * d),
+            ("0 2 * * 7", 7 * d),
+            ("@weekly", 7 * d),
+            // Friday 02:00 to Monday 02:00.
+            ("0 2 * * MON-FRI", 3 * d),
+            // 31 days apart at most (January to February 1st, and so on).
+            ("@monthly", 31 * d),
+            ("0 0 31 * *", 61 * d), // Aug 31st to Oct 31st
+            ("@yearly", 366 * d),
+            // Either day field matches when both are restricted.
+            ("0 0 1 * MON", 7 * d),
+            // Day-of-month step starting with '*': both must match.
+            ("0 0 */2 * *", 2 * d),
+            // Feb 29th: 2024 to 2028.
+            ("0 0 29 2 *", 1461 * d),
+        ] {
+            assert_eq!(cron_max_gap(expr), Ok(Duration::from_secs(secs)), "{expr}");
+        }
+        assert!(cron_max_gap("0 0 30 2 *")
+            .unwrap_err()
+            .contains("never runs"));
+    }
+
+    #[test]
+    fn rpo_and_max_age_must_cover_the_schedule() {
+        let mut spec = BackupPlanSpec {
+            name: "db".into(),
+            schedule: "0 2 * * SUN".into(),
+            retention_days: 30,
+            rpo: "24h".into(),
+            rto: None,
+            targets: vec!["/srv".into()],
+            offsite_copy: None,
+            restore_test: Some(RestoreTest {
+                schedule: "@monthly".into(),
+                max_age: "30d".into(),
+            }),
+            labels: BTreeMap::new(),
+        };
+        let errs: Vec<(String, String)> = validate(&spec)
+            .into_iter()
+            .map(|e| (e.path.join("."), e.detail))
+            .collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].0, "rpo");
+        assert!(
+            errs[0].1.contains("(1w with schedule \"0 2 * * SUN\")"),
+            "{errs:?}"
+        );
+        assert_eq!(errs[1].0, "restore_test.max_age");
+        assert!(errs[1].1.contains("31d"), "{errs:?}");
+        spec.rpo = "8d".into();
+        if let Some(rt) = spec.restore_test.as_mut() {
+            rt.max_age = "35d".into();
+        }
+        assert_eq!(validate(&spec), vec![]);
+        // Equal to the gap is accepted (the runner's duration is the user's margin).
+        spec.rpo = "7d".into();
+        assert_eq!(validate(&spec), vec![]);
     }
 }
