@@ -225,7 +225,11 @@ fn each_row_fires_just_above_its_threshold(window: &str, objective: f64, factors
             let case = format!("row{row}-{short}m-{long}m-{suffix}");
             let ratio = factor * budget * scale;
             assert!(ratio < 1.0, "{case}: ratio {ratio} is not a ratio");
-            series.extend(case_series(&case, TRAFFIC, &[(0.0, end - burst), (ratio, burst)]));
+            series.extend(case_series(
+                &case,
+                TRAFFIC,
+                &[(0.0, end - burst), (ratio, burst)],
+            ));
             if suffix == "above" {
                 firing.push(expected_alert(&file, &spec, *severity, &case));
             }
@@ -356,4 +360,39 @@ fn latency_sli_matches_both_le_spellings() {
         ]
     });
     promtool_test(&file, "1m", tests);
+}
+
+/// The period ratio counts only errors inside the period: with a 2d period and errors
+/// (100 %) only in the first 62 minutes, it is exactly 0 once those minutes left the
+/// period (at 2d65m the period is (65m, 2d65m]), when a `[2d]` range over the 5m series
+/// would still include the 5m ratio recorded at 65m, which covers (60m, 65m].
+/// (pyrra-dev/pyrra#1576.) Rules run every 5 minutes, as a Prometheus could.
+#[test]
+fn period_ratio_ignores_errors_before_the_period() {
+    let spec = spec("availability", 99.9, "2d");
+    let file = checked_generate(&spec);
+    let minutes = 2 * 24 * 60 + 65;
+    let series = case_series("early", 100.0, &[(1.0, 62), (0.0, minutes - 62)]);
+    let labels = r#"{case="early", sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="availability", sloth_window="2d", team="payments"}"#;
+    let tests = json!({
+        "tests": [{
+            "interval": "1m",
+            "input_series": series,
+            "promql_expr_test": [
+                {
+                    // The period (55m, 2d55m] still holds seven minutes of errors.
+                    "expr": "slo:sli_error:ratio_rate2d > bool 0",
+                    "eval_time": format!("{}m", minutes - 10),
+                    "exp_samples": [{ "labels": labels, "value": 1 }]
+                },
+                {
+                    // The period (65m, 2d65m] holds none.
+                    "expr": "slo:sli_error:ratio_rate2d",
+                    "eval_time": format!("{minutes}m"),
+                    "exp_samples": [{ "labels": format!("slo:sli_error:ratio_rate2d{labels}"), "value": 0 }]
+                }
+            ]
+        }]
+    });
+    promtool_test(&file, "5m", tests);
 }

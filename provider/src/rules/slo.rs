@@ -778,7 +778,8 @@ impl Plan<'_> {
 
     fn sli_group(&self) -> Result<RuleGroup, String> {
         let mut rules = Vec::new();
-        for secs in burn_rate::sli_windows_secs() {
+        let windows = burn_rate::sli_windows_secs();
+        for &secs in &windows {
             let window = format_duration(Duration::from_secs(secs));
             let mut labels = self.series_labels();
             labels.insert(conv::LABEL_WINDOW.to_string(), window.clone());
@@ -788,19 +789,23 @@ impl Plan<'_> {
                 labels,
             }));
         }
-        // Mean of the 5m ratios whose 5 minutes lie inside the period.
-        let range = format_duration(self.period.duration() - Duration::from_secs(5 * 60));
-        let five = format!("{}{}", conv::sli_error_series("5m"), self.selector);
-        let mut labels = self.series_labels();
-        labels.insert(conv::LABEL_WINDOW.to_string(), self.period_name());
-        rules.push(Rule::Recording(RecordingRule {
-            record: conv::sli_error_series(&self.period_name()),
-            expr: format!(
-                "sum_over_time({five}[{range}])\n/ ignoring ({w})\ncount_over_time({five}[{range}])",
-                w = conv::LABEL_WINDOW
-            ),
-            labels,
-        }));
+        // Mean of the 5m ratios whose 5 minutes lie inside the period. A period equal to
+        // one of the windows above (1d, 3d) already has its series; recording it twice
+        // would give Prometheus two different values for one series.
+        if !windows.contains(&self.period.seconds()) {
+            let range = format_duration(self.period.duration() - Duration::from_secs(5 * 60));
+            let five = format!("{}{}", conv::sli_error_series("5m"), self.selector);
+            let mut labels = self.series_labels();
+            labels.insert(conv::LABEL_WINDOW.to_string(), self.period_name());
+            rules.push(Rule::Recording(RecordingRule {
+                record: conv::sli_error_series(&self.period_name()),
+                expr: format!(
+                    "sum_over_time({five}[{range}])\n/ ignoring ({w})\ncount_over_time({five}[{range}])",
+                    w = conv::LABEL_WINDOW
+                ),
+                labels,
+            }));
+        }
         Ok(RuleGroup {
             name: conv::sli_group_name(&self.id),
             interval: None,

@@ -230,6 +230,32 @@ fn structure_of_events_rules() {
 }
 
 #[test]
+fn period_equal_to_a_window_is_recorded_once() {
+    for window in ["1d", "3d"] {
+        let spec = SloSpec {
+            window: window.into(),
+            ..events_spec()
+        };
+        let file = generate(&spec).unwrap();
+        let records: Vec<&str> = file.groups[0]
+            .rules
+            .iter()
+            .filter_map(|r| match r {
+                Rule::Recording(r) => Some(r.record.as_str()),
+                Rule::Alerting(_) => None,
+            })
+            .collect();
+        let name = format!("slo:sli_error:ratio_rate{window}");
+        assert_eq!(
+            records.iter().filter(|r| **r == name).count(),
+            1,
+            "{records:?}"
+        );
+        assert_eq!(records.len(), 7);
+    }
+}
+
+#[test]
 fn both_tiers_disabled_means_no_alert_group() {
     let mut spec = events_spec();
     spec.alerting.page.disabled = true;
