@@ -54,7 +54,10 @@ declare_rule! {
             "aws_ebs_volume",
             "aws_efs_file_system",
             "aws_dynamodb_table",
-            "aws_fsx_*",
+            "aws_fsx_windows_file_system",
+            "aws_fsx_lustre_file_system",
+            "aws_fsx_ontap_file_system",
+            "aws_fsx_openzfs_file_system",
             "aws_instance",
         ],
     }
@@ -262,6 +265,10 @@ impl Rule for BackupCoverage {
         if let Cover::No = covered(inst, cx.graph) {
             let what = if inst.rtype == "aws_instance" {
                 "its EBS data volumes are"
+            } else if inst.rtype.starts_with("aws_fsx_") {
+                "automatic_backup_retention_days is 0 and it is"
+            } else if inst.rtype == "aws_dynamodb_table" {
+                "point-in-time recovery is off and it is"
             } else {
                 "it is"
             };

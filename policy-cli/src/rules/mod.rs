@@ -58,7 +58,7 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub category: Category,
     pub severity: Severity,
-    /// Resource types checked (`aws_fsx_*` for a prefix).
+    /// Resource types checked (a trailing `*` matches a prefix).
     pub types: &'static [&'static str],
     /// Markdown documentation: the rule's doc comment.
     pub doc: &'static str,
@@ -257,6 +257,10 @@ pub fn run(graph: &Graph) -> Vec<Finding> {
     for rule in RULES {
         for ty in rule.meta().types {
             for inst in graph.of_type(ty) {
+                // `count`/`for_each` unknown: the resource may not exist at all.
+                if !inst.count_known {
+                    continue;
+                }
                 rule.check(inst, &mut cx);
             }
         }
