@@ -124,19 +124,20 @@ impl Rule for CertificateExpiryUnmonitored {
             }
         }
         // An alarm or alert whose certificate cannot be known might watch this one.
-        for alarm in cx.graph.of_type("aws_cloudwatch_metric_alarm") {
-            if alarm_watches(&alarm.body, base).is_none() {
-                return;
-            }
-        }
-        for alert in cx.graph.of_type("reliability_alert") {
-            if alert.body.blocks("certificate_expiry").any(|b| {
-                b.body
-                    .value("certificate")
-                    .is_some_and(|c| c.contains_opaque_unknown())
-            }) {
-                return;
-            }
+        let opaque = cx.fact("certificate-expiry-unmonitored/opaque-watcher", |g| {
+            g.of_type("aws_cloudwatch_metric_alarm")
+                .iter()
+                .any(|a| alarm_watches(&a.body, "").is_none())
+                || g.of_type("reliability_alert").iter().any(|a| {
+                    a.body.blocks("certificate_expiry").any(|b| {
+                        b.body
+                            .value("certificate")
+                            .is_some_and(|c| c.contains_opaque_unknown())
+                    })
+                })
+        });
+        if opaque {
+            return;
         }
         let help = if inst.rtype == "aws_acm_certificate" {
             "add an `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` with `dimensions = { CertificateArn = <this certificate>.arn }`, or a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }`"

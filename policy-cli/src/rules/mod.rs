@@ -101,9 +101,22 @@ pub struct Finding {
 pub struct RuleCtx<'a, 'g> {
     pub graph: &'g Graph<'a>,
     pub findings: Vec<Finding>,
+    /// Per-configuration facts computed once (see [`RuleCtx::fact`]).
+    facts: std::collections::HashMap<&'static str, bool>,
 }
 
-impl RuleCtx<'_, '_> {
+impl<'a> RuleCtx<'a, '_> {
+    /// A fact about the whole configuration, computed on first use: keeps rules that look
+    /// at every resource of another type from being quadratic.
+    pub fn fact(&mut self, key: &'static str, compute: impl FnOnce(&Graph<'a>) -> bool) -> bool {
+        if let Some(v) = self.facts.get(key) {
+            return *v;
+        }
+        let v = compute(self.graph);
+        self.facts.insert(key, v);
+        v
+    }
+
     /// Reports on `attr` when present, else on the resource block header.
     pub fn report(
         &mut self,
@@ -253,6 +266,7 @@ pub fn run(graph: &Graph) -> Vec<Finding> {
     let mut cx = RuleCtx {
         graph,
         findings: Vec::new(),
+        facts: Default::default(),
     };
     for rule in RULES {
         for ty in rule.meta().types {
