@@ -89,8 +89,11 @@ pub struct Alerting {
     pub ticket: Tier,
     #[serde(default)]
     pub runbook_url: Option<String>,
-    /// Low-traffic guard: alert only when the long window saw at least this many events.
-    /// `None` or `0` disables it. Not available for raw SLIs (no event count).
+    /// Low-traffic guard: a window pair alerts only when its long window saw at least this
+    /// many events: events SLI, `total_query` over the long window × its seconds (so
+    /// `total_query` must be a per-second rate, as with Sloth); latency SLI, `increase()`
+    /// of the `_count` series. `None` or `0` disables it. Not available for raw SLIs
+    /// (they have no event count).
     #[serde(default)]
     pub min_events: Option<f64>,
 }
