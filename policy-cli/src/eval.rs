@@ -89,6 +89,9 @@ pub struct RootResult {
     pub errors: Vec<LoadError>,
     /// Module calls that were not evaluated (remote source not installed).
     pub skipped: Vec<String>,
+    /// The AWS provider's `default_tags` in the root module: `None` when there are none,
+    /// an unknown value when they cannot be known (or differ between aliases).
+    pub default_tags: Option<Value>,
 }
 
 /// Values given for a root module's variables.
@@ -204,7 +207,10 @@ pub fn eval_root<'a>(
     }
     let mut ctx = Ctx::new(&env, module, String::new(), String::new(), given, true);
     ctx.expand(0, &[root.to_path_buf()]);
-    env.out.into_inner()
+    let default_tags = ctx.aws_default_tags();
+    let mut out = env.out.into_inner();
+    out.default_tags = default_tags;
+    out
 }
 
 fn read_tfvars(path: &Path, given: &mut HashMap<String, Value>, env: &Env) {
@@ -241,6 +247,7 @@ fn read_tfvars(path: &Path, given: &mut HashMap<String, Value>, env: &Env) {
         outputs: Vec::new(),
         resources: Vec::new(),
         calls: Vec::new(),
+        providers: Vec::new(),
     };
     let ctx = Ctx::empty(env, &empty);
     for a in body.attributes() {
@@ -316,6 +323,32 @@ impl<'a, 'e> Ctx<'a, 'e> {
             column,
             message,
         });
+    }
+
+    fn aws_default_tags(&self) -> Option<Value> {
+        let mut found: Vec<Value> = Vec::new();
+        for (name, block) in &self.module.providers {
+            if name != "aws" {
+                continue;
+            }
+            let tags = block
+                .body
+                .get_blocks("default_tags")
+                .next()
+                .and_then(|dt| dt.body.get_attribute("tags"))
+                .map(|a| self.eval(&a.value, &Scope::default()))
+                .unwrap_or(Value::Null);
+            found.push(tags);
+        }
+        if found.iter().all(Value::is_null) {
+            return None;
+        }
+        let first = found[0].clone();
+        if found.iter().all(|t| *t == first) && !first.contains_unknown() {
+            Some(first)
+        } else {
+            Some(Value::unknown())
+        }
     }
 
     /// Expands the module calls and resources of this instance.

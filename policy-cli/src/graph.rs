@@ -11,6 +11,8 @@ pub struct Graph<'a> {
     by_base: HashMap<&'a str, Vec<usize>>,
     /// Base address → instances whose attributes refer to it.
     referrers: HashMap<&'a str, Vec<usize>>,
+    /// The AWS provider's `default_tags` (see [`crate::eval::RootResult::default_tags`]).
+    pub default_tags: Option<crate::value::Value>,
 }
 
 fn body_refs<'a>(body: &'a EvalBody, out: &mut Vec<&'a str>) {
@@ -29,6 +31,7 @@ impl<'a> Graph<'a> {
             by_type: HashMap::new(),
             by_base: HashMap::new(),
             referrers: HashMap::new(),
+            default_tags: None,
         };
         for (i, inst) in instances.iter().enumerate() {
             g.by_base.entry(inst.base.as_str()).or_default().push(i);

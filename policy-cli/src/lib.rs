@@ -98,7 +98,8 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
         .map(|root| {
             let installed = ws.installed.get(root);
             let res = eval::eval_root(files, &modules, installed, root, inputs);
-            let graph = graph::Graph::build(&res.instances);
+            let mut graph = graph::Graph::build(&res.instances);
+            graph.default_tags = res.default_tags.clone();
             let mut findings = rules::run(&graph);
             // A finding inside a called module says which root module it comes from.
             let root_name = bases

@@ -270,6 +270,8 @@ pub struct Module<'a> {
     pub outputs: Vec<(String, FileId, &'a Expression)>,
     pub resources: Vec<ResourceDecl<'a>>,
     pub calls: Vec<CallDecl<'a>>,
+    /// `provider` blocks: (name, block).
+    pub providers: Vec<(String, &'a Block)>,
 }
 
 pub struct VarDecl<'a> {
@@ -302,6 +304,7 @@ impl<'a> Module<'a> {
             outputs: Vec::new(),
             resources: Vec::new(),
             calls: Vec::new(),
+            providers: Vec::new(),
         };
         for &id in ids {
             let Some(body) = &files[id].body else {
@@ -345,6 +348,11 @@ impl<'a> Module<'a> {
                                 file: id,
                                 block,
                             });
+                        }
+                    }
+                    "provider" => {
+                        if let Some(n) = label(0) {
+                            m.providers.push((n, block));
                         }
                     }
                     "module" => {

@@ -124,3 +124,42 @@ fn metadata_is_consistent() {
         assert!(!m.summary().is_empty());
     }
 }
+
+/// The AWS provider's `default_tags` count for tag-based backup selections.
+#[test]
+fn backup_coverage_sees_provider_default_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = |default_tags: &str| {
+        format!(
+            r#"
+provider "aws" {{
+  default_tags {{
+    tags = {default_tags}
+  }}
+}}
+resource "aws_ebs_volume" "data" {{
+  size = 10
+}}
+resource "aws_backup_selection" "daily" {{
+  selection_tag {{
+    type  = "STRINGEQUALS"
+    key   = "Backup"
+    value = "daily"
+  }}
+}}
+"#
+        )
+    };
+    let coverage = |text: String| {
+        std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+        let r = check(&[tmp.path().to_path_buf()], &Inputs::default());
+        r.findings.iter().filter(|f| f.rule.id == "RC206").count()
+    };
+    assert_eq!(coverage(cfg(r#"{ Backup = "daily" }"#)), 0);
+    assert_eq!(coverage(cfg(r#"{ Backup = "never" }"#)), 1);
+    assert_eq!(
+        coverage(cfg("var.unknown_tags")),
+        0,
+        "unknown default tags: no false alarm"
+    );
+}

@@ -11,7 +11,7 @@ declare_rule! {
     ///
     /// - an `aws_backup_selection` lists it in `resources` (by reference, also through
     ///   module outputs), or its `selection_tag` / `condition { string_equals }` matches the
-    ///   resource's `tags`;
+    ///   resource's `tags` (including the AWS provider's `default_tags`);
     /// - an `aws_dlm_lifecycle_policy` targets its tags (EBS volumes, instances);
     /// - a `reliability_backup_plan` lists it in `targets`;
     /// - or the service backs it up itself: an `aws_efs_backup_policy` with status
@@ -63,12 +63,22 @@ declare_rule! {
     }
 }
 
-/// Tags of a resource: `Some(map)`, `Some(empty)` when untagged, `None` when unknown.
-fn tags(body: &EvalBody) -> Option<Vec<(String, String)>> {
-    match body.value("tags") {
-        None => Some(Vec::new()),
+/// Tags of a resource, with the provider's `default_tags` under them: `Some(map)`,
+/// `Some(empty)` when untagged, `None` when unknown.
+fn tags(body: &EvalBody, default_tags: Option<&Value>) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    match default_tags {
+        None => {}
         Some(Value::Map(m)) => {
-            let mut out = Vec::new();
+            for (k, v) in m {
+                out.push((k.clone(), v.to_str()?));
+            }
+        }
+        Some(_) => return None,
+    }
+    match body.value("tags") {
+        None => Some(out),
+        Some(Value::Map(m)) => {
             for (k, v) in m {
                 match v.to_str() {
                     Some(s) => out.push((k.clone(), s)),
@@ -178,7 +188,7 @@ fn covered(inst: &Instance, g: &Graph) -> Cover {
         }
     }
     // By tags.
-    let my_tags = tags(&inst.body);
+    let my_tags = tags(&inst.body, g.default_tags.as_ref());
     let mut unknown = false;
     for sel in g.of_type("aws_backup_selection") {
         if !sel.count_known {
