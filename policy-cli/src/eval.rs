@@ -30,6 +30,8 @@ pub struct EvalAttr {
     pub span: Range<usize>,
     /// The expression's source text when it is not a plain literal (`var.multi_az`).
     pub source: Option<String>,
+    /// For a plain `var.NAME`: where the variable's value was set.
+    pub origin: Option<String>,
 }
 
 /// An evaluated block body.
@@ -94,6 +96,9 @@ pub struct RootResult {
     pub default_tags: Option<Value>,
 }
 
+/// Values given for a module's variables, with where they were set.
+type Given = HashMap<String, (Value, String)>;
+
 /// Values given for a root module's variables.
 #[derive(Default, Clone)]
 pub struct Inputs {
@@ -118,6 +123,8 @@ pub struct Ctx<'a, 'e> {
     /// Key of this instance in `modules.json` (`""`, `db`, `db.subnets`).
     pub key: String,
     pub vars: HashMap<String, Value>,
+    /// Where each variable's value was set (`set at main.tf:12`, `default at vars.tf:3`).
+    var_origins: HashMap<String, String>,
     locals: RefCell<HashMap<String, Option<Value>>>,
     children: HashMap<String, Value>,
     depth: Cell<usize>,
@@ -169,7 +176,7 @@ pub fn eval_root<'a>(
     let Some(module) = modules.get(root) else {
         return RootResult::default();
     };
-    let mut given: HashMap<String, Value> = HashMap::new();
+    let mut given: Given = HashMap::new();
     // terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, then --var.
     let mut tfvars: Vec<PathBuf> = Vec::new();
     let default_tfvars = root.join("terraform.tfvars");
@@ -202,7 +209,10 @@ pub fn eval_root<'a>(
         };
         given.insert(
             k.clone(),
-            parsed.unwrap_or_else(|| Value::String(v.clone())),
+            (
+                parsed.unwrap_or_else(|| Value::String(v.clone())),
+                format!("set by --var {k}"),
+            ),
         );
     }
     let mut ctx = Ctx::new(&env, module, String::new(), String::new(), given, true);
@@ -213,7 +223,7 @@ pub fn eval_root<'a>(
     out
 }
 
-fn read_tfvars(path: &Path, given: &mut HashMap<String, Value>, env: &Env) {
+fn read_tfvars(path: &Path, given: &mut Given, env: &Env) {
     let display = path.display().to_string();
     let Ok(text) = std::fs::read_to_string(path) else {
         env.out.borrow_mut().errors.push(LoadError {
@@ -250,10 +260,17 @@ fn read_tfvars(path: &Path, given: &mut HashMap<String, Value>, env: &Env) {
         providers: Vec::new(),
     };
     let ctx = Ctx::empty(env, &empty);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for a in body.attributes() {
         given.insert(
             a.key.as_str().to_string(),
-            ctx.eval(&a.value, &Scope::default()),
+            (
+                ctx.eval(&a.value, &Scope::default()),
+                format!("set in {name}"),
+            ),
         );
     }
 }
@@ -279,6 +296,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
             prefix: String::new(),
             key: String::new(),
             vars: HashMap::new(),
+            var_origins: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
             children: HashMap::new(),
             depth: Cell::new(0),
@@ -290,28 +308,60 @@ impl<'a, 'e> Ctx<'a, 'e> {
         module: &'a Module<'a>,
         prefix: String,
         key: String,
-        mut given: HashMap<String, Value>,
+        mut given: Given,
         root: bool,
     ) -> Ctx<'a, 'e> {
         let mut ctx = Ctx::empty(env, module);
         ctx.prefix = prefix;
         ctx.key = key;
         let mut vars = HashMap::new();
+        let mut origins = HashMap::new();
         for (name, decl) in &module.variables {
             let default = || {
-                decl.default
+                let origin = decl.default.map(|d| {
+                    let f = &env.files[decl.file];
+                    format!(
+                        "default at {}:{}",
+                        f.display,
+                        f.line_col(span_of(d).start).0
+                    )
+                });
+                let v = decl
+                    .default
                     .map(|d| ctx.eval(d, &Scope::default()))
-                    .unwrap_or_else(Value::unknown)
+                    .unwrap_or_else(Value::unknown);
+                (v, origin.unwrap_or_default())
             };
-            let v = match given.remove(name) {
-                Some(Value::Null) if !decl.nullable || root => default(),
+            let (v, origin) = match given.remove(name) {
+                Some((Value::Null, _)) if !decl.nullable || root => default(),
                 Some(v) => v,
                 None => default(),
             };
             vars.insert(name.clone(), convert(v, decl.ty));
+            if !origin.is_empty() {
+                origins.insert(name.clone(), origin);
+            }
         }
         ctx.vars = vars;
+        ctx.var_origins = origins;
         ctx
+    }
+
+    /// Where the value of a plain `var.NAME` expression was set.
+    fn origin_of(&self, e: &Expression) -> Option<String> {
+        let Expression::Traversal(t) = e else {
+            return None;
+        };
+        let Expression::Variable(root) = &t.expr else {
+            return None;
+        };
+        if root.as_str() != "var" || t.operators.len() != 1 {
+            return None;
+        }
+        match t.operators[0].value() {
+            TraversalOperator::GetAttr(n) => self.var_origins.get(n.as_str()).cloned(),
+            _ => None,
+        }
     }
 
     fn error(&self, file: FileId, span: Range<usize>, message: String) {
@@ -491,7 +541,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
         let mut chain = ancestry.to_vec();
         chain.push(dir.clone());
         for (k, scope) in keys {
-            let mut given = HashMap::new();
+            let mut given: Given = HashMap::new();
             for a in call.block.body.attributes() {
                 let n = a.key.as_str();
                 if matches!(
@@ -500,7 +550,12 @@ impl<'a, 'e> Ctx<'a, 'e> {
                 ) {
                     continue;
                 }
-                given.insert(n.to_string(), self.eval(&a.value, &scope));
+                // A plain `var.X` passed on keeps pointing at where X was set.
+                let origin = self.origin_of(&a.value).unwrap_or_else(|| {
+                    let f = &self.env.files[call.file];
+                    format!("set at {}:{}", f.display, f.line_col(span_of(a).start).0)
+                });
+                given.insert(n.to_string(), (self.eval(&a.value, &scope), origin));
             }
             let prefix = format!("{}module.{}{}.", self.prefix, call.name, k);
             let mut child = Ctx::new(self.env, child_module, prefix, key.clone(), given, false);
@@ -580,6 +635,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
                 } else {
                     source_text(&a.value, &self.env.files[file].text)
                 },
+                origin: self.origin_of(&a.value),
             });
         }
         for b in body.blocks() {

@@ -275,6 +275,7 @@ pub struct Module<'a> {
 }
 
 pub struct VarDecl<'a> {
+    pub file: FileId,
     pub default: Option<&'a Expression>,
     pub ty: Option<&'a Expression>,
     pub nullable: bool,
@@ -322,6 +323,7 @@ impl<'a> Module<'a> {
                             m.variables.insert(
                                 n,
                                 VarDecl {
+                                    file: id,
                                     default: block.body.get_attribute("default").map(|a| &a.value),
                                     ty: block.body.get_attribute("type").map(|a| &a.value),
                                     nullable,

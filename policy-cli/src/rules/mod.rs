@@ -162,9 +162,12 @@ impl<'a> RuleCtx<'a, '_> {
 
 /// Quotes an attribute's value for a message: `false` or `false (from var.multi_az)`.
 pub fn quote(attr: &EvalAttr) -> String {
-    match &attr.source {
-        Some(src) => format!("{} (from `{}`)", attr.value.display(), src),
-        None => attr.value.display(),
+    match (&attr.source, &attr.origin) {
+        (Some(src), Some(origin)) => {
+            format!("{} (from `{}`, {})", attr.value.display(), src, origin)
+        }
+        (Some(src), None) => format!("{} (from `{}`)", attr.value.display(), src),
+        (None, _) => attr.value.display(),
     }
 }
 
