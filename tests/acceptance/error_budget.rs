@@ -29,14 +29,25 @@ resource "reliability_slo" "{job}" {{
 #[test]
 fn healthy_slo_has_budget_burning_one_is_exhausted_and_precondition_blocks() {
     let exporter = Exporter::start(vec![
-        Job { name: "healthy".into(), rps: 100.0, error_ratio: 0.0001 },
-        Job { name: "burning".into(), rps: 100.0, error_ratio: 0.05 },
+        Job {
+            name: "healthy".into(),
+            rps: 100.0,
+            error_ratio: 0.0001,
+        },
+        Job {
+            name: "burning".into(),
+            rps: 100.0,
+            error_ratio: 0.05,
+        },
     ]);
     let tf = Terraform::new();
     let rules = tf.path().join("rules");
     std::fs::create_dir_all(&rules).unwrap();
     let prom = Prometheus::start_scraping(&rules, &exporter.address);
-    let provider = format!("provider \"reliability\" {{\n  rules_dir = \"rules\"\n  prometheus_url = \"{}\"\n}}\n", prom.url);
+    let provider = format!(
+        "provider \"reliability\" {{\n  rules_dir = \"rules\"\n  prometheus_url = \"{}\"\n}}\n",
+        prom.url
+    );
     let slos = format!("{provider}{}{}", slo("healthy"), slo("burning"));
     tf.config(&slos);
     tf.init();
@@ -44,11 +55,19 @@ fn healthy_slo_has_budget_burning_one_is_exhausted_and_precondition_blocks() {
 
     // Wait (bounded) until the recording rules have data for both SLOs.
     assert!(
-        prom.wait_for("slo:period_error_budget_remaining:ratio", Duration::from_secs(60), 2, |v| v.is_finite()),
+        prom.wait_for(
+            "slo:period_error_budget_remaining:ratio",
+            Duration::from_secs(60),
+            2,
+            |v| v.is_finite()
+        ),
         "recording rules never produced a budget; Prometheus log:\n{}",
         prom.log_text()
     );
-    assert_eq!(prom.query("slo:period_error_budget_remaining:ratio").len(), 2);
+    assert_eq!(
+        prom.query("slo:period_error_budget_remaining:ratio").len(),
+        2
+    );
 
     let reads = r#"
 data "reliability_error_budget" "healthy" {
@@ -68,13 +87,22 @@ output "burning" { value = data.reliability_error_budget.burning }
     let burning = &outputs["burning"]["value"];
     assert_eq!(healthy["exhausted"], false, "{healthy}");
     let left = healthy["error_budget_remaining"].as_f64().unwrap();
-    assert!(left > 0.8 && left <= 1.0, "0.01 % errors against a 0.1 % budget leaves ~90 %: {healthy}");
+    assert!(
+        left > 0.8 && left <= 1.0,
+        "0.01 % errors against a 0.1 % budget leaves ~90 %: {healthy}"
+    );
     assert!((healthy["objective"].as_f64().unwrap() - 0.999).abs() < 1e-9);
     assert!(healthy["sli"].as_f64().unwrap() > 0.999, "{healthy}");
     assert_eq!(burning["exhausted"], true, "{burning}");
-    assert!(burning["error_budget_remaining"].as_f64().unwrap() < 0.0, "{burning}");
+    assert!(
+        burning["error_budget_remaining"].as_f64().unwrap() < 0.0,
+        "{burning}"
+    );
     let burn = burning["current_burn_rate"].as_f64().unwrap();
-    assert!((burn - 50.0).abs() < 5.0, "5 % errors against a 0.1 % budget burn at 50x: {burning}");
+    assert!(
+        (burn - 50.0).abs() < 5.0,
+        "5 % errors against a 0.1 % budget burn at 50x: {burning}"
+    );
 
     // The documented gate: a precondition that stops the apply while the budget is spent.
     let gate = r#"
@@ -92,12 +120,19 @@ resource "terraform_data" "deploy" {
     let out = tf.apply();
     assert_eq!(out.code, 1, "the precondition must stop the apply: {out}");
     assert!(out.all().contains("deployments are frozen"), "{out}");
-    assert!(tf.resource_values("terraform_data.deploy").is_none(), "nothing deployed");
+    assert!(
+        tf.resource_values("terraform_data.deploy").is_none(),
+        "nothing deployed"
+    );
 }
 
 #[test]
 fn unreachable_prometheus_is_a_clear_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let tf = Terraform::new();
     tf.config(&format!(
         "data \"reliability_error_budget\" \"x\" {{\n  slo_id = \"checkout-availability\"\n  prometheus_url = \"http://127.0.0.1:{port}\"\n}}\n"
@@ -105,7 +140,11 @@ fn unreachable_prometheus_is_a_clear_error() {
     tf.init();
     let out = tf.plan();
     assert_eq!(out.code, 1, "{out}");
-    assert!(out.all().contains("could not reach Prometheus at http://127.0.0.1:"), "{out}");
+    assert!(
+        out.all()
+            .contains("could not reach Prometheus at http://127.0.0.1:"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -121,5 +160,8 @@ fn unknown_slo_is_a_clear_error() {
     tf.init();
     let out = tf.plan();
     assert_eq!(out.code, 1, "{out}");
-    assert!(out.all().contains("no series for SLO \"nope-nothing\""), "{out}");
+    assert!(
+        out.all().contains("no series for SLO \"nope-nothing\""),
+        "{out}"
+    );
 }

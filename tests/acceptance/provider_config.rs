@@ -22,12 +22,20 @@ fn init_offline_and_schema_lists_provider_attributes() {
     let tf = Terraform::new();
     tf.config("provider \"reliability\" {}\n");
     let init = tf.init();
-    assert!(init.stdout.contains("Terraform has been successfully initialized"), "{init}");
-    assert!(init.stdout.contains("reliability-as-code/reliability"), "{init}");
+    assert!(
+        init.stdout
+            .contains("Terraform has been successfully initialized"),
+        "{init}"
+    );
+    assert!(
+        init.stdout.contains("reliability-as-code/reliability"),
+        "{init}"
+    );
 
     let out = tf.run(&["providers", "schema", "-json"]).success();
     let schema: serde_json::Value = serde_json::from_str(&out.stdout).expect("schema JSON");
-    let provider = &schema["provider_schemas"]["registry.terraform.io/reliability-as-code/reliability"];
+    let provider =
+        &schema["provider_schemas"]["registry.terraform.io/reliability-as-code/reliability"];
     let attrs = provider["provider"]["block"]["attributes"]
         .as_object()
         .unwrap_or_else(|| panic!("provider block attributes in {out}"));
@@ -37,34 +45,50 @@ fn init_offline_and_schema_lists_provider_attributes() {
     for (name, attr) in attrs {
         assert_eq!(attr["type"], "string", "{name}");
         assert_eq!(attr["optional"], true, "{name}");
-        assert!(attr["description"].as_str().is_some_and(|d| d.len() > 20), "{name} documented");
+        assert!(
+            attr["description"].as_str().is_some_and(|d| d.len() > 20),
+            "{name} documented"
+        );
     }
 }
 
 #[test]
 fn empty_rules_dir_is_rejected_naming_the_attribute() {
     let tf = Terraform::new();
-    tf.config(&format!("provider \"reliability\" {{\n  rules_dir = \"\"\n}}\n{SLO}"));
+    tf.config(&format!(
+        "provider \"reliability\" {{\n  rules_dir = \"\"\n}}\n{SLO}"
+    ));
     tf.init();
     let out = tf.run(&["validate", "-no-color"]);
     assert_eq!(out.code, 1, "{out}");
     let all = out.all();
     assert!(all.contains("Invalid rules_dir"), "{out}");
     assert!(all.contains("rules_dir is empty"), "{out}");
-    assert!(all.contains("with provider[\"registry.terraform.io/reliability-as-code/reliability\"]"), "{out}");
-    assert!(all.contains("rules_dir = \"\""), "the source line is quoted: {out}");
+    assert!(
+        all.contains("with provider[\"registry.terraform.io/reliability-as-code/reliability\"]"),
+        "{out}"
+    );
+    assert!(
+        all.contains("rules_dir = \"\""),
+        "the source line is quoted: {out}"
+    );
 }
 
 #[test]
 fn non_http_prometheus_url_is_rejected_naming_the_attribute() {
     let tf = Terraform::new();
-    tf.config(&format!("provider \"reliability\" {{\n  prometheus_url = \"localhost:9090\"\n}}\n{SLO}"));
+    tf.config(&format!(
+        "provider \"reliability\" {{\n  prometheus_url = \"localhost:9090\"\n}}\n{SLO}"
+    ));
     tf.init();
     let out = tf.run(&["plan", "-no-color", "-input=false"]);
     assert_eq!(out.code, 1, "{out}");
     let all = out.all();
     assert!(all.contains("Invalid prometheus_url"), "{out}");
-    assert!(all.contains("\"localhost:9090\" is not an http(s) URL"), "{out}");
+    assert!(
+        all.contains("\"localhost:9090\" is not an http(s) URL"),
+        "{out}"
+    );
     assert!(all.contains("prometheus_url = \"localhost:9090\""), "{out}");
 }
 
@@ -77,6 +101,12 @@ fn valid_configuration_plans_cleanly() {
     tf.init();
     let out = tf.plan();
     assert_eq!(out.code, 2, "{out}");
-    assert!(out.stdout.contains("reliability_slo.x will be created"), "{out}");
-    assert!(out.stdout.contains("rules/slo_svc@availability.yml"), "rule_file is known at plan: {out}");
+    assert!(
+        out.stdout.contains("reliability_slo.x will be created"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("rules/slo_svc@availability.yml"),
+        "rule_file is known at plan: {out}"
+    );
 }

@@ -67,20 +67,35 @@ fn lifecycle_apply_drift_import_update_destroy() {
     assert!(out.stdout.contains("update in-place"), "{out}");
     assert!(out.stdout.contains("content_sha256"), "{out}");
     tf.apply().success();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), content, "apply restores the file");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        content,
+        "apply restores the file"
+    );
     assert_eq!(tf.plan().code, 0);
 
     // drift: deleted file → re-create planned
     std::fs::remove_file(&file).unwrap();
     let out = tf.plan();
-    assert_eq!(out.code, 2, "a deleted rule file must plan a re-create: {out}");
+    assert_eq!(
+        out.code, 2,
+        "a deleted rule file must plan a re-create: {out}"
+    );
     assert!(out.stdout.contains("will be created"), "{out}");
     tf.apply().success();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), content);
 
     // import: forget the resource, import it by id, plan is empty
     tf.run(&["state", "rm", ADDR]).success();
-    let out = tf.run(&["import", "-no-color", "-input=false", ADDR, "checkout-availability"]).success();
+    let out = tf
+        .run(&[
+            "import",
+            "-no-color",
+            "-input=false",
+            ADDR,
+            "checkout-availability",
+        ])
+        .success();
     assert!(out.stdout.contains("Import successful"), "{out}");
     let out = tf.plan();
     assert_eq!(out.code, 0, "plan right after import must be empty: {out}");
@@ -89,19 +104,38 @@ fn lifecycle_apply_drift_import_update_destroy() {
     tf.run(&["state", "rm", ADDR]).success();
     let out = tf.run(&["import", "-no-color", "-input=false", ADDR, "checkout-nope"]);
     assert_eq!(out.code, 1, "{out}");
-    assert!(out.all().contains("no SLO with id \"checkout-nope\""), "{out}");
-    tf.run(&["import", "-no-color", "-input=false", ADDR, "checkout-availability"]).success();
+    assert!(
+        out.all().contains("no SLO with id \"checkout-nope\""),
+        "{out}"
+    );
+    tf.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        ADDR,
+        "checkout-availability",
+    ])
+    .success();
 
     // in-place update of the objective
     tf.config(&slo("99.5"));
     let out = tf.plan();
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stdout.contains("update in-place"), "{out}");
-    assert!(!out.stdout.contains("must be replaced"), "objective updates in place: {out}");
+    assert!(
+        !out.stdout.contains("must be replaced"),
+        "objective updates in place: {out}"
+    );
     tf.apply().success();
     let updated = std::fs::read_to_string(&file).unwrap();
-    assert!(updated.contains("0.005"), "new error budget in the rules: {updated}");
-    assert_eq!(tf.resource_values(ADDR).unwrap()["error_budget_minutes"], 216);
+    assert!(
+        updated.contains("0.005"),
+        "new error budget in the rules: {updated}"
+    );
+    assert_eq!(
+        tf.resource_values(ADDR).unwrap()["error_budget_minutes"],
+        216
+    );
     assert_eq!(tf.plan().code, 0);
 
     // destroy leaves no file
@@ -116,12 +150,18 @@ fn renaming_replaces_and_moves_the_file() {
     tf.config(&slo("99.9"));
     tf.init();
     tf.apply().success();
-    tf.config(&slo("99.9").replace("name        = \"availability\"", "name        = \"success\""));
+    tf.config(&slo("99.9").replace(
+        "name        = \"availability\"",
+        "name        = \"success\"",
+    ));
     let out = tf.plan();
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stdout.contains("must be replaced"), "{out}");
     tf.apply().success();
-    assert!(!tf.path().join("rules/slo_checkout@availability.yml").exists());
+    assert!(!tf
+        .path()
+        .join("rules/slo_checkout@availability.yml")
+        .exists());
     assert!(tf.path().join("rules/slo_checkout@success.yml").exists());
 }
 
@@ -157,12 +197,18 @@ fn bad_inputs_are_rejected_at_plan_naming_the_attribute() {
         assert_eq!(out.code, 1, "{what}: plan must fail\n{out}");
         let all = out.all();
         assert!(all.contains("Error:"), "{what}: {out}");
-        assert!(all.contains("with reliability_slo.checkout"), "{what}: error attached to the resource\n{out}");
+        assert!(
+            all.contains("with reliability_slo.checkout"),
+            "{what}: error attached to the resource\n{out}"
+        );
         for n in *needles {
             assert!(all.contains(n), "{what}: expected {n:?} in\n{out}");
         }
     }
-    assert!(!tf.path().join("rules").exists(), "nothing written for bad input");
+    assert!(
+        !tf.path().join("rules").exists(),
+        "nothing written for bad input"
+    );
 }
 
 #[test]
@@ -173,8 +219,15 @@ fn prometheus_loads_rules_after_apply_and_drops_them_after_destroy() {
     let prom = Prometheus::start(&rules);
     let two = format!(
         "{}\n{}",
-        slo("99.9").replace("rules_dir = \"rules\"", &format!("rules_dir = \"rules\"\n  prometheus_url = \"{}\"", prom.url)),
-        slo("99").replace("provider \"reliability\" {\n  rules_dir = \"rules\"\n}\n", "")
+        slo("99.9").replace(
+            "rules_dir = \"rules\"",
+            &format!("rules_dir = \"rules\"\n  prometheus_url = \"{}\"", prom.url)
+        ),
+        slo("99")
+            .replace(
+                "provider \"reliability\" {\n  rules_dir = \"rules\"\n}\n",
+                ""
+            )
             .replace("\"checkout\" {", "\"search\" {")
             .replace("service     = \"checkout\"", "service     = \"search\"")
     );
@@ -187,8 +240,15 @@ fn prometheus_loads_rules_after_apply_and_drops_them_after_destroy() {
         .iter()
         .map(|g| g["file"].as_str().unwrap_or_default().to_string())
         .collect();
-    for f in ["slo_checkout@availability.yml", "slo_search@availability.yml"] {
-        assert!(files.iter().any(|p| p.ends_with(f)), "{f} loaded by Prometheus: {files:?}\n{}", prom.log_text());
+    for f in [
+        "slo_checkout@availability.yml",
+        "slo_search@availability.yml",
+    ] {
+        assert!(
+            files.iter().any(|p| p.ends_with(f)),
+            "{f} loaded by Prometheus: {files:?}\n{}",
+            prom.log_text()
+        );
     }
     let alerts: Vec<String> = prom.rules()["data"]["groups"]
         .as_array()
@@ -196,9 +256,21 @@ fn prometheus_loads_rules_after_apply_and_drops_them_after_destroy() {
         .iter()
         .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
         .filter(|r| r["type"] == "alerting")
-        .map(|r| r["labels"]["severity"].as_str().unwrap_or_default().to_string())
+        .map(|r| {
+            r["labels"]["severity"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
-    assert!(alerts.iter().any(|s| s == "page") && alerts.iter().any(|s| s == "ticket"), "{alerts:?}");
+    assert!(
+        alerts.iter().any(|s| s == "page") && alerts.iter().any(|s| s == "ticket"),
+        "{alerts:?}"
+    );
     tf.destroy().success();
-    assert!(prom.group_names().is_empty(), "rules gone after destroy: {:?}", prom.group_names());
+    assert!(
+        prom.group_names().is_empty(),
+        "rules gone after destroy: {:?}",
+        prom.group_names()
+    );
 }

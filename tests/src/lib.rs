@@ -7,6 +7,7 @@
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
 pub mod exporter;
+pub mod lifecycle;
 pub mod prometheus;
 
 use std::path::{Path, PathBuf};
@@ -40,7 +41,11 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     if let Some(p) = std::env::var_os(&env_key) {
         return PathBuf::from(p);
     }
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     let path = target_dir().join(profile).join(bin);
     let lock = BUILT.get_or_init(Default::default);
     let mut built = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -57,13 +62,20 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         assert!(status.success(), "cargo build of {bin} failed");
         built.push(bin.to_string());
     }
-    assert!(path.exists(), "{} is missing after the build", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing after the build",
+        path.display()
+    );
     path
 }
 
 /// The provider binary under test.
 pub fn provider_binary() -> PathBuf {
-    workspace_binary("terraform-provider-reliability", "terraform-provider-reliability")
+    workspace_binary(
+        "terraform-provider-reliability",
+        "terraform-provider-reliability",
+    )
 }
 
 /// The Terraform CLI: `TERRAFORM` env var, else `terraform` on PATH, else the wrapper around
@@ -121,7 +133,9 @@ fn provider_mirror() -> PathBuf {
                 .join(PROVIDER_VERSION)
                 .join(terraform_platform());
             std::fs::create_dir_all(&pkg).expect("mirror layout");
-            let dest = pkg.join(format!("terraform-provider-reliability_v{PROVIDER_VERSION}"));
+            let dest = pkg.join(format!(
+                "terraform-provider-reliability_v{PROVIDER_VERSION}"
+            ));
             std::fs::copy(provider_binary(), &dest).expect("copy provider into the mirror");
             let root = dir.path().to_path_buf();
             (dir, root)
@@ -161,7 +175,11 @@ impl Output {
 
 impl std::fmt::Display for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 

@@ -15,20 +15,24 @@ pub struct Prometheus {
 
 /// The `prometheus` binary (`PROMETHEUS` env var, else PATH).
 pub fn prometheus_binary() -> PathBuf {
-    std::env::var_os("PROMETHEUS").map(PathBuf::from).unwrap_or_else(|| {
-        find_on_path("prometheus").expect(
+    std::env::var_os("PROMETHEUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            find_on_path("prometheus").expect(
             "no prometheus binary: install the Debian package `prometheus` (scripts/setup.sh does)",
         )
-    })
+        })
 }
 
 /// The `promtool` binary (`PROMTOOL` env var, else PATH).
 pub fn promtool_binary() -> PathBuf {
-    std::env::var_os("PROMTOOL").map(PathBuf::from).unwrap_or_else(|| {
-        find_on_path("promtool").expect(
+    std::env::var_os("PROMTOOL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            find_on_path("promtool").expect(
             "no promtool binary: install the Debian package `prometheus` (scripts/setup.sh does)",
         )
-    })
+        })
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
@@ -62,7 +66,10 @@ impl Prometheus {
     }
 
     fn start_full(rules_dir: &Path, tsdb: Option<&Path>, target: Option<&str>) -> Self {
-        let data = tempfile::Builder::new().prefix("prom-").tempdir().expect("temp dir");
+        let data = tempfile::Builder::new()
+            .prefix("prom-")
+            .tempdir()
+            .expect("temp dir");
         let config = data.path().join("prometheus.yml");
         std::fs::write(
             &config,
@@ -77,7 +84,9 @@ impl Prometheus {
         .expect("write prometheus.yml");
         let log = data.path().join("prometheus.log");
         let port = free_port();
-        let tsdb_path = tsdb.map(Path::to_path_buf).unwrap_or_else(|| data.path().join("tsdb"));
+        let tsdb_path = tsdb
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| data.path().join("tsdb"));
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(prometheus_binary())
             .arg(format!("--config.file={}", config.display()))
@@ -90,18 +99,29 @@ impl Prometheus {
             .stderr(log_file)
             .spawn()
             .expect("start prometheus");
-        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), _data: data, log };
+        let mut p = Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _data: data,
+            log,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = p.child.try_wait() {
-                panic!("prometheus exited with {status}; its log:\n{}", p.log_text());
+                panic!(
+                    "prometheus exited with {status}; its log:\n{}",
+                    p.log_text()
+                );
             }
             if p.get("/-/ready").map(|(s, _)| s == 200).unwrap_or(false) {
                 return p;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("prometheus did not become ready within 20 s; its log:\n{}", p.log_text());
+        panic!(
+            "prometheus did not become ready within 20 s; its log:\n{}",
+            p.log_text()
+        );
     }
 
     /// GET a path; returns (status, body).
@@ -111,9 +131,15 @@ impl Prometheus {
             .http_status_as_error(false)
             .build()
             .into();
-        let mut resp = agent.get(&format!("{}{path}", self.url)).call().map_err(|e| e.to_string())?;
+        let mut resp = agent
+            .get(&format!("{}{path}", self.url))
+            .call()
+            .map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
-        let body = resp.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        let body = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
         Ok((status, body))
     }
 
@@ -128,7 +154,11 @@ impl Prometheus {
     pub fn group_names(&self) -> Vec<String> {
         self.rules()["data"]["groups"]
             .as_array()
-            .map(|gs| gs.iter().filter_map(|g| g["name"].as_str().map(String::from)).collect())
+            .map(|gs| {
+                gs.iter()
+                    .filter_map(|g| g["name"].as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -151,7 +181,13 @@ impl Prometheus {
 
     /// Polls `q` (bounded by `timeout`) until it returns at least `min_series` samples, all of
     /// which satisfy `ok`.
-    pub fn wait_for(&self, q: &str, timeout: Duration, min_series: usize, ok: impl Fn(f64) -> bool) -> bool {
+    pub fn wait_for(
+        &self,
+        q: &str,
+        timeout: Duration,
+        min_series: usize,
+        ok: impl Fn(f64) -> bool,
+    ) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             let values: Vec<f64> = self

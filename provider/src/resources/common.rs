@@ -9,6 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use tf_provider::{AttributePath, Diagnostics};
 
+use std::path::{Path, PathBuf};
+
 use crate::backend::dir::{describe_io_error, RulesDir};
 use crate::backend::reload;
 use crate::settings::Settings;
@@ -156,7 +158,7 @@ pub fn write_and_reload(
 
 /// Removes `file_name` (absent is fine) and reloads Prometheus if one is configured.
 pub fn remove_and_reload(diags: &mut Diagnostics, settings: &Settings, path: &str) -> Option<()> {
-    let p = std::path::Path::new(path);
+    let p = Path::new(path);
     let (Some(parent), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
         diags.root_error(
             "Cannot remove rule file",
@@ -180,7 +182,7 @@ pub fn read_file(path: &str) -> Result<Option<String>, String> {
     match std::fs::read(path) {
         Ok(b) => Ok(Some(String::from_utf8_lossy(&b).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(describe_io_error("read", std::path::Path::new(path), &e)),
+        Err(e) => Err(describe_io_error("read", Path::new(path), &e)),
     }
 }
 
@@ -192,18 +194,155 @@ fn reload_if_configured(diags: &mut Diagnostics, settings: &Settings) {
     }
 }
 
+/// Map attributes: a step after one of these is a map key.
+const MAP_ATTRIBUTES: &[&str] = &["labels", "annotations"];
+
 /// An attribute path from schema names; list-of-one blocks named in `list_blocks` get an
-/// index 0 step after their name, as Terraform expects.
+/// index 0 step after their name, as Terraform expects, and a step after a map attribute
+/// is a key.
 pub fn attr_path<S: AsRef<str>>(steps: &[S], list_blocks: &[&str]) -> AttributePath {
     let mut path = AttributePath::root();
+    let mut after_map = false;
     for s in steps {
         let s = s.as_ref();
+        if after_map {
+            path = path.key(s.to_string());
+            after_map = false;
+            continue;
+        }
         path = path.attribute(s.to_string());
         if list_blocks.contains(&s) {
             path = path.index(0);
         }
+        after_map = MAP_ATTRIBUTES.contains(&s);
     }
     path
+}
+
+/// A validation error on an attribute: its path, summary and detail.
+pub type FieldErr = (AttributePath, String, String);
+
+/// Converts the generators' errors into attribute-attached errors.
+pub fn field_errors(errs: Vec<crate::rules::FieldError>, list_blocks: &[&str]) -> Vec<FieldErr> {
+    errs.into_iter()
+        .map(|e| (attr_path(&e.path, list_blocks), e.summary, e.detail))
+        .collect()
+}
+
+/// Adds each error to `diags`, attached to its attribute.
+pub fn report(diags: &mut Diagnostics, errs: Vec<FieldErr>) {
+    for (path, summary, detail) in errs {
+        diags.error(summary, detail, path);
+    }
+}
+
+/// The configuration JSON embedded in a file's header.
+pub fn config_json<T: Serialize>(config: &T) -> Result<String, String> {
+    serde_json::to_string(config).map_err(|e| format!("cannot encode the configuration: {e}"))
+}
+
+/// At create time: refuses to overwrite a file that exists with other content (another
+/// configuration may own it); an identical file (e.g. left by an interrupted apply) is
+/// adopted.
+pub fn check_not_foreign(
+    diags: &mut Diagnostics,
+    path: &Path,
+    content: &str,
+    type_name: &str,
+    id: &str,
+) -> Option<()> {
+    match read_file(&path.to_string_lossy()) {
+        Ok(Some(existing)) if existing != content => {
+            diags.root_error(
+                "Rule file already exists",
+                format!(
+                    "{} already exists with other content, so another configuration may own it. \
+                     Bring it under this resource with `terraform import {type_name}.<name> {id}`, \
+                     or remove the file and apply again",
+                    path.display()
+                ),
+            );
+            None
+        }
+        Ok(_) => Some(()),
+        Err(e) => {
+            diags.root_error("Cannot read rules directory", e);
+            None
+        }
+    }
+}
+
+/// For `read`: the SHA-256 of the files at `paths` concatenated, `None` when the first
+/// (the rule file) is gone. A missing later file hashes as empty, which plans an update.
+pub fn read_hash(diags: &mut Diagnostics, paths: &[&str]) -> Option<Option<String>> {
+    let mut all = String::new();
+    for (i, p) in paths.iter().enumerate() {
+        match read_file(p) {
+            Ok(Some(c)) => {
+                if i > 0 {
+                    all.push('\0');
+                }
+                all.push_str(&c);
+            }
+            Ok(None) if i == 0 => return Some(None),
+            Ok(None) => {}
+            Err(e) => {
+                diags.root_error("Cannot read rule file", e);
+                return None;
+            }
+        }
+    }
+    Some(Some(sha256_hex(&all)))
+}
+
+/// For `import`: reads `file_name` in the rules directory and returns its path, content and
+/// embedded configuration. Errors say what is missing and what to do.
+pub fn import_file(
+    diags: &mut Diagnostics,
+    settings: &Settings,
+    file_name: &str,
+    what: &str,
+    id: &str,
+) -> Option<(PathBuf, String, serde_json::Value)> {
+    let fail = |diags: &mut Diagnostics, msg: String| {
+        diags.root_error(format!("Cannot import {what}"), msg);
+        None
+    };
+    let path = match RulesDir::new(&settings.rules_dir).path_of(file_name) {
+        Ok(p) => p,
+        Err(_) => return fail(diags, format!("{id:?} is not a valid {what} id")),
+    };
+    let content = match read_file(&path.to_string_lossy()) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return fail(
+                diags,
+                format!("no {what} with id {id:?}: {} does not exist; check the id and the provider's rules_dir", path.display()),
+            )
+        }
+        Err(e) => return fail(diags, e),
+    };
+    let Some(json) = embedded_config(&content) else {
+        return fail(
+            diags,
+            format!(
+                "{} has no `{}` header line, so it was not written by this provider (or the header was removed); \
+                 remove the file and let terraform apply create it",
+                path.display(),
+                CONFIG_PREFIX.trim()
+            ),
+        );
+    };
+    match serde_json::from_str(json) {
+        Ok(v) => Some((path, content, v)),
+        Err(e) => fail(
+            diags,
+            format!(
+                "the configuration header of {} is not valid JSON: {e}",
+                path.display()
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -231,6 +370,23 @@ mod tests {
         let file = crate::rules::model::render_yaml(&Default::default(), &h);
         assert_eq!(embedded_config(&file), Some("{\"x\":1}"));
         assert_eq!(embedded_config("groups: []\n"), None);
+    }
+
+    #[test]
+    fn attribute_paths_key_maps() {
+        let p = attr_path(
+            &["alerting", "page", "labels", "team"],
+            &["alerting", "page"],
+        );
+        assert_eq!(
+            p,
+            AttributePath::new("alerting")
+                .index(0)
+                .attribute("page")
+                .index(0)
+                .attribute("labels")
+                .key("team")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use tf_provider::schema::{
 use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueList, ValueMap, ValueString};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use super::common::{self, attr_path, Num};
+use super::common::{self, field_errors, report, FieldErr, Num};
 use crate::provider::Context;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{self as gen, Alerting, Sli, SloSpec, Tier};
@@ -239,8 +239,6 @@ enum Known<T> {
     Unknown,
 }
 
-type FieldErr = (AttributePath, String, String);
-
 fn known_str<'b>(v: &'b ValueString<'_>) -> Result<Option<&'b str>, ()> {
     match v {
         Value::Value(s) => Ok(Some(s.as_ref())),
@@ -378,22 +376,13 @@ fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
         Err(()) => Ok(Known::Unknown),
         Ok(Err(errs)) => Err(errs),
         Ok(Ok(spec)) => {
-            let errs: Vec<FieldErr> = gen::validate(&spec)
-                .into_iter()
-                .map(|e| (attr_path(&e.path, LIST_BLOCKS), e.summary, e.detail))
-                .collect();
+            let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
             if errs.is_empty() {
                 Ok(Known::Yes(spec))
             } else {
                 Err(errs)
             }
         }
-    }
-}
-
-fn report(diags: &mut Diagnostics, errs: Vec<FieldErr>) {
-    for (path, summary, detail) in errs {
-        diags.error(summary, detail, path);
     }
 }
 
@@ -498,26 +487,13 @@ fn apply<'a>(
     let name = file_name(&spec.service, &spec.name);
     let path = settings.rules_dir.join(&name);
     if creating {
-        match common::read_file(&path.to_string_lossy()) {
-            Ok(Some(existing)) if existing != content => {
-                diags.root_error(
-                    "SLO rule file already exists",
-                    format!(
-                        "{} already exists with other content, so another configuration may own it. \
-                         Bring it under this resource with `terraform import {TYPE_NAME}.<name> {}`, \
-                         or remove the file and apply again",
-                        path.display(),
-                        gen::slo_id(&spec.service, &spec.name)
-                    ),
-                );
-                return None;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                diags.root_error("Cannot read rules directory", e);
-                return None;
-            }
-        }
+        common::check_not_foreign(
+            diags,
+            &path,
+            &content,
+            TYPE_NAME,
+            &gen::slo_id(&spec.service, &spec.name),
+        )?;
     }
     let written = common::write_and_reload(diags, settings, &name, &content)?;
     s.rule_file = Value::Value(Cow::Owned(written));
@@ -556,16 +532,13 @@ impl Resource for SloResource {
         let Value::Value(path) = &state.rule_file else {
             return Some((state, private_state));
         };
-        match common::read_file(path) {
-            Ok(None) => None,
-            Ok(Some(content)) => {
-                state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
+        match common::read_hash(diags, &[path]) {
+            Some(None) => None,
+            Some(Some(hash)) => {
+                state.content_sha256 = Value::Value(Cow::Owned(hash));
                 Some((state, private_state))
             }
-            Err(e) => {
-                diags.root_error("Cannot read SLO rule file", e);
-                Some((state, private_state))
-            }
+            None => Some((state, private_state)),
         }
     }
 
@@ -664,52 +637,14 @@ impl Resource for SloResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let settings = self.context.settings(diags)?;
-        let path = match find_by_id(&settings, &id) {
-            Ok(p) => p,
+        let file = match find_by_id(&settings, &id) {
+            Ok(f) => f,
             Err(e) => {
                 diags.root_error("Cannot import SLO", e);
                 return None;
             }
         };
-        let content = match common::read_file(&path.to_string_lossy()) {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                diags.root_error(
-                    "Cannot import SLO",
-                    format!("{} disappeared while importing", path.display()),
-                );
-                return None;
-            }
-            Err(e) => {
-                diags.root_error("Cannot import SLO", e);
-                return None;
-            }
-        };
-        let Some(json) = common::embedded_config(&content) else {
-            diags.root_error(
-                "Cannot import SLO",
-                format!(
-                    "{} has no `{}` header line, so it was not written by this provider (or the header was removed); \
-                     restore the file or remove it and let terraform apply create it",
-                    path.display(),
-                    common::CONFIG_PREFIX.trim()
-                ),
-            );
-            return None;
-        };
-        let value: serde_json::Value = match serde_json::from_str(json) {
-            Ok(v) => v,
-            Err(e) => {
-                diags.root_error(
-                    "Cannot import SLO",
-                    format!(
-                        "the configuration header of {} is not valid JSON: {e}",
-                        path.display()
-                    ),
-                );
-                return None;
-            }
-        };
+        let (path, content, value) = common::import_file(diags, &settings, &file, "SLO", &id)?;
         let state: SloState<'a> = match SloState::deserialize(value) {
             Ok(s) => s,
             Err(e) => {
@@ -730,8 +665,9 @@ impl Resource for SloResource {
     }
 }
 
-/// Finds the rule file of the SLO whose id is `<service>-<name>`.
-fn find_by_id(settings: &Settings, id: &str) -> Result<std::path::PathBuf, String> {
+/// Finds the rule file name of the SLO whose id is `<service>-<name>` (ids are ambiguous
+/// when names contain `-`, so the directory is searched).
+fn find_by_id(settings: &Settings, id: &str) -> Result<String, String> {
     let dir = &settings.rules_dir;
     let entries = std::fs::read_dir(dir).map_err(|e| {
         format!(
@@ -753,7 +689,7 @@ fn find_by_id(settings: &Settings, id: &str) -> Result<std::path::PathBuf, Strin
             continue;
         };
         if gen::slo_id(service, slo) == id {
-            matches.push(entry.path());
+            matches.push(name.to_string());
         }
     }
     match matches.len() {
@@ -766,11 +702,7 @@ fn find_by_id(settings: &Settings, id: &str) -> Result<std::path::PathBuf, Strin
         _ => Err(format!(
             "the id {id:?} matches several SLOs in {} ({}); remove the stale file",
             dir.display(),
-            matches
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            matches.join(", ")
         )),
     }
 }
