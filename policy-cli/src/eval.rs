@@ -128,6 +128,8 @@ pub struct Ctx<'a, 'e> {
     locals: RefCell<HashMap<String, Option<Value>>>,
     children: HashMap<String, Value>,
     depth: Cell<usize>,
+    /// `false` inside a module call whose `count`/`for_each` is unknown.
+    certain: bool,
 }
 
 /// Variables bound by `count`, `each`, `for` expressions and `dynamic` iterators.
@@ -300,6 +302,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
             locals: RefCell::new(HashMap::new()),
             children: HashMap::new(),
             depth: Cell::new(0),
+            certain: true,
         }
     }
 
@@ -559,6 +562,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
             }
             let prefix = format!("{}module.{}{}.", self.prefix, call.name, k);
             let mut child = Ctx::new(self.env, child_module, prefix, key.clone(), given, false);
+            child.certain = self.certain && known;
             child.expand(depth + 1, &chain);
             let mut outs = BTreeMap::new();
             for (name, _, expr) in &child_module.outputs {
@@ -605,7 +609,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
                 file: decl.file,
                 span: span_of(decl.block),
                 body,
-                count_known: known,
+                count_known: known && self.certain,
             };
             self.env.out.borrow_mut().instances.push(inst);
         }

@@ -237,3 +237,27 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(report.errors.iter().any(|e| e.file == "deep.tf"));
     assert!(report.errors.iter().any(|e| e.file == "bin.tf"));
 }
+
+#[test]
+fn resources_in_a_module_with_unknown_count_are_uncertain() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("m")).unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        "variable \"n\" {}\nmodule \"m\" {\n  source = \"./m\"\n  count  = var.n\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("m/main.tf"),
+        "resource \"aws_db_instance\" \"db\" {}\n",
+    )
+    .unwrap();
+    let insts = instances(tmp.path(), &Inputs::default());
+    assert_eq!(insts.len(), 1);
+    assert!(!insts[0].count_known);
+    let report = check(&[tmp.path().to_path_buf()], &Inputs::default());
+    assert!(
+        report.findings.is_empty(),
+        "no finding on a resource that may not exist"
+    );
+}

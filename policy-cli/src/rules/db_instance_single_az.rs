@@ -5,7 +5,8 @@ use crate::value::Value;
 declare_rule! {
     /// ## What it does
     /// Checks that an `aws_db_instance` runs Multi-AZ (`multi_az = true`). The provider
-    /// default is `false`. Read replicas and Aurora instances are skipped.
+    /// default is `false`. Read replicas, Aurora instances and SQL Server Express/Web
+    /// editions (which cannot run Multi-AZ) are skipped.
     ///
     /// ## Why is this bad?
     /// A Single-AZ database is down for as long as its Availability Zone is, and during
@@ -53,10 +54,12 @@ impl Rule for DbInstanceSingleAz {
         {
             return;
         }
+        // Aurora instances belong to a cluster; SQL Server Express and Web editions cannot
+        // run Multi-AZ.
         if body
             .value("engine")
             .and_then(|e| e.as_str())
-            .is_some_and(|e| e.starts_with("aurora"))
+            .is_some_and(|e| e.starts_with("aurora") || e == "sqlserver-ex" || e == "sqlserver-web")
         {
             return;
         }
