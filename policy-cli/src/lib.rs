@@ -97,7 +97,23 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
         .par_iter()
         .map(|root| {
             let installed = ws.installed.get(root);
-            let res = eval::eval_root(files, &modules, installed, root, inputs);
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                eval::eval_root(files, &modules, installed, root, inputs)
+            }));
+            let res = match evaluated {
+                Ok(res) => res,
+                Err(_) => eval::RootResult {
+                    errors: vec![LoadError {
+                        file: root.display().to_string(),
+                        line: 0,
+                        column: 0,
+                        message:
+                            "internal error while evaluating this root module (please report it)"
+                                .into(),
+                    }],
+                    ..Default::default()
+                },
+            };
             let mut graph = graph::Graph::build(&res.instances);
             graph.default_tags = res.default_tags.clone();
             let mut findings = rules::run(&graph);

@@ -79,16 +79,20 @@ impl SourceFile {
                 format!("nesting deeper than {MAX_NESTING} levels"),
             ))
         } else {
-            hcl_edit::parser::parse_body(&file.text).map_err(|e| {
-                let loc = e.location();
-                let msg = e
-                    .message()
-                    .lines()
-                    .next()
-                    .unwrap_or("syntax error")
-                    .to_string();
-                err(loc.line(), loc.column(), format!("cannot parse: {msg}"))
-            })
+            // The parser is not ours: a panic in it becomes an error for this file.
+            match std::panic::catch_unwind(|| hcl_edit::parser::parse_body(&file.text)) {
+                Ok(result) => result.map_err(|e| {
+                    let loc = e.location();
+                    let msg = e
+                        .message()
+                        .lines()
+                        .next()
+                        .unwrap_or("syntax error")
+                        .to_string();
+                    err(loc.line(), loc.column(), format!("cannot parse: {msg}"))
+                }),
+                Err(_) => Err(err(1, 1, "cannot parse: internal parser error".into())),
+            }
         };
         match result {
             Ok(body) => {
