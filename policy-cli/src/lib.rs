@@ -162,6 +162,20 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
     }
     skipped.sort();
     skipped.dedup();
+    // Files named on the command line: report only on them (and under directories named).
+    let canon: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    if canon.iter().any(|p| p.is_file()) {
+        findings.retain(|f: &Finding| {
+            let path = &files[f.file].path;
+            canon.iter().any(|c| {
+                if c.is_file() {
+                    c == path
+                } else {
+                    path.starts_with(c)
+                }
+            })
+        });
+    }
     findings.sort_by(|a, b| {
         (&files[a.file].display, a.span.start, a.rule.id, &a.resource).cmp(&(
             &files[b.file].display,

@@ -57,9 +57,26 @@ impl Workspace {
                 continue;
             };
             if abs.is_file() {
+                // A module is a directory: read the file's siblings too (an alarm may live
+                // in another file); findings are limited to the given files later.
                 let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
                 scanned_dirs.push(base.clone());
-                todo.push((abs, base));
+                let mut siblings: Vec<PathBuf> = std::fs::read_dir(&base)
+                    .map(|rd| {
+                        rd.flatten()
+                            .map(|e| e.path())
+                            .filter(|p| p.is_file() && is_tf_file(p))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !siblings.contains(&abs) {
+                    siblings.push(abs);
+                }
+                for f in siblings {
+                    if !todo.iter().any(|(t, _)| *t == f) {
+                        todo.push((f, base.clone()));
+                    }
+                }
             } else {
                 let mut found = Vec::new();
                 walk(&abs, &mut found, &mut ws.errors, &abs, 0);

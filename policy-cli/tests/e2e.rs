@@ -213,3 +213,20 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A file on the command line (pre-commit style): its module (directory) is evaluated as a
+/// whole, so coverage from sibling files counts, but only findings in that file are shown.
+#[test]
+fn file_argument_uses_its_whole_module() {
+    let r = run(&[], &fixtures().join("project").join("main.tf"));
+    assert_eq!(r.code, 1);
+    // the tagged volume is covered by the selection in monitoring.tf
+    assert_eq!(resources(&r, "RC206"), ["aws_ebs_volume.forgotten"]);
+    let files: Vec<&str> = r.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(files.iter().all(|f| *f == "main.tf"), "{files:?}");
+}
