@@ -261,3 +261,43 @@ fn resources_in_a_module_with_unknown_count_are_uncertain() {
         "no finding on a resource that may not exist"
     );
 }
+
+#[test]
+fn optional_object_attributes_get_their_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("m")).unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        "module \"m\" {\n  source = \"./m\"\n  db = { name = \"a\" }\n  pools = { one = {}, two = { zones = [\"1\"] } }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("m/main.tf"),
+        r#"
+variable "db" {
+  type = object({
+    name     = string
+    multi_az = optional(bool, false)
+    engine   = optional(string)
+  })
+}
+variable "pools" {
+  type = map(object({ zones = optional(list(string), ["1", "2"]) }))
+}
+resource "terraform_data" "probe" {
+  input = [var.db.multi_az, var.db.engine, var.pools.one.zones, var.pools.two.zones]
+}
+"#,
+    )
+    .unwrap();
+    let v = probe(tmp.path(), &Inputs::default());
+    assert_eq!(
+        v,
+        Value::List(vec![
+            Value::Bool(false),
+            Value::Null,
+            Value::List(vec![s("1"), s("2")]),
+            Value::List(vec![s("1")]),
+        ])
+    );
+}
