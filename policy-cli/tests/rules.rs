@@ -163,3 +163,22 @@ resource "aws_backup_selection" "daily" {{
         "unknown default tags: no false alarm"
     );
 }
+
+/// The README's rule table lists every rule (it is generated from `relcheck rules`).
+#[test]
+fn readme_lists_every_rule() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for r in RULES {
+        let m = r.meta();
+        let row = format!(
+            "| {} | `{}` | {} | {} |",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str()
+        );
+        assert!(readme.contains(&row), "README lacks `{row}`");
+    }
+}
