@@ -17,6 +17,12 @@ pub struct RulesDir {
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Longest file name (bytes) most file systems accept (Linux `NAME_MAX`).
+pub const MAX_FILE_NAME_LEN: usize = 255;
+/// How much of the target's name a temporary file repeats, so that the temporary name
+/// (`.<name>.tmp-<pid>-<n>`) fits [`MAX_FILE_NAME_LEN`] whatever the target's length.
+const TMP_NAME_KEEP: usize = 200;
+
 impl RulesDir {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         RulesDir { root: root.into() }
@@ -38,6 +44,16 @@ impl RulesDir {
                 format!("{file_name:?} is not a safe file name"),
             ));
         }
+        if file_name.len() > MAX_FILE_NAME_LEN {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{file_name:?} is {} bytes long, more than the {MAX_FILE_NAME_LEN} a file \
+                     name may have",
+                    file_name.len()
+                ),
+            ));
+        }
         Ok(self.root.join(file_name))
     }
 
@@ -55,11 +71,7 @@ impl RulesDir {
     pub fn write_atomic(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
         let target = self.path_of(file_name)?;
         fs::create_dir_all(&self.root)?;
-        let tmp = self.root.join(format!(
-            ".{file_name}.tmp-{}-{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let tmp = self.tmp_path(file_name);
         let result = (|| {
             let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
             f.write_all(contents.as_bytes())?;
@@ -72,6 +84,54 @@ impl RulesDir {
             let _ = fs::remove_file(&tmp);
         }
         result.map(|()| target)
+    }
+
+    /// Creates a file atomically only if it does not exist yet: temp file + fsync, then a
+    /// hard link to the target, which the kernel refuses (`AlreadyExists`) when the target
+    /// exists. Two concurrent applies that both create the same file: exactly one wins,
+    /// the other gets `AlreadyExists` and can compare contents. On a file system without
+    /// hard links, falls back to an existence check and a rename (not race-free there).
+    pub fn create_new(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
+        let target = self.path_of(file_name)?;
+        fs::create_dir_all(&self.root)?;
+        let tmp = self.tmp_path(file_name);
+        let result = (|| {
+            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            match fs::hard_link(&tmp, &target) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                Err(_) => {
+                    if target.exists() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::AlreadyExists,
+                            format!("{} already exists", target.display()),
+                        ));
+                    }
+                    fs::rename(&tmp, &target)?;
+                }
+            }
+            Ok(())
+        })();
+        let _ = fs::remove_file(&tmp);
+        result?;
+        sync_dir(&self.root)?;
+        Ok(target)
+    }
+
+    fn tmp_path(&self, file_name: &str) -> PathBuf {
+        let mut keep = file_name.len().min(TMP_NAME_KEEP);
+        while !file_name.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        self.root.join(format!(
+            ".{}.tmp-{}-{}",
+            &file_name[..keep],
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ))
     }
 
     /// Removes a file; `Ok(false)` when it was already gone.
@@ -113,6 +173,10 @@ pub fn describe_io_error(action: &str, path: &Path, err: &io::Error) -> String {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
             "free disk space on that file system; the previous file was left untouched"
         }
+        io::ErrorKind::NotADirectory => {
+            "a part of that path is a file, not a directory: set the provider's rules_dir to \
+             a directory"
+        }
         io::ErrorKind::ReadOnlyFilesystem => {
             "the file system is read-only: set the provider's rules_dir to a writable directory"
         }
@@ -150,6 +214,52 @@ mod tests {
         );
         assert!(dir.remove("a.yml").unwrap());
         assert!(!dir.remove("a.yml").unwrap());
+    }
+
+    #[test]
+    fn create_new_refuses_an_existing_file_and_leaves_it_intact() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path());
+        dir.create_new("a.yml", "first\n").unwrap();
+        let err = dir.create_new("a.yml", "second\n").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("first\n"));
+        let names: Vec<_> = fs::read_dir(dir.root()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temp file left: {names:?}");
+    }
+
+    #[test]
+    fn concurrent_creates_of_one_file_have_one_winner() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path());
+        let wins: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let dir = dir.clone();
+                    s.spawn(move || dir.create_new("x.yml", &format!("writer {i}\n")).is_ok())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap() as usize)
+                .sum()
+        });
+        assert_eq!(wins, 1);
+        let content = dir.read("x.yml").unwrap().unwrap();
+        assert!(content.starts_with("writer ") && content.ends_with('\n'));
+    }
+
+    #[test]
+    fn long_names_are_refused_and_temp_names_stay_short() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path());
+        let longest = format!("{}.yml", "a".repeat(MAX_FILE_NAME_LEN - 4));
+        dir.write_atomic(&longest, "x\n")
+            .expect("a 255-byte name writes");
+        let too_long = format!("{}.yml", "a".repeat(MAX_FILE_NAME_LEN - 3));
+        let err = dir.write_atomic(&too_long, "x\n").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("256 bytes"), "{err}");
     }
 
     #[test]

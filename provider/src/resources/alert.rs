@@ -282,13 +282,7 @@ fn apply<'a>(
     };
     let name = file_name(&spec.name);
     if creating {
-        common::check_not_foreign(
-            diags,
-            &settings.rules_dir.join(&name),
-            &content,
-            TYPE_NAME,
-            &spec.name,
-        )?;
+        super::claim_new_file(diags, settings, &name, &content, TYPE_NAME, &spec.name)?;
     }
     let written = common::write_and_reload(diags, settings, &name, &content)?;
     st.rule_file = Value::Value(Cow::Owned(written));
@@ -438,6 +432,17 @@ impl Resource for AlertResource {
                 return None;
             }
         };
+        if state.name.as_ref_option().map(|n| n.as_ref()) != Some(id.as_str()) {
+            diags.root_error(
+                "Cannot import alert",
+                format!(
+                    "the configuration header of {} names another alert than {id:?}; \
+                     remove the file and let terraform apply create it",
+                    path.display()
+                ),
+            );
+            return None;
+        }
         let mut state = compute(diags, state, &settings);
         state.rule_file = Value::Value(Cow::Owned(path.to_string_lossy().into_owned()));
         state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));

@@ -337,6 +337,10 @@ fn apply<'a>(
     };
     let name = file_name(&spec.name);
     if creating {
+        // The plan file is claimed first (a runner never sees alerts for a plan it cannot
+        // read); the rule file is checked too, as two plans may share a plan document.
+        let plan_name = plan_file_name(&spec.name);
+        super::claim_new_file(diags, settings, &plan_name, &plan, TYPE_NAME, &spec.name)?;
         common::check_not_foreign(
             diags,
             &settings.rules_dir.join(&name),
@@ -514,6 +518,17 @@ impl Resource for BackupPlanResource {
                 return None;
             }
         };
+        if state.name.as_ref_option().map(|n| n.as_ref()) != Some(id.as_str()) {
+            diags.root_error(
+                "Cannot import backup plan",
+                format!(
+                    "the configuration header of {} names another backup plan than {id:?}; \
+                     remove the file and let terraform apply create it",
+                    path.display()
+                ),
+            );
+            return None;
+        }
         let mut state = compute(diags, state, &settings);
         let (Value::Value(rule), Value::Value(plan)) = (&state.rule_file, &state.plan_file) else {
             return None;

@@ -38,3 +38,32 @@ pub fn schemas() -> Vec<(&'static str, tf_provider::schema::Schema)> {
         ("backup_plan", backup_plan::schema()),
     ]
 }
+
+/// At create time: writes `file_name` only if it does not exist yet (atomically, so that
+/// of two applies creating the same file exactly one wins). An existing file with the same
+/// content (left by an interrupted apply) is adopted; one with other content is refused,
+/// as another configuration may own it.
+pub(crate) fn claim_new_file(
+    diags: &mut tf_provider::Diagnostics,
+    settings: &crate::settings::Settings,
+    file_name: &str,
+    content: &str,
+    type_name: &str,
+    id: &str,
+) -> Option<()> {
+    use crate::backend::dir::{describe_io_error, RulesDir};
+    let dir = RulesDir::new(&settings.rules_dir);
+    match dir.create_new(file_name, content) {
+        Ok(_) => Some(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            common::check_not_foreign(diags, &dir.root().join(file_name), content, type_name, id)
+        }
+        Err(e) => {
+            diags.root_error(
+                "Cannot write rule file",
+                describe_io_error("write", &dir.root().join(file_name), &e),
+            );
+            None
+        }
+    }
+}

@@ -485,15 +485,9 @@ fn apply<'a>(
         }
     };
     let name = file_name(&spec.service, &spec.name);
-    let path = settings.rules_dir.join(&name);
     if creating {
-        common::check_not_foreign(
-            diags,
-            &path,
-            &content,
-            TYPE_NAME,
-            &gen::slo_id(&spec.service, &spec.name),
-        )?;
+        let id = gen::slo_id(&spec.service, &spec.name);
+        super::claim_new_file(diags, settings, &name, &content, TYPE_NAME, &id)?;
     }
     let written = common::write_and_reload(diags, settings, &name, &content)?;
     s.rule_file = Value::Value(Cow::Owned(written));
@@ -658,6 +652,21 @@ impl Resource for SloResource {
                 return None;
             }
         };
+        let named = match (&state.service, &state.name) {
+            (Value::Value(svc), Value::Value(n)) => file_name(svc, n) == file,
+            _ => false,
+        };
+        if !named {
+            diags.root_error(
+                "Cannot import SLO",
+                format!(
+                    "the configuration header of {} names another SLO than its file name; \
+                     remove the file and let terraform apply create it",
+                    path.display()
+                ),
+            );
+            return None;
+        }
         let mut state = compute(diags, state, Some(&settings));
         state.rule_file = Value::Value(Cow::Owned(path.to_string_lossy().into_owned()));
         state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));

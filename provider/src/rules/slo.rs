@@ -35,6 +35,9 @@ use super::window::{format_duration, parse_period, Period};
 
 /// Longest service or SLO name.
 pub const MAX_NAME_LEN: usize = 128;
+/// Longest service and name together: the rule file `slo_<service>@<name>.yml` (and its
+/// temporary file while it is written) must fit a file name, 255 bytes on Linux.
+pub const MAX_SERVICE_AND_NAME_LEN: usize = 200;
 /// Most decimal places accepted in an objective (`99.9999999999` has 10).
 pub const MAX_OBJECTIVE_DECIMALS: usize = 10;
 /// The placeholder SLI queries use for the window, as in Sloth.
@@ -152,6 +155,18 @@ pub fn validate(spec: &SloSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
     check_name(&mut errors, "service", &spec.service);
     check_name(&mut errors, "name", &spec.name);
+    let joint = spec.service.len() + spec.name.len();
+    if joint > MAX_SERVICE_AND_NAME_LEN && errors.is_empty() {
+        errors.push(FieldError::new(
+            &["name"],
+            "Invalid name",
+            format!(
+                "service and name are {joint} characters together: use at most \
+                 {MAX_SERVICE_AND_NAME_LEN} (they name the rule file \
+                 slo_<service>@<name>.yml, and file systems limit a file name to 255 bytes)"
+            ),
+        ));
+    }
     check_objective(&mut errors, spec.objective);
     if let Err(e) = parse_period(&spec.window) {
         errors.push(FieldError::new(&["window"], "Invalid window", e));
