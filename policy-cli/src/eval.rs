@@ -181,9 +181,11 @@ pub fn eval_root<'a>(
     let mut given: Given = HashMap::new();
     // terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, then --var.
     let mut tfvars: Vec<PathBuf> = Vec::new();
-    let default_tfvars = root.join("terraform.tfvars");
-    if default_tfvars.is_file() {
-        tfvars.push(default_tfvars);
+    for name in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let default_tfvars = root.join(name);
+        if default_tfvars.is_file() {
+            tfvars.push(default_tfvars);
+        }
     }
     if let Ok(rd) = std::fs::read_dir(root) {
         let mut autos: Vec<PathBuf> = rd
@@ -191,7 +193,7 @@ pub fn eval_root<'a>(
             .map(|e| e.path())
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                n.ends_with(".auto.tfvars") || n == "terraform.tfvars.json"
+                n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
             })
             .collect();
         autos.sort();
@@ -598,11 +600,16 @@ impl<'a, 'e> Ctx<'a, 'e> {
             self.env.installed.and_then(|m| m.get(&key)).cloned()
         };
         let Some(dir) = dir.filter(|d| self.env.modules.contains_key(d)) else {
+            let why = if is_local_source(&source) {
+                format!("{source}: directory not found")
+            } else {
+                source.clone()
+            };
             self.env
                 .out
                 .borrow_mut()
                 .skipped
-                .push(format!("{}module.{} ({})", self.prefix, call.name, source));
+                .push(format!("{}module.{} ({why})", self.prefix, call.name));
             return Value::Unknown(vec![format!("{}module.{}", self.prefix, call.name)]);
         };
         if depth >= MAX_MODULE_DEPTH || ancestry.contains(&dir) {

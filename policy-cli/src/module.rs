@@ -45,7 +45,8 @@ impl Workspace {
         };
         // (file path, base for display)
         let mut todo: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let mut scanned_dirs: Vec<PathBuf> = Vec::new();
+        // (directory, base its files are displayed relative to)
+        let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         for p in paths {
             let Ok(abs) = p.canonicalize() else {
                 ws.errors.push(LoadError {
@@ -60,7 +61,7 @@ impl Workspace {
                 // A module is a directory: read the file's siblings too (an alarm may live
                 // in another file); findings are limited to the given files later.
                 let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-                scanned_dirs.push(base.clone());
+                scanned_dirs.push((base.clone(), base.clone()));
                 let mut siblings: Vec<PathBuf> = std::fs::read_dir(&base)
                     .map(|rd| {
                         rd.flatten()
@@ -82,7 +83,7 @@ impl Workspace {
                 walk(&abs, &mut found, &mut ws.errors, &abs, 0);
                 for f in found {
                     if let Some(d) = f.parent() {
-                        scanned_dirs.push(d.to_path_buf());
+                        scanned_dirs.push((d.to_path_buf(), abs.clone()));
                     }
                     todo.push((f, abs.clone()));
                 }
@@ -143,7 +144,7 @@ impl Workspace {
                 }
             }
             // Modules installed by `terraform init` next to scanned directories.
-            for dir in scanned_dirs.drain(..).collect::<HashSet<_>>() {
+            for (dir, base) in scanned_dirs.drain(..).collect::<HashSet<_>>() {
                 let manifest = dir.join(".terraform/modules/modules.json");
                 if !manifest.is_file() {
                     continue;
@@ -152,7 +153,7 @@ impl Workspace {
                 for target in map.values() {
                     not_root.insert(target.clone());
                     if loaded_dirs.insert(target.clone()) {
-                        new_dirs.push((target.clone(), dir.clone()));
+                        new_dirs.push((target.clone(), base.clone()));
                     }
                 }
                 ws.installed.insert(dir, map);

@@ -25,9 +25,7 @@ const MARKER: &[u8] = b"#@@";
 
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        std::env::temp_dir().join(format!("relcheck-fuzz-{}", std::process::id()))
-    })
+    DIR.get_or_init(|| std::env::temp_dir().join(format!("relcheck-fuzz-{}", std::process::id())))
 }
 
 /// A safe relative path, or `None`.
@@ -43,8 +41,7 @@ fn sanitise(name: &[u8]) -> Option<PathBuf> {
         let ok = !c.is_empty()
             && c != "."
             && c != ".."
-            && c
-                .bytes()
+            && c.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
         if !ok || n > 4 {
             return None;
