@@ -107,13 +107,12 @@ fn broken_file_next_to_good_ones() {
 /// Registry modules installed by `terraform init` are evaluated; others are skipped once.
 #[test]
 fn installed_registry_module() {
+    // The root is a subdirectory: paths stay relative to the path given.
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("installed"), tmp.path());
-    std::fs::rename(
-        tmp.path().join("dot-terraform"),
-        tmp.path().join(".terraform"),
-    )
-    .unwrap();
+    let root = tmp.path().join("live");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_dir(&fixtures().join("installed"), &root);
+    std::fs::rename(root.join("dot-terraform"), root.join(".terraform")).unwrap();
     let r = run(&[], tmp.path());
     compare("installed", &r);
     assert_eq!(r.code, 1);
