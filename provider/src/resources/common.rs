@@ -188,7 +188,7 @@ pub fn read_file(path: &str) -> Result<Option<String>, String> {
 
 fn reload_if_configured(diags: &mut Diagnostics, settings: &Settings) {
     if let Some(url) = &settings.prometheus_url {
-        if let Err(msg) = tokio::task::block_in_place(|| reload::reload(url)) {
+        if let Err(msg) = tokio::task::block_in_place(|| reload::reload_coalesced(url)) {
             diags.root_error("Prometheus reload failed", msg);
         }
     }
