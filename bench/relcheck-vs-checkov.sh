@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --checkov-files) CK_FILES="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --update-docs) UPDATE_DOCS=1; shift ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) DIRS+=("$(cd "$1" && pwd)"); shift ;;
   esac
