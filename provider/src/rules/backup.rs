@@ -6,7 +6,9 @@
 //! The provider does not run backups. A runner (a wrapper around restic, borgmatic,
 //! pgbackrest, …) reads the plan file ([`plan_document`]), schedules itself, and after each
 //! success writes, through node_exporter's textfile collector (write a temporary file in
-//! the collector directory, then rename it over `backup-<plan>.prom`):
+//! the collector directory, then rename it over `backup-<plan>.prom`, or
+//! `backup-<plan>-restore-test.prom` for the restore test, so that neither job overwrites
+//! the other's metric):
 //!
 //! | metric (gauge) | labels | value | written |
 //! |---|---|---|---|
@@ -503,23 +505,26 @@ struct MetricDoc {
 /// order and `"version": 1`. Durations are given as text and seconds; `metrics` is the
 /// contract the runner must meet (see the module doc).
 pub fn plan_document(spec: &BackupPlanSpec) -> String {
-    let textfile = format!("backup-{}.prom", spec.name);
-    let metric = |name: &'static str, value: &'static str, when: &'static str| MetricDoc {
-        name,
-        kind: "gauge",
-        labels: BTreeMap::from([(LABEL_PLAN, spec.name.clone())]),
-        value,
-        when,
-        textfile: textfile.clone(),
-        example: format!(
-            "{name}{{{LABEL_PLAN}={}}} 1700000000",
-            promql_string(&spec.name)
-        ),
-    };
+    // One textfile per metric: the backup job and the restore test run at different times and
+    // each rewrites its whole file, so sharing one would drop the other's metric.
+    let metric =
+        |name: &'static str, value: &'static str, when: &'static str, textfile: String| MetricDoc {
+            name,
+            kind: "gauge",
+            labels: BTreeMap::from([(LABEL_PLAN, spec.name.clone())]),
+            value,
+            when,
+            textfile,
+            example: format!(
+                "{name}{{{LABEL_PLAN}={}}} 1700000000",
+                promql_string(&spec.name)
+            ),
+        };
     let mut metrics = vec![metric(
         METRIC_LAST_SUCCESS,
         "unix time in seconds when the last successful backup finished",
         "after every successful backup; write nothing on failure",
+        format!("backup-{}.prom", spec.name),
     )];
     let mut alerts = vec![ALERT_RPO_VIOLATED, ALERT_METRIC_ABSENT];
     if spec.restore_test.is_some() {
@@ -527,6 +532,7 @@ pub fn plan_document(spec: &BackupPlanSpec) -> String {
             METRIC_RESTORE_TEST_LAST_SUCCESS,
             "unix time in seconds when the last successful restore test finished",
             "after every successful restore test; write nothing on failure",
+            format!("backup-{}-restore-test.prom", spec.name),
         ));
         alerts.extend([ALERT_RESTORE_TEST_OVERDUE, ALERT_RESTORE_TEST_METRIC_ABSENT]);
     }
