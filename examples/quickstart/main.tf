@@ -57,3 +57,38 @@ resource "reliability_slo" "checkout_latency" {
 output "checkout_error_budget_minutes" {
   value = reliability_slo.checkout_availability.error_budget_minutes
 }
+
+# An alert on a plain expression, and a certificate expiry watch.
+resource "reliability_alert" "checkout_latency" {
+  name        = "CheckoutHighLatency"
+  expr        = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"checkout\"}[5m]))) > 0.5"
+  for         = "10m"
+  severity    = "page"
+  summary     = "Checkout p99 latency above 500ms"
+  runbook_url = "https://runbooks.example.com/checkout-latency"
+}
+
+resource "reliability_alert" "checkout_cert" {
+  name     = "CheckoutCertificateExpiring"
+  severity = "ticket"
+  certificate_expiry {
+    certificate = "checkout.example.com"
+    target      = "checkout.example.com:443"
+    days_before = 21
+  }
+}
+
+# A backup plan: alerts when the last successful backup is older than the RPO, and a plan
+# file (reliability-rules/backup_orders-db.plan.json) that a backup runner schedules from.
+resource "reliability_backup_plan" "orders_db" {
+  name           = "orders-db"
+  schedule       = "0 3 * * *"
+  retention_days = 35
+  rpo            = "26h"
+  rto            = "4h"
+  targets        = ["postgresql://orders-db.internal/orders"]
+  restore_test {
+    schedule = "0 5 * * 1"
+    max_age  = "8d"
+  }
+}
