@@ -28,7 +28,7 @@
 #      default checkov==3.3.30; .local/ is git-ignored)
 #   3. installs the Debian package `time` if /usr/bin/time is missing
 #   4. generates the corpora with bench/gen_corpus.py (deterministic, seeded) into
-#      .local/bench-corpus/N (reused when present)
+#      .local/bench-corpus/N-<generator hash> (reused when present)
 #   5. bench/measure.py times alternating runs of
 #        relcheck check --format json --fail-on never DIR
 #        checkov -d DIR --framework terraform --quiet --compact -o json --skip-download
@@ -92,8 +92,8 @@ if [ -n "$pip_pid" ]; then
   wait "$pip_pid" || { echo "checkov install failed, see .local/bench-venv-install.log" >&2; exit 1; }
 fi
 
-corpus() { # N -> directory
-  local dir="$ROOT/.local/bench-corpus/$1"
+corpus() { # N -> directory (keyed by the generator's hash, so an edited generator regenerates)
+  local dir="$ROOT/.local/bench-corpus/$1-$(sha1sum bench/gen_corpus.py | cut -c1-10)"
   if [ ! -f "$dir/.done" ]; then
     rm -rf "$dir"
     python3 bench/gen_corpus.py "$1" "$dir" >&2
