@@ -247,6 +247,46 @@ impl Terraform {
         self.run_with_env(args, &[])
     }
 
+    /// Starts `terraform <args>` in the background, for tests that interrupt it or run
+    /// several at once. Its output goes to `spawn.stdout` and `spawn.stderr` in the working
+    /// directory (files, not pipes, so that a long output never blocks it); one background
+    /// command per working directory at a time.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let file = |n: &str| std::fs::File::create(self.dir.path().join(n)).expect("output file");
+        let mut cmd = self.command(args);
+        cmd.stdout(file("spawn.stdout"))
+            .stderr(file("spawn.stderr"));
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("could not run {}: {e}", terraform_binary().display()))
+    }
+
+    /// Waits for the command [`Terraform::spawn`] started here and collects its output.
+    pub fn wait(&self, mut child: std::process::Child) -> Output {
+        let status = child.wait().expect("wait for terraform");
+        let read = |n: &str| std::fs::read_to_string(self.dir.path().join(n)).unwrap_or_default();
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout: read("spawn.stdout"),
+            stderr: read("spawn.stderr"),
+        }
+    }
+
+    /// `terraform <args>` as a command with this directory's environment, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(terraform_binary());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .env_remove("TF_DATA_DIR")
+            .env_remove("TF_LOG")
+            .env_remove("TF_REATTACH_PROVIDERS")
+            .stdin(Stdio::null());
+        cmd
+    }
+
     /// Runs `terraform <args>` with extra environment variables.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(terraform_binary());
