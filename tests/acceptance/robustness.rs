@@ -235,6 +235,16 @@ fn kill_9_mid_apply_leaves_complete_files_and_the_next_apply_converges() {
     assert_eq!(files.len(), N);
     assert_complete_rule_files(&files);
     assert_eq!(tf.plan().code, 0, "converged: empty plan");
+    let leftovers: Vec<String> = std::fs::read_dir(&rules)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the killed provider's temp files are cleaned up: {leftovers:?}"
+    );
     assert_state_matches_disk(&tf);
 }
 
@@ -465,16 +475,21 @@ fn answering(status: &str, body: &'static str, max: usize) -> String {
 
 #[test]
 fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
-    // Down: a loopback port nobody listens on.
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    tf.config(&alerts("rules", "Reload", 1, "2", None));
+    tf.init();
+    tf.run(APPLY).success();
+
+    // Down: a loopback port nobody listens on. The file is written, the reload fails, the
+    // error names the URL and says what to do, and the state records what is on disk.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let down = format!("http://127.0.0.1:{port}");
-    let tf = Terraform::new();
-    tf.config(&alerts("rules", "Reload", 1, "2", Some(&down)));
-    tf.init();
+    tf.config(&alerts("rules", "Reload", 1, "3", Some(&down)));
     let out = tf.run(APPLY).code(1);
     let all = flat(&out);
     assert!(all.contains("Prometheus reload failed"), "{out}");
@@ -483,32 +498,57 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
         "names the URL: {out}"
     );
     assert!(all.contains("check that it runs"), "what to do: {out}");
+    let file = rules.join("alert_Reload0.yml");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("node_load1 > 3"));
     assert_state_matches_disk(&tf);
 
-    // Answering 500: the body is quoted.
+    // Answering 500, on an update and on a create: Prometheus' answer is quoted.
     let failing = answering(
         "500 Internal Server Error",
         "failed to reload config: one or more errors occurred while applying the new configuration",
         50,
     );
-    tf.config(&alerts("rules", "Reload", 1, "3", Some(&failing)));
+    tf.config(&alerts("rules", "Reload", 2, "4", Some(&failing)));
     let out = tf.run(APPLY).code(1);
     let all = flat(&out);
     assert!(
-        all.contains("Prometheus reload failed") && all.contains("500"),
+        all.contains("Prometheus reload failed") && all.contains("HTTP 500"),
         "{out}"
     );
     assert!(
         all.contains("failed to reload config: one or more errors occurred"),
         "quotes Prometheus' answer: {out}"
     );
+    assert_complete_rule_files(&yml_files(&rules));
     assert_state_matches_disk(&tf);
 
-    // Back up: the next apply converges and the plan is empty.
+    // Back up: the next apply converges (the create that failed to reload is redone) and
+    // the plan is empty.
     let ok = answering("200 OK", "", 50);
-    tf.config(&alerts("rules", "Reload", 1, "3", Some(&ok)));
+    tf.config(&alerts("rules", "Reload", 2, "4", Some(&ok)));
     let out: Output = tf.run(APPLY).success();
     assert!(out.stdout.contains("Apply complete!"), "{out}");
     assert_eq!(tf.plan().code, 0);
     assert_state_matches_disk(&tf);
+    assert_eq!(yml_files(&rules).len(), 2);
+
+    // Destroy while Prometheus answers 500: the files are removed and the error is
+    // reported; Terraform keeps the resources until the next refresh sees the files gone,
+    // so the next plan is consistent with the disk (create both again), not an error.
+    tf.config(&alerts("rules", "Reload", 2, "4", Some(&failing)));
+    let out = tf.destroy();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        flat(&out).contains("failed to reload config"),
+        "quotes Prometheus' answer: {out}"
+    );
+    assert!(yml_files(&rules).is_empty(), "files removed");
+    let out = tf.plan();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stdout.contains("2 to add, 0 to change, 0 to destroy"),
+        "{out}"
+    );
 }

@@ -8,6 +8,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// A directory of rule files managed by the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,7 @@ impl RulesDir {
     pub fn write_atomic(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
         let target = self.path_of(file_name)?;
         fs::create_dir_all(&self.root)?;
+        self.remove_stale_temp_files();
         let tmp = self.tmp_path(file_name);
         let result = (|| {
             let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -94,6 +96,7 @@ impl RulesDir {
     pub fn create_new(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
         let target = self.path_of(file_name)?;
         fs::create_dir_all(&self.root)?;
+        self.remove_stale_temp_files();
         let tmp = self.tmp_path(file_name);
         let result = (|| {
             let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -121,6 +124,37 @@ impl RulesDir {
         Ok(target)
     }
 
+    /// Removes temporary files a killed provider left behind: `.<name>.tmp-<pid>-<n>` whose
+    /// process no longer runs (a concurrent apply's live files are kept). Best effort, once
+    /// per directory and process, before its first write. Returns how many were removed.
+    pub fn remove_stale_temp_files(&self) -> usize {
+        static CLEANED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+        {
+            let mut done = CLEANED.lock().unwrap_or_else(|e| e.into_inner());
+            if done.contains(&self.root) {
+                return 0;
+            }
+            done.push(self.root.clone());
+        }
+        let Ok(entries) = fs::read_dir(&self.root) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+                continue;
+            };
+            if pid != std::process::id()
+                && !process_alive(pid)
+                && fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
     fn tmp_path(&self, file_name: &str) -> PathBuf {
         let mut keep = file_name.len().min(TMP_NAME_KEEP);
         while !file_name.is_char_boundary(keep) {
@@ -144,6 +178,37 @@ impl RulesDir {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The writer's pid in a temporary file name `.<name>.tmp-<pid>-<n>`.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let (_, tail) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this pid exists (on doubt, yes).
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        if pid <= 0 {
+            return true;
+        }
+        // SAFETY: signal 0 sends nothing; it only checks that the process exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
     }
 }
 
@@ -260,6 +325,33 @@ mod tests {
         let err = dir.write_atomic(&too_long, "x\n").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("256 bytes"), "{err}");
+    }
+
+    #[test]
+    fn stale_temp_files_of_dead_processes_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path());
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = format!(".a.yml.tmp-{dead}-3");
+        let live = format!(".b.yml.tmp-{}-0", std::process::id());
+        let other = ".not-ours.tmp-x";
+        for n in [stale.as_str(), live.as_str(), other] {
+            fs::write(tmp.path().join(n), "partial").unwrap();
+        }
+        assert_eq!(temp_file_pid(&stale), Some(dead));
+        assert_eq!(temp_file_pid("a.yml"), None);
+        dir.write_atomic("c.yml", "x\n").unwrap();
+        assert!(
+            !tmp.path().join(&stale).exists(),
+            "a dead writer's temp file is removed"
+        );
+        assert!(
+            tmp.path().join(&live).exists(),
+            "a live writer's temp file is kept"
+        );
+        assert!(tmp.path().join(other).exists(), "other files are kept");
     }
 
     #[test]
