@@ -19,6 +19,11 @@ use crate::value::Value;
 const MAX_DEPTH: usize = 128;
 /// Deepest module nesting followed.
 const MAX_MODULE_DEPTH: usize = 24;
+/// Evaluation steps per root module before the rest is cut short (unknown).
+const MAX_STEPS: u64 = 4_000_000;
+/// Largest list/map (in elements, nested) or string (in bytes) a value may grow to.
+const MAX_VALUE_SIZE: usize = 100_000;
+const MAX_STRING_LEN: usize = 1 << 20;
 /// Most instances expanded from one `count`/`for_each`.
 const MAX_INSTANCES: usize = 1000;
 
@@ -112,6 +117,12 @@ pub struct Env<'a> {
     pub modules: &'a HashMap<PathBuf, Module<'a>>,
     pub installed: Option<&'a HashMap<String, PathBuf>>,
     pub out: RefCell<RootResult>,
+    /// Evaluation steps taken (see [`MAX_STEPS`]).
+    steps: Cell<u64>,
+    /// Set once the budget is exhausted: everything after is unknown.
+    exhausted: Cell<bool>,
+    /// The file whose expressions are being evaluated (for the budget error).
+    current_file: Cell<Option<FileId>>,
 }
 
 /// Evaluation context of one module instance.
@@ -174,6 +185,9 @@ pub fn eval_root<'a>(
         modules,
         installed,
         out: RefCell::new(RootResult::default()),
+        steps: Cell::new(0),
+        exhausted: Cell::new(false),
+        current_file: Cell::new(None),
     };
     let Some(module) = modules.get(root) else {
         return RootResult::default();
@@ -245,6 +259,19 @@ fn read_tfvars(path: &Path, given: &mut Given, env: &Env) {
     } else {
         hcl_edit::parser::parse_body(&text).ok()
     };
+    if let Some(span) = body.as_ref().and_then(crate::parse::body_too_deep) {
+        let _ = span;
+        env.out.borrow_mut().errors.push(LoadError {
+            file: display,
+            line: 0,
+            column: 0,
+            message: format!(
+                "expression nested deeper than {} levels; variables file not read",
+                crate::parse::MAX_EXPR_DEPTH
+            ),
+        });
+        return;
+    }
     let Some(body) = body else {
         env.out.borrow_mut().errors.push(LoadError {
             file: display,
@@ -629,6 +656,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
         let mut chain = ancestry.to_vec();
         chain.push(dir.clone());
         for (k, scope) in keys {
+            self.env.current_file.set(Some(call.file));
             let mut given: Given = HashMap::new();
             for a in call.block.body.attributes() {
                 let n = a.key.as_str();
@@ -650,7 +678,8 @@ impl<'a, 'e> Ctx<'a, 'e> {
             child.certain = self.certain && known;
             child.expand(depth + 1, &chain);
             let mut outs = BTreeMap::new();
-            for (name, _, expr) in &child_module.outputs {
+            for (name, file, expr) in &child_module.outputs {
+                self.env.current_file.set(Some(*file));
                 outs.insert(name.clone(), child.eval(expr, &Scope::default()));
             }
             results.push((k, Value::Map(outs)));
@@ -684,6 +713,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
         let kind = if decl.data { "data." } else { "" };
         let base = format!("{}{}{}.{}", self.prefix, kind, decl.rtype, decl.name);
         for (k, scope) in keys {
+            self.env.current_file.set(Some(decl.file));
             let body = self.eval_body(&decl.block.body, &scope, decl.file, 0);
             let inst = Instance {
                 data: decl.data,
@@ -791,11 +821,13 @@ impl<'a, 'e> Ctx<'a, 'e> {
             // None: being evaluated (self-reference) → unknown
             return v.clone().unwrap_or_else(Value::unknown);
         }
-        let Some((_, expr)) = self.module.locals.get(name) else {
+        let Some((file, expr)) = self.module.locals.get(name) else {
             return Value::unknown();
         };
         self.locals.borrow_mut().insert(name.to_string(), None);
+        let outer = self.env.current_file.replace(Some(*file));
         let v = self.eval(expr, &Scope::default());
+        self.env.current_file.set(outer);
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(v.clone()));
@@ -805,13 +837,56 @@ impl<'a, 'e> Ctx<'a, 'e> {
     /// Evaluates an expression. Never panics; unsupported constructs are unknown.
     pub fn eval(&self, expr: &Expression, scope: &Scope) -> Value {
         let d = self.depth.get();
-        if d > MAX_DEPTH {
+        if d > MAX_DEPTH || !self.step(1) {
             return Value::unknown();
         }
         self.depth.set(d + 1);
         let v = self.eval_inner(expr, scope);
         self.depth.set(d);
+        if matches!(v, Value::List(_) | Value::Map(_))
+            && weight(&v, MAX_VALUE_SIZE) > MAX_VALUE_SIZE
+        {
+            self.cut_short(format!("a value grew beyond {MAX_VALUE_SIZE} elements"));
+            return Value::unknown();
+        }
+        if let Value::String(s) = &v {
+            if s.len() > MAX_STRING_LEN {
+                self.cut_short(format!("a string grew beyond {} MiB", MAX_STRING_LEN >> 20));
+                return Value::unknown();
+            }
+        }
         v
+    }
+
+    /// Takes `n` steps from the budget; `false` once it is exhausted.
+    fn step(&self, n: u64) -> bool {
+        if self.env.exhausted.get() {
+            return false;
+        }
+        let steps = self.env.steps.get() + n;
+        self.env.steps.set(steps);
+        if steps > MAX_STEPS {
+            self.cut_short(format!("more than {MAX_STEPS} evaluation steps"));
+            return false;
+        }
+        true
+    }
+
+    /// Reports (once per root) that evaluation stopped; everything after is unknown.
+    fn cut_short(&self, why: String) {
+        if self.env.exhausted.replace(true) {
+            return;
+        }
+        let (file, line, column) = match self.env.current_file.get() {
+            Some(id) => (self.env.files[id].display.clone(), 0, 0),
+            None => (self.module.dir.display().to_string(), 0, 0),
+        };
+        self.env.out.borrow_mut().errors.push(LoadError {
+            file,
+            line,
+            column,
+            message: format!("evaluation cut short: {why}; the remaining values are unknown"),
+        });
     }
 
     fn eval_inner(&self, expr: &Expression, scope: &Scope) -> Value {
@@ -944,6 +1019,9 @@ impl<'a, 'e> Ctx<'a, 'e> {
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for (k, v) in items {
+            if !self.step(1) {
+                return Value::unknown();
+            }
             let mut s = scope.clone();
             if let Some(kv) = &key_var {
                 s = s.with(kv, k.clone());
@@ -1156,6 +1234,24 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Value {
             }
         }
     }
+}
+
+/// Number of nodes in a value, counting at most to `cap + 1`.
+fn weight(v: &Value, cap: usize) -> usize {
+    fn go(v: &Value, n: &mut usize, cap: usize) {
+        *n += 1;
+        if *n > cap {
+            return;
+        }
+        match v {
+            Value::List(l) => l.iter().for_each(|x| go(x, n, cap)),
+            Value::Map(m) => m.values().for_each(|x| go(x, n, cap)),
+            _ => {}
+        }
+    }
+    let mut n = 0;
+    go(v, &mut n, cap);
+    n
 }
 
 /// Source text of a non-literal expression, for messages.

@@ -134,6 +134,11 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
         .collect();
     let mut findings = Vec::new();
     let mut errors = ws.errors.clone();
+    let mut dirs: Vec<&PathBuf> = modules.keys().collect();
+    dirs.sort();
+    for d in dirs {
+        errors.extend(modules[d].validate(files));
+    }
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
     let mut seen_err = HashSet::new();

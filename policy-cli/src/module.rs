@@ -96,6 +96,8 @@ impl Workspace {
             }
         }
         let mut not_root: HashSet<PathBuf> = HashSet::new();
+        // Local module calls: calling directory → called directories.
+        let mut edges: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
         // Load in rounds: each round may discover module directories outside the scan.
         for _round in 0..64 {
             if todo.is_empty() {
@@ -137,6 +139,10 @@ impl Workspace {
                     }
                     if let Ok(target) = dir.join(&src).canonicalize() {
                         not_root.insert(target.clone());
+                        edges
+                            .entry(dir.to_path_buf())
+                            .or_default()
+                            .push(target.clone());
                         if loaded_dirs.insert(target.clone()) {
                             new_dirs.push((target, base.clone()));
                         }
@@ -175,17 +181,38 @@ impl Workspace {
         }
         let scanned: HashSet<PathBuf> =
             paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let in_scope = |d: &Path| {
+            scanned
+                .iter()
+                .any(|s| d.starts_with(s) || s.parent() == Some(d))
+        };
         ws.roots = ws
             .dirs
             .keys()
-            .filter(|d| !not_root.contains(*d))
-            .filter(|d| {
-                scanned
-                    .iter()
-                    .any(|s| d.starts_with(s) || s.parent() == Some(d.as_path()))
-            })
+            .filter(|d| !not_root.contains(*d) && in_scope(d))
             .cloned()
             .collect();
+        // Directories only called from a cycle (a → b → a) are reachable from no root:
+        // the first of them becomes a root, so that they are checked and the cycle reported.
+        let mut reached: HashSet<PathBuf> = HashSet::new();
+        let mut reach = |start: &Path, reached: &mut HashSet<PathBuf>| {
+            let mut stack = vec![start.to_path_buf()];
+            while let Some(d) = stack.pop() {
+                if reached.insert(d.clone()) {
+                    stack.extend(edges.get(&d).into_iter().flatten().cloned());
+                }
+            }
+        };
+        for r in &ws.roots {
+            reach(r, &mut reached);
+        }
+        let candidates: Vec<PathBuf> = ws.dirs.keys().filter(|d| in_scope(d)).cloned().collect();
+        for d in candidates {
+            if !reached.contains(&d) {
+                reach(&d, &mut reached);
+                ws.roots.push(d);
+            }
+        }
         ws
     }
 }
@@ -241,7 +268,8 @@ fn walk(
                 continue;
             }
             walk(&p, out, errors, base, depth + 1);
-        } else if (ft.is_file() || ft.is_symlink()) && is_tf_file(&p) && p.is_file() {
+        } else if is_tf_file(&p) && (ft.is_file() || (ft.is_symlink() && !p.is_dir())) {
+            // A dangling or looping symlink is read (and reported as unreadable).
             out.push(p);
         }
     }
@@ -396,4 +424,155 @@ impl<'a> Module<'a> {
 /// Byte span of a block, attribute or expression (empty when unknown, e.g. `.tf.json`).
 pub fn span_of(s: &impl Span) -> std::ops::Range<usize> {
     s.span().unwrap_or(0..0)
+}
+
+/// Calls `f` with every traversal (`var.x`, `local.y`, `aws_x.y.id`) in an expression.
+pub fn visit_traversals<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)) {
+    use hcl_edit::expr::{ObjectKey, TraversalOperator};
+    use hcl_edit::template::Element;
+    let mut template = |t: &'e hcl_edit::template::Template,
+                        f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)| {
+        for el in t.iter() {
+            if let Element::Interpolation(i) = el {
+                visit_traversals(&i.expr, f);
+            }
+        }
+    };
+    match e {
+        Expression::Array(a) => a.iter().for_each(|x| visit_traversals(x, f)),
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                if let ObjectKey::Expression(k) = k {
+                    visit_traversals(k, f);
+                }
+                visit_traversals(v.expr(), f);
+            }
+        }
+        Expression::StringTemplate(t) => template(t, f),
+        Expression::HeredocTemplate(h) => template(&h.template, f),
+        Expression::Parenthesis(p) => visit_traversals(p.inner(), f),
+        Expression::Conditional(c) => {
+            visit_traversals(&c.cond_expr, f);
+            visit_traversals(&c.true_expr, f);
+            visit_traversals(&c.false_expr, f);
+        }
+        Expression::FuncCall(c) => c.args.iter().for_each(|x| visit_traversals(x, f)),
+        Expression::Traversal(t) => {
+            f(t);
+            visit_traversals(&t.expr, f);
+            for o in &t.operators {
+                if let TraversalOperator::Index(i) = o.value() {
+                    visit_traversals(i, f);
+                }
+            }
+        }
+        Expression::UnaryOp(u) => visit_traversals(&u.expr, f),
+        Expression::BinaryOp(b) => {
+            visit_traversals(&b.lhs_expr, f);
+            visit_traversals(&b.rhs_expr, f);
+        }
+        Expression::ForExpr(x) => {
+            visit_traversals(&x.intro.collection_expr, f);
+            visit_traversals(&x.value_expr, f);
+            if let Some(k) = &x.key_expr {
+                visit_traversals(k, f);
+            }
+            if let Some(c) = &x.cond {
+                visit_traversals(&c.expr, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `local.NAME` / `var.NAME` → `NAME` for a traversal rooted at `root`.
+fn traversal_name<'t>(t: &'t hcl_edit::expr::Traversal, root: &str) -> Option<&'t str> {
+    let Expression::Variable(v) = &t.expr else {
+        return None;
+    };
+    if v.as_str() != root {
+        return None;
+    }
+    match t.operators.first().map(|o| o.value()) {
+        Some(hcl_edit::expr::TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+        _ => None,
+    }
+}
+
+impl Module<'_> {
+    /// Errors Terraform would report before evaluating: a variable default that is not a
+    /// literal (`default = var.x`), and local values that refer to themselves.
+    pub fn validate(&self, files: &[SourceFile]) -> Vec<LoadError> {
+        let mut errors = Vec::new();
+        let error = |file: FileId, span: std::ops::Range<usize>, message: String| {
+            let f = &files[file];
+            let (line, column) = f.line_col(span.start);
+            LoadError {
+                file: f.display.clone(),
+                line,
+                column,
+                message,
+            }
+        };
+        let mut names: Vec<&String> = self.variables.keys().collect();
+        names.sort();
+        for name in names {
+            let decl = &self.variables[name];
+            let Some(default) = decl.default else {
+                continue;
+            };
+            let mut first: Option<&hcl_edit::expr::Traversal> = None;
+            visit_traversals(default, &mut |t| {
+                first.get_or_insert(t);
+            });
+            if let Some(t) = first {
+                let text = files[decl.file]
+                    .text
+                    .get(span_of(t))
+                    .unwrap_or("a reference");
+                errors.push(error(
+                    decl.file,
+                    span_of(default),
+                    format!("variable \"{name}\": the default refers to `{text}`; a default must be a literal value"),
+                ));
+            }
+        }
+        // Local values: find the ones on a reference cycle.
+        let mut deps: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, (_, expr)) in &self.locals {
+            let mut d = Vec::new();
+            visit_traversals(expr, &mut |t| {
+                if let Some(n) = traversal_name(t, "local") {
+                    d.push(n);
+                }
+            });
+            deps.insert(name.as_str(), d);
+        }
+        let mut names: Vec<&str> = self.locals.keys().map(String::as_str).collect();
+        names.sort();
+        for name in names {
+            // Is `name` reachable from itself?
+            let mut stack: Vec<&str> = deps.get(name).cloned().unwrap_or_default();
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut cyclic = false;
+            while let Some(n) = stack.pop() {
+                if n == name {
+                    cyclic = true;
+                    break;
+                }
+                if seen.insert(n) {
+                    stack.extend(deps.get(n).into_iter().flatten().copied());
+                }
+            }
+            if cyclic {
+                let (file, expr) = self.locals[name];
+                errors.push(error(
+                    file,
+                    span_of(expr),
+                    format!("local value `local.{name}` refers to itself (a reference cycle); it is unknown"),
+                ));
+            }
+        }
+        errors
+    }
 }

@@ -30,6 +30,10 @@ pub struct LoadError {
 
 /// Deepest bracket nesting we accept before even trying to parse.
 const MAX_NESTING: usize = 256;
+/// Deepest expression tree accepted after parsing (operator chains count too).
+pub const MAX_EXPR_DEPTH: usize = 100;
+/// Largest file read: bigger ones are reported, not parsed.
+pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
 impl SourceFile {
     /// Reads and parses a file. Never panics: problems become a [`LoadError`].
@@ -40,7 +44,19 @@ impl SourceFile {
             column,
             message,
         };
-        let (text, error) = match std::fs::read(&path) {
+        let too_big = std::fs::metadata(&path)
+            .map(|m| m.len() > MAX_FILE_SIZE)
+            .unwrap_or(false);
+        let read = if too_big {
+            Err(std::io::Error::other(format!(
+                "file is larger than {} MiB; not parsed",
+                MAX_FILE_SIZE >> 20
+            )))
+        } else {
+            std::fs::read(&path)
+        };
+        let (text, error) = match read {
+            Err(e) if too_big => (String::new(), Some(err(0, 0, e.to_string()))),
             Err(e) => (
                 String::new(),
                 Some(err(0, 0, format!("cannot read file: {e}"))),
@@ -95,10 +111,21 @@ impl SourceFile {
             }
         };
         match result {
-            Ok(body) => {
-                file.body = Some(body);
-                (file, None)
-            }
+            Ok(body) => match body_too_deep(&body) {
+                Some(span) => {
+                    let (l, c) = file.line_col(span.start);
+                    let e = err(
+                        l,
+                        c,
+                        format!("expression nested deeper than {MAX_EXPR_DEPTH} levels; file not checked"),
+                    );
+                    (file, Some(e))
+                }
+                None => {
+                    file.body = Some(body);
+                    (file, None)
+                }
+            },
             Err(e) => (file, Some(e)),
         }
     }
@@ -200,5 +227,87 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
         ".".into()
     } else {
         s
+    }
+}
+
+/// The span of the first attribute whose expression is nested deeper than
+/// [`MAX_EXPR_DEPTH`] (the evaluator and renderers recurse on expressions).
+pub fn body_too_deep(body: &Body) -> Option<Range<usize>> {
+    use hcl_edit::Span;
+    for a in body.attributes() {
+        if expr_depth(&a.value, 0) > MAX_EXPR_DEPTH {
+            return Some(a.span().unwrap_or(0..0));
+        }
+    }
+    for b in body.blocks() {
+        if let Some(s) = body_too_deep(&b.body) {
+            return Some(s);
+        }
+    }
+    None
+}
+
+/// Depth of an expression tree, counting at most to `MAX_EXPR_DEPTH + 1`.
+fn expr_depth(e: &hcl_edit::expr::Expression, d: usize) -> usize {
+    use hcl_edit::expr::{Expression as E, ObjectKey, TraversalOperator};
+    use hcl_edit::template::Element;
+    if d > MAX_EXPR_DEPTH {
+        return d;
+    }
+    let max =
+        |it: &mut dyn Iterator<Item = &E>| it.map(|x| expr_depth(x, d + 1)).max().unwrap_or(d);
+    let template = |t: &hcl_edit::template::Template| {
+        t.iter()
+            .map(|el| match el {
+                Element::Interpolation(i) => expr_depth(&i.expr, d + 1),
+                // directives are never evaluated
+                _ => d,
+            })
+            .max()
+            .unwrap_or(d)
+    };
+    match e {
+        E::Array(a) => max(&mut a.iter()),
+        E::Object(o) => o
+            .iter()
+            .map(|(k, v)| {
+                let kd = match k {
+                    ObjectKey::Expression(k) => expr_depth(k, d + 1),
+                    ObjectKey::Ident(_) => d,
+                };
+                kd.max(expr_depth(v.expr(), d + 1))
+            })
+            .max()
+            .unwrap_or(d),
+        E::StringTemplate(t) => template(t),
+        E::HeredocTemplate(h) => template(&h.template),
+        E::Parenthesis(p) => expr_depth(p.inner(), d + 1),
+        E::Conditional(c) => max(&mut [&c.cond_expr, &c.true_expr, &c.false_expr].into_iter()),
+        E::FuncCall(f) => max(&mut f.args.iter()),
+        E::Traversal(t) => {
+            let base = expr_depth(&t.expr, d + 1);
+            t.operators
+                .iter()
+                .map(|o| match o.value() {
+                    TraversalOperator::Index(i) => expr_depth(i, d + 1),
+                    _ => d,
+                })
+                .max()
+                .unwrap_or(d)
+                .max(base)
+        }
+        E::UnaryOp(u) => expr_depth(&u.expr, d + 1),
+        E::BinaryOp(b) => expr_depth(&b.lhs_expr, d + 1).max(expr_depth(&b.rhs_expr, d + 1)),
+        E::ForExpr(f) => {
+            let mut parts = vec![&f.intro.collection_expr, &f.value_expr];
+            if let Some(k) = &f.key_expr {
+                parts.push(k);
+            }
+            if let Some(c) = &f.cond {
+                parts.push(&c.expr);
+            }
+            max(&mut parts.into_iter())
+        }
+        _ => d,
     }
 }

@@ -30,8 +30,22 @@ const MAP_ATTRS: &[&str] = &[
     "default_tags",
 ];
 
+thread_local! {
+    /// The first `${...}` template in a JSON string that did not parse.
+    static TEMPLATE_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parses JSON text into a body, or returns the error offset and message.
 pub fn parse(text: &str) -> Result<Body, (usize, String)> {
+    TEMPLATE_ERROR.with(|t| t.borrow_mut().take());
+    let body = parse_inner(text)?;
+    match TEMPLATE_ERROR.with(|t| t.borrow_mut().take()) {
+        Some(msg) => Err((0, msg)),
+        None => Ok(body),
+    }
+}
+
+fn parse_inner(text: &str) -> Result<Body, (usize, String)> {
     let json: Json = serde_json::from_str(text).map_err(|e| {
         let off = text
             .lines()
@@ -156,8 +170,14 @@ fn to_expr(v: &Json) -> Expression {
         Json::String(s) => {
             if s.contains("${") {
                 let quoted = serde_json::to_string(s).unwrap_or_default();
-                hcl_edit::parser::parse_expr(&quoted)
-                    .unwrap_or_else(|_| Expression::from(s.as_str()))
+                hcl_edit::parser::parse_expr(&quoted).unwrap_or_else(|e| {
+                    TEMPLATE_ERROR.with(|t| {
+                        t.borrow_mut().get_or_insert_with(|| {
+                            format!("cannot parse template in JSON string: {}", e.message())
+                        });
+                    });
+                    Expression::from(s.as_str())
+                })
             } else {
                 Expression::from(s.as_str())
             }
