@@ -59,8 +59,13 @@ fn empty_rules_dir_is_rejected_naming_the_attribute() {
         "provider \"reliability\" {{\n  rules_dir = \"\"\n}}\n{SLO}"
     ));
     tf.init();
-    let out = tf.run(&["validate", "-no-color"]);
+    // RUST_BACKTRACE=1 is common in shells and CI: diagnostics must still be clean.
+    let out = tf.run_with_env(&["validate", "-no-color"], &[("RUST_BACKTRACE", "1")]);
     assert_eq!(out.code, 1, "{out}");
+    assert!(
+        !out.all().contains("tf_provider::"),
+        "no backtrace in user-facing errors: {out}"
+    );
     let all = out.all();
     assert!(all.contains("Invalid rules_dir"), "{out}");
     assert!(all.contains("rules_dir is empty"), "{out}");
