@@ -6,13 +6,18 @@
 //! [`rules::RULES`] looks at the instances of its resource types. Renderers in [`render`]
 //! turn the [`Report`] into text or JSON.
 
+pub mod baseline;
+pub mod changed;
+pub mod config;
 pub mod eval;
 pub mod functions;
 pub mod graph;
+pub mod locate;
 pub mod module;
 pub mod parse;
 pub mod render;
 pub mod rules;
+pub mod suppress;
 pub mod tfjson;
 pub mod value;
 

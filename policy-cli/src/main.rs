@@ -23,6 +23,14 @@ struct Cli {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (inline annotations).
+    Github,
+    /// JUnit XML.
+    Junit,
+    /// A summary for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -49,9 +57,28 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Exit with status 1 when a finding at or above this severity is found.
-        #[arg(long, value_enum, default_value = "warning")]
-        fail_on: FailOn,
+        /// Exit with status 1 when a finding at or above this severity is found
+        /// [default: `fail-on` in .relcheck.toml, else warning].
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// Write the report to FILE; the text report still goes to the terminal.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Configuration file [default: the nearest .relcheck.toml at or above the path].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Ignore `relcheck:ignore` comments: show every finding.
+        #[arg(long)]
+        no_ignore: bool,
+        /// Report only findings whose fingerprint is not in this baseline file.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Record the current findings' fingerprints in FILE.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
+        /// Report only findings on resources added or changed since this git ref.
+        #[arg(long, value_name = "REF")]
+        changed_since: Option<String>,
         /// A variables file for the root modules (like `terraform plan -var-file`).
         #[arg(long = "var-file", value_name = "FILE")]
         var_files: Vec<PathBuf>,
@@ -113,6 +140,12 @@ fn main() -> ExitCode {
             paths,
             format,
             fail_on,
+            output,
+            config,
+            no_ignore,
+            baseline,
+            write_baseline,
+            changed_since,
             var_files,
             vars,
             color,
@@ -143,22 +176,92 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            let report = relcheck::check(&paths, &inputs);
-            let out = match format {
-                Format::Json => render::json::render(&report),
-                Format::Text => {
-                    let use_color = match color {
-                        Color::Always => true,
-                        Color::Never => false,
-                        Color::Auto => {
-                            std::io::stdout().is_terminal()
-                                && std::env::var_os("NO_COLOR").is_none()
-                        }
-                    };
-                    render::text::render(&report, use_color)
+            let config_path = config.or_else(|| relcheck::config::find(&paths[0]));
+            let config = match config_path.as_deref().map(relcheck::config::Config::load) {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            let known = match baseline.as_deref().map(relcheck::baseline::load) {
+                Some(Ok(k)) => Some(k),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            let changes = match changed_since
+                .as_deref()
+                .map(|r| relcheck::changed::Changes::since(r, &paths[0]))
+            {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            let mut report = relcheck::check(&paths, &inputs);
+            let suppressed = if no_ignore {
+                Vec::new()
+            } else {
+                relcheck::suppress::apply(&mut report)
+            };
+            if let Some(c) = &config {
+                c.apply(&mut report);
+            }
+            if let Some(file) = &write_baseline {
+                if let Err(e) = std::fs::write(file, relcheck::baseline::to_json(&report)) {
+                    eprintln!("error: {}: cannot write baseline: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            }
+            let in_baseline = known
+                .as_ref()
+                .map(|k| relcheck::baseline::apply(&mut report, k))
+                .unwrap_or(0);
+            if let Some(c) = &changes {
+                c.apply(&mut report);
+            }
+            let use_color = |to_terminal: bool| match color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    to_terminal
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            print_out(&out);
+            let out = match format {
+                Format::Json => render::json::render_with_suppressions(&report, &suppressed),
+                Format::Text => render::text::render(&report, use_color(output.is_none())),
+                Format::Sarif => render::sarif::render(&report, &suppressed),
+                Format::Github => render::github::render(&report),
+                Format::Junit => render::junit::render(&report),
+                Format::Markdown => render::markdown::render(&report, &suppressed),
+            };
+            match &output {
+                Some(file) => {
+                    if let Err(e) = std::fs::write(file, &out) {
+                        eprintln!("error: {}: cannot write report: {e}", file.display());
+                        return ExitCode::from(2);
+                    }
+                    print_out(&render::text::render(&report, use_color(true)));
+                }
+                None => print_out(&out),
+            }
+            if !suppressed.is_empty() {
+                eprintln!(
+                    "note: {} finding(s) suppressed by `relcheck:ignore` comments (`--no-ignore` shows them)",
+                    suppressed.len()
+                );
+            }
+            if in_baseline > 0 {
+                eprintln!("note: {in_baseline} finding(s) already in the baseline not shown");
+            }
             if !report.skipped.is_empty() {
                 eprintln!(
                     "note: {} module call(s) not evaluated (source not installed; run `terraform init` to include them): {}",
@@ -166,6 +269,13 @@ fn main() -> ExitCode {
                     report.skipped.join(", ")
                 );
             }
+            let fail_on = match (fail_on, config.as_ref().and_then(|c| c.fail_on)) {
+                (Some(f), _) => f,
+                (None, Some(Some(Severity::Error))) => FailOn::Error,
+                (None, Some(Some(Severity::Note))) => FailOn::Note,
+                (None, Some(None)) => FailOn::Never,
+                _ => FailOn::Warning,
+            };
             let threshold = match fail_on {
                 FailOn::Error => Some(Severity::Error),
                 FailOn::Warning => Some(Severity::Warning),

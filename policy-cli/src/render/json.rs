@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::rules::Finding;
+use crate::suppress::Suppressed;
 use crate::Report;
 
 #[derive(Serialize)]
@@ -9,6 +11,18 @@ struct Output<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// Only when a suppression applied: findings hidden by `relcheck:ignore` comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Vec<JsonSuppressed<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    reason: &'a str,
+    /// Where the `relcheck:ignore` comment is.
+    suppressed_at: String,
 }
 
 #[derive(Serialize)]
@@ -33,27 +47,40 @@ struct JsonError<'a> {
     message: &'a str,
 }
 
+fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
+    let (line, column) = report.position(f);
+    JsonFinding {
+        rule: f.rule.id,
+        name: f.rule.name,
+        category: f.rule.category.as_str(),
+        severity: f.rule.severity.as_str(),
+        resource: &f.resource,
+        file: &report.files[f.file].display,
+        line,
+        column,
+        message: &f.message,
+        help: &f.help,
+    }
+}
+
 /// Renders the report as pretty JSON (with a trailing newline).
 pub fn render(report: &Report) -> String {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| {
-            let (line, column) = report.position(f);
-            JsonFinding {
-                rule: f.rule.id,
-                name: f.rule.name,
-                category: f.rule.category.as_str(),
-                severity: f.rule.severity.as_str(),
-                resource: &f.resource,
-                file: &report.files[f.file].display,
-                line,
-                column,
-                message: &f.message,
-                help: &f.help,
-            }
-        })
-        .collect();
+    render_with_suppressions(report, &[])
+}
+
+/// Like [`render`], plus a `suppressions` array when any finding was suppressed.
+pub fn render_with_suppressions(report: &Report, suppressed: &[Suppressed]) -> String {
+    let findings = report.findings.iter().map(|f| finding(report, f)).collect();
+    let suppressions = (!suppressed.is_empty()).then(|| {
+        suppressed
+            .iter()
+            .map(|s| JsonSuppressed {
+                finding: finding(report, &s.finding),
+                reason: &s.reason,
+                suppressed_at: format!("{}:{}", s.file, s.line),
+            })
+            .collect()
+    });
     let errors = report
         .errors
         .iter()
@@ -68,6 +95,7 @@ pub fn render(report: &Report) -> String {
         version: 1,
         findings,
         errors,
+        suppressions,
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

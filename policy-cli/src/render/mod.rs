@@ -1,4 +1,8 @@
 //! Renderers: each turns a [`crate::Report`] into one output format.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
