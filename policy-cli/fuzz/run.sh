@@ -45,7 +45,7 @@ find "$fixtures" -type f \( -name '*.tf' -o -name '*.tf.json' \) -printf '%h\n' 
     printf '\n' >>"$out"
   done
 done
-if [ -d "$fixtures/fuzz" ]; then cp "$fixtures"/fuzz/* "$seeds"/ 2>/dev/null || true; fi
+if [ -d "$fixtures/fuzz" ]; then cp "$fixtures"/fuzz/*.fuzz "$seeds"/ 2>/dev/null || true; fi
 
 export RUSTC_BOOTSTRAP=1
 export TMPDIR="${FUZZ_TMPDIR:-/dev/shm}"

@@ -263,11 +263,14 @@ fn symlink_loops() {
 fn unreadable_files() {
     // Tests run as root here (and in CI), and root reads a `chmod 000` file anyway; so the
     // unreadable case that works for every user is a `.tf` entry that cannot be read as a
-    // file: a dangling symlink. (A FIFO named `x.tf` would block a reader; relcheck skips
-    // anything that is not a regular file or a symlink to one, so it is not tested here.)
+    // file: a dangling symlink, or a symlink to a device. (A FIFO named `x.tf` would block
+    // a reader that opened it; relcheck only opens regular files, and a FIFO is not tested
+    // here so that a regression cannot hang the test run.)
     let tmp = tree();
     let d = tmp.path();
     std::os::unix::fs::symlink("missing/nowhere.tf", d.join("dangling.tf")).unwrap();
+    // A device behind a `.tf` name: reading it would never end.
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.tf")).unwrap();
     // A directory named like a file is a directory: walked, not an error.
     std::fs::create_dir(d.join("dir.tf")).unwrap();
     // `chmod 000`: an error for a normal user; root can read it, so then it is checked
@@ -282,7 +285,7 @@ fn unreadable_files() {
     let readable = std::fs::read(d.join("locked.tf")).is_ok();
     let r = run(d, &["."]);
     std::fs::set_permissions(d.join("locked.tf"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    r.assert_hostile(&["dangling.tf"]);
+    r.assert_hostile(&["dangling.tf", "zero.tf"]);
     assert!(r.error_for("dir.tf").is_none(), "{:?}", r.errors());
     let locked_reported = r.json["findings"]
         .as_array()
@@ -381,4 +384,41 @@ fn variable_referring_to_itself() {
     let r = run(tmp.path(), &["."]);
     r.assert_hostile(&["vars.tf", "locals.tf"]);
     assert!(r.error_for("vars.tf").unwrap().contains("var.multi_az"));
+}
+
+#[test]
+fn exponential_values_are_cut_short() {
+    // Each local doubles the previous one: 2^40 list items or bytes; and four nested `for`
+    // over `range(1000)`: 10^12 steps. Both used to run until killed.
+    let tmp = tree();
+    let mut lists = String::from("locals {\n  l0 = [\"x\"]\n");
+    let mut strings = String::from("locals {\n  s0 = \"xxxxxxxx\"\n");
+    for i in 1..=40 {
+        lists.push_str(&format!("  l{i} = [local.l{0}, local.l{0}]\n", i - 1));
+        strings.push_str(&format!(
+            "  s{i} = \"${{local.s{0}}}${{local.s{0}}}\"\n",
+            i - 1
+        ));
+    }
+    lists.push_str("}\n");
+    strings.push_str("}\n");
+    write(tmp.path(), "lists/main.tf", &lists);
+    write(tmp.path(), "strings/main.tf", &strings);
+    write(
+        tmp.path(),
+        "loops/main.tf",
+        "locals {\n  x = [for a in range(1000) : [for b in range(1000) : \
+         [for c in range(1000) : [for d in range(1000) : a]]]]\n}\n",
+    );
+    let start = std::time::Instant::now();
+    let r = run(tmp.path(), &["."]);
+    r.assert_hostile(&["lists/main.tf", "strings/main.tf", "loops/main.tf"]);
+    for f in ["lists/main.tf", "strings/main.tf", "loops/main.tf"] {
+        assert!(
+            r.error_for(f).unwrap().contains("cut short"),
+            "{:?}",
+            r.errors()
+        );
+    }
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
 }
