@@ -92,6 +92,13 @@ rule_tests! {
     azure_db_no_geo_backup => "RC205",
     backup_coverage => "RC206",
     certificate_expiry_unmonitored => "RC301",
+    slo_objective_unrealistic => "RC401",
+    slo_alerting_disabled => "RC402",
+    alert_page_no_runbook => "RC501",
+    alert_page_no_for => "RC502",
+    backup_plan_no_restore_test => "RC601",
+    backup_plan_no_offsite_copy => "RC602",
+    backup_plan_rto_too_long => "RC603",
 }
 
 #[test]

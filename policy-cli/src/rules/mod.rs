@@ -41,6 +41,12 @@ pub enum Category {
     CertificateMonitoring,
     /// relcheck's own checks of `relcheck:ignore` comments (RC001, RC002).
     Suppression,
+    /// `reliability_slo` objectives and alert tiers (RC4xx).
+    Slo,
+    /// `reliability_alert` and SLO page alerts (RC5xx).
+    Alerting,
+    /// `reliability_backup_plan` (RC6xx).
+    BackupPlan,
 }
 
 impl Category {
@@ -50,6 +56,9 @@ impl Category {
             Category::Backup => "backup",
             Category::CertificateMonitoring => "certificate-monitoring",
             Category::Suppression => "suppression",
+            Category::Slo => "slo",
+            Category::Alerting => "alerting",
+            Category::BackupPlan => "backup-plan",
         }
     }
 }
@@ -209,12 +218,17 @@ macro_rules! declare_rule {
 }
 
 mod aks_default_pool_zones;
+mod alert_page_no_for;
+mod alert_page_no_runbook;
 mod autoscaling_group_single_az;
 mod azure_db_no_geo_backup;
 mod azure_db_no_high_availability;
 mod azure_redis_single_zone;
 mod azure_storage_lrs;
 mod backup_coverage;
+mod backup_plan_no_offsite_copy;
+mod backup_plan_no_restore_test;
+mod backup_plan_rto_too_long;
 mod certificate_expiry_unmonitored;
 mod cloudsql_backups_disabled;
 mod cloudsql_zonal_availability;
@@ -230,6 +244,8 @@ mod google_redis_basic_tier;
 mod mq_broker_single_instance;
 mod opensearch_no_zone_awareness;
 mod rds_cluster_single_instance;
+mod slo_alerting_disabled;
+mod slo_objective_unrealistic;
 mod zonal_instance_group_manager;
 
 /// Every rule, in id order.
@@ -257,6 +273,13 @@ pub static RULES: &[&dyn Rule] = &[
     &azure_db_no_geo_backup::AzureDbNoGeoBackup,
     &backup_coverage::BackupCoverage,
     &certificate_expiry_unmonitored::CertificateExpiryUnmonitored,
+    &slo_objective_unrealistic::SloObjectiveUnrealistic,
+    &slo_alerting_disabled::SloAlertingDisabled,
+    &alert_page_no_runbook::AlertPageNoRunbook,
+    &alert_page_no_for::AlertPageNoFor,
+    &backup_plan_no_restore_test::BackupPlanNoRestoreTest,
+    &backup_plan_no_offsite_copy::BackupPlanNoOffsiteCopy,
+    &backup_plan_rto_too_long::BackupPlanRtoTooLong,
 ];
 
 /// Finds a rule by id (`RC101`) or name.

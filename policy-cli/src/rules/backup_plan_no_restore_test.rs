@@ -1,0 +1,69 @@
+use super::{Rule, RuleCtx};
+use crate::eval::Instance;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that a `reliability_backup_plan` has a `restore_test` block. A `dynamic
+    /// "restore_test"` whose `for_each` is unknown counts as present; one over a known empty
+    /// collection does not.
+    ///
+    /// ## Why is this bad?
+    /// A backup that was never restored is a hope, not a backup: missing files, a wrong
+    /// encryption key, a broken dump format or a restore that takes three days are only found
+    /// out during the incident. A scheduled restore test (with `max_age` alerting when it
+    /// stops succeeding) turns the hope into a measured fact.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "reliability_backup_plan" "orders" {
+    ///   name           = "orders"
+    ///   schedule       = "0 2 * * *"
+    ///   retention_days = 30
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "reliability_backup_plan" "orders" {
+    ///   name           = "orders"
+    ///   schedule       = "0 2 * * *"
+    ///   retention_days = 30
+    ///   restore_test {
+    ///     schedule = "0 6 * * 1"
+    ///     max_age  = "8d"
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://sre.google/sre-book/data-integrity/
+    pub struct BackupPlanNoRestoreTest {
+        id: "RC601",
+        name: "backup-plan-no-restore-test",
+        category: BackupPlan,
+        severity: Warning,
+        types: ["reliability_backup_plan"],
+    }
+}
+
+impl Rule for BackupPlanNoRestoreTest {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        if inst.body.block("restore_test").is_some() {
+            return;
+        }
+        cx.report(
+            self,
+            inst,
+            None,
+            format!(
+                "backup plan `{}` has no restore_test: nobody knows whether its backups restore",
+                inst.address
+            ),
+            "add `restore_test { schedule = \"…\", max_age = \"…\" }`",
+        );
+    }
+}

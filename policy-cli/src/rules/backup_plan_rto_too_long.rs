@@ -1,0 +1,118 @@
+use super::{Rule, RuleCtx};
+use crate::eval::Instance;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that a `reliability_backup_plan` whose `labels` mark a tier 1 service
+    /// (`tier = "1"`, also `1`, `"tier1"`, `"tier-1"`, case-insensitive; tier 0 counts too)
+    /// has an `rto` of at most 4 hours. `rto` is a Prometheus duration (`"4h"`, `"240m"`,
+    /// `"1d"`, `"1h30m"`). A plan without `rto`, with unknown labels or an unknown or
+    /// unparsable `rto` gives no finding.
+    ///
+    /// ## Why is this bad?
+    /// A tier 1 service is one the business cannot be without for long. An RTO beyond a few
+    /// hours means a restore that outlasts any reasonable incident: either the service is
+    /// not really tier 1, or the recovery plan (restore size, parallelism, warm standby)
+    /// needs work before the day it is needed.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "reliability_backup_plan" "payments" {
+    ///   name   = "payments"
+    ///   rto    = "1d"
+    ///   labels = { tier = "1" }
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "reliability_backup_plan" "payments" {
+    ///   name   = "payments"
+    ///   rto    = "2h"
+    ///   labels = { tier = "1" }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - https://prometheus.io/docs/prometheus/latest/configuration/configuration/#duration
+    /// - https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/disaster-recovery-dr-objectives.html
+    pub struct BackupPlanRtoTooLong {
+        id: "RC603",
+        name: "backup-plan-rto-too-long",
+        category: BackupPlan,
+        severity: Warning,
+        types: ["reliability_backup_plan"],
+    }
+}
+
+/// The longest RTO for a tier 0/1 service, in seconds.
+const MAX_RTO: f64 = 4.0 * 3600.0;
+
+/// Seconds in a Prometheus duration (`1h30m`, `500ms`, `0`); `None` when it is not one.
+pub(super) fn duration_secs(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(0.0);
+    }
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let n: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            "w" => 7.0 * 86400.0,
+            "y" => 365.0 * 86400.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * unit;
+    }
+    Some(total)
+}
+
+impl Rule for BackupPlanRtoTooLong {
+    fn meta(&self) -> &'static super::RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        let Some(Some(tier)) = super::slo_objective_unrealistic::tier(&inst.body) else {
+            return;
+        };
+        if tier > 1 {
+            return;
+        }
+        let Some(attr) = inst.body.attr("rto") else {
+            return;
+        };
+        let Some(secs) = attr.value.as_str().and_then(duration_secs) else {
+            return;
+        };
+        if secs <= MAX_RTO {
+            return;
+        }
+        cx.report(
+            self,
+            inst,
+            Some(attr),
+            format!(
+                "rto is {} for a tier {tier} service: more than 4h to restore it",
+                super::quote(attr)
+            ),
+            "set `rto` to 4h or less (e.g. `rto = \"4h\"`) and make the restore that fast, or label the service with its real tier",
+        );
+    }
+}
