@@ -2,7 +2,8 @@
 //! `/* */`, several ids separated by commas) on the line above a block or attribute
 //! suppresses those rules in that block or attribute. The reason is required; a
 //! suppression without one suppresses nothing and is reported (RC002), as is a
-//! suppression that matches no finding (RC001).
+//! suppression that matches no finding (RC001). Above a `module` block it suppresses the
+//! rules in everything that module call creates.
 
 use crate::locate;
 use crate::parse::{FileId, SourceFile};
@@ -53,7 +54,24 @@ struct Directive {
     reason: Option<String>,
     /// Lines of the statement below the comment (inclusive).
     target: (usize, usize),
+    /// Address of the block the statement is in or is: `aws_db_instance.main`, `module.db`.
+    address: String,
     used: bool,
+}
+
+/// `resource "T" "N" {` → `T.N`; `data "T" "N"` → `data.T.N`; `module "M"` → `module.M`.
+fn header_address(line: &str) -> String {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == '{')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.trim_matches('"'))
+        .collect();
+    match words.as_slice() {
+        ["resource", t, n, ..] => format!("{t}.{n}"),
+        ["data", t, n, ..] => format!("data.{t}.{n}"),
+        ["module", m, ..] => format!("module.{m}"),
+        _ => String::new(),
+    }
 }
 
 /// Parses `relcheck:ignore RC101, RC102 -- reason` out of a comment line.
@@ -109,6 +127,13 @@ fn directives(file: &SourceFile, id: FileId) -> Vec<Directive> {
             Some(n) => locate::statement_lines_at(file, n).unwrap_or((n, n)),
             None => (0, 0),
         };
+        let address = next
+            .and_then(|n| {
+                let start = file.text.lines().take(n - 1).map(|l| l.len() + 1).sum();
+                locate::top_block_lines(file, start)
+            })
+            .map(|(l0, _)| header_address(file.line_text(l0)))
+            .unwrap_or_default();
         let indent = l.len() - l.trim_start().len();
         out.push(Directive {
             file: id,
@@ -117,6 +142,7 @@ fn directives(file: &SourceFile, id: FileId) -> Vec<Directive> {
             rules,
             reason,
             target,
+            address,
             used: false,
         });
     }
@@ -146,10 +172,17 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
     for f in std::mem::take(&mut report.findings) {
         let (line, _) = report.position(&f);
         let hit = dirs.iter_mut().find(|d| {
-            d.file == f.file
-                && d.target.0 <= line
-                && line <= d.target.1
-                && rule_matches(&d.rules, f.rule)
+            let here = d.file == f.file && d.target.0 <= line && line <= d.target.1;
+            // above a `module` call: everything the call creates
+            let in_call = d.address.starts_with("module.")
+                && report.files[d.file]
+                    .line_text(d.target.0)
+                    .trim_start()
+                    .starts_with("module")
+                && [".", "["]
+                    .iter()
+                    .any(|sep| f.resource.starts_with(&format!("{}{sep}", d.address)));
+            (here || in_call) && rule_matches(&d.rules, f.rule)
         });
         match hit {
             Some(d) => {
@@ -215,7 +248,7 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
         };
         kept.push(Finding {
             rule: meta,
-            resource: String::new(),
+            resource: d.address.clone(),
             file: d.file,
             span: d.offset..d.offset,
             message,

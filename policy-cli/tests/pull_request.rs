@@ -155,7 +155,7 @@ fn suppression_without_reason_suppresses_nothing_and_is_reported() {
     assert_eq!(
         findings(&v),
         [
-            f("RC002", "", 1),
+            f("RC002", "aws_db_instance.main", 1),
             f("RC101", "aws_db_instance.main", 4),
             f("RC101", "aws_db_instance.other", 10),
             f("RC201", "aws_db_instance.other", 11)
@@ -203,6 +203,39 @@ fn unused_suppression_is_reported() {
         .as_str()
         .unwrap()
         .contains("unknown rule `RC999`"));
+}
+
+#[test]
+fn suppression_above_a_module_call_covers_what_it_creates() {
+    let dir = project(&[
+        (
+            "main.tf",
+            "# relcheck:ignore RC101 -- the staging copy, single-AZ on purpose\nmodule \"staging\" {\n  source = \"./db\"\n}\n\nmodule \"prod\" {\n  source = \"./db\"\n}\n",
+        ),
+        ("db/main.tf", DBS),
+    ]);
+    let v = relcheck(dir.path(), &["--format", "json", "."]).json();
+    let resources: Vec<String> = findings(&v)
+        .into_iter()
+        .filter(|x| x.0 == "RC101")
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "module.prod.aws_db_instance.main",
+            "module.prod.aws_db_instance.other"
+        ]
+    );
+    assert_eq!(v["suppressions"].as_array().unwrap().len(), 2);
+    assert!(v["suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("module.staging.")));
 }
 
 // ---- configuration ----
