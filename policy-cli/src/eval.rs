@@ -550,6 +550,13 @@ impl<'a, 'e> Ctx<'a, 'e> {
         for decl in &self.module.resources {
             self.expand_resource(decl);
         }
+        // Terraform evaluates every local value, used or not: so do we (their errors, such
+        // as an exhausted budget, are reported even when nothing refers to them).
+        let mut names: Vec<&String> = self.module.locals.keys().collect();
+        names.sort();
+        for name in names {
+            self.local(name);
+        }
     }
 
     /// Instance keys of a `count`/`for_each` block: `None` = single, no key.

@@ -195,7 +195,7 @@ impl Workspace {
         // Directories only called from a cycle (a → b → a) are reachable from no root:
         // the first of them becomes a root, so that they are checked and the cycle reported.
         let mut reached: HashSet<PathBuf> = HashSet::new();
-        let mut reach = |start: &Path, reached: &mut HashSet<PathBuf>| {
+        let reach = |start: &Path, reached: &mut HashSet<PathBuf>| {
             let mut stack = vec![start.to_path_buf()];
             while let Some(d) = stack.pop() {
                 if reached.insert(d.clone()) {
@@ -430,8 +430,8 @@ pub fn span_of(s: &impl Span) -> std::ops::Range<usize> {
 pub fn visit_traversals<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)) {
     use hcl_edit::expr::{ObjectKey, TraversalOperator};
     use hcl_edit::template::Element;
-    let mut template = |t: &'e hcl_edit::template::Template,
-                        f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)| {
+    let template = |t: &'e hcl_edit::template::Template,
+                    f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)| {
         for el in t.iter() {
             if let Element::Interpolation(i) = el {
                 visit_traversals(&i.expr, f);

@@ -47,13 +47,22 @@ impl SourceFile {
         let too_big = std::fs::metadata(&path)
             .map(|m| m.len() > MAX_FILE_SIZE)
             .unwrap_or(false);
+        let regular = std::fs::metadata(&path).map(|m| m.is_file());
         let read = if too_big {
             Err(std::io::Error::other(format!(
                 "file is larger than {} MiB; not parsed",
                 MAX_FILE_SIZE >> 20
             )))
+        } else if let Ok(false) = regular {
+            // A device or FIFO behind a `.tf` name: never read it (it may never end).
+            Err(std::io::Error::other("not a regular file"))
         } else {
-            std::fs::read(&path)
+            // Read at most the size limit, even if the file grows meanwhile.
+            use std::io::Read;
+            std::fs::File::open(&path).and_then(|f| {
+                let mut buf = Vec::new();
+                f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf).map(|_| buf)
+            })
         };
         let (text, error) = match read {
             Err(e) if too_big => (String::new(), Some(err(0, 0, e.to_string()))),
