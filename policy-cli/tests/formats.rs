@@ -147,3 +147,31 @@ fn junit_clean_run_has_one_passing_case() {
 fn markdown_snapshot() {
     insta::assert_snapshot!(render::markdown::render(&report("project"), &[]));
 }
+
+#[test]
+fn sarif_with_suppressions_and_unused_suppression_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "# relcheck:ignore RC101 -- dev database\nresource \"aws_db_instance\" \"a\" {\n  engine   = \"postgres\"\n  multi_az = false\n}\n\n# relcheck:ignore RC201 -- nothing to hide here\nresource \"aws_db_instance\" \"b\" {\n  engine   = \"postgres\"\n  multi_az = true\n}\n",
+    )
+    .unwrap();
+    let mut r = check(&[dir.path().to_path_buf()], &Inputs::default());
+    let suppressed = relcheck::suppress::apply(&mut r);
+    assert_eq!(suppressed.len(), 1);
+    let doc: serde_json::Value =
+        serde_json::from_str(&render::sarif::render(&r, &suppressed)).unwrap();
+    validate(&doc);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<&str> = results
+        .iter()
+        .map(|x| x["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["RC001", "RC101"]);
+    assert_eq!(
+        results[1]["suppressions"][0]["justification"],
+        "dev database"
+    );
+    // markdown mentions the suppressed count
+    assert!(render::markdown::render(&r, &suppressed).contains("1 suppressed."));
+}
