@@ -50,6 +50,13 @@ resource "reliability_backup_plan" "uploads" {
   retention_days = 30
   rpo            = "26h"
   targets        = [aws_ebs_volume.uploads.arn]
+  offsite_copy {
+    destination = "eu-central-1"
+  }
+  restore_test {
+    schedule = "0 4 * * 1"
+    max_age  = "8d"
+  }
 }
 
 # Watched by a reliability_alert: no finding.

@@ -47,7 +47,8 @@ resource "reliability_slo" "checkout_latency" {
   }
 
   alerting {
-    min_events = 100
+    runbook_url = "https://runbooks.example.com/checkout-latency"
+    min_events  = 100
     ticket {
       labels = { channel = "payments-oncall" }
     }
@@ -87,6 +88,9 @@ resource "reliability_backup_plan" "orders_db" {
   rpo            = "26h"
   rto            = "4h"
   targets        = ["postgresql://orders-db.internal/orders"]
+  offsite_copy {
+    destination = "s3:https://backups.example.com/orders-db"
+  }
   restore_test {
     schedule = "0 5 * * 1"
     max_age  = "8d"
