@@ -25,6 +25,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use reliability_provider::provider::Context;
 use reliability_provider::resources::common::{attr_path, Num};
+use reliability_provider::resources::file_resource::FileResource;
 use reliability_provider::resources::{
     alert as alert_res, backup_plan as backup_res, slo as slo_res,
 };
@@ -441,7 +442,7 @@ proptest! {
         nums in vec(num_json(), 6),
         flags in vec(any::<bool>(), 8),
     ) {
-        let s = |i: usize| -> Value { if flags[i % 8] && i % 5 == 0 { Value::Null } else { json!(strs[i]) } };
+        let s = |i: usize| -> Value { if flags[i % 8] && i.is_multiple_of(5) { Value::Null } else { json!(strs[i]) } };
         let slo_cfg = json!({
             "id": null, "rule_file": null, "error_budget_minutes": null, "content_sha256": null,
             "service": s(0), "name": s(1), "objective": nums[0].clone(), "window": s(2),
@@ -480,7 +481,7 @@ proptest! {
         RT.with(|rt| rt.block_on(async {
             let ctx = context();
             if let Ok(st) = serde_json::from_str::<slo_res::SloState>(&slo_text) {
-                let r = slo_res::SloResource::new(ctx.clone());
+                let r = FileResource::<slo_res::Slo>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();
@@ -488,7 +489,7 @@ proptest! {
                 assert_eq!(d.errors.is_empty(), d2.errors.is_empty(), "validate and plan agree: {:?} / {:?}", d.errors, d2.errors);
             }
             if let Ok(st) = serde_json::from_str::<alert_res::AlertState>(&alert_text) {
-                let r = alert_res::AlertResource::new(ctx.clone());
+                let r = FileResource::<alert_res::Alert>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();
@@ -496,7 +497,7 @@ proptest! {
                 assert_eq!(d.errors.is_empty(), d2.errors.is_empty(), "validate and plan agree: {:?} / {:?}", d.errors, d2.errors);
             }
             if let Ok(st) = serde_json::from_str::<backup_res::BackupPlanState>(&backup_text) {
-                let r = backup_res::BackupPlanResource::new(ctx.clone());
+                let r = FileResource::<backup_res::BackupPlan>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();

@@ -2,19 +2,19 @@
 //! expiry watch), one rule file per alert.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+    AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
-use tf_provider::value::{Value, ValueEmpty, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::value::{Value, ValueList, ValueMap, ValueString};
+use tf_provider::{AttributePath, Diagnostics};
 
-use super::common::{self, field_errors, report, FieldErr, Num};
-use crate::provider::Context;
+use super::common::{
+    self, attr, field_errors, known_map as m, known_string as s, named, report, FieldErr, Num,
+    Unknown,
+};
+use super::file_resource::FileBacked;
 use crate::rules::alert::{self as gen, AlertSpec, CertificateExpiry};
 use crate::rules::model::render_yaml;
 use crate::settings::Settings;
@@ -70,28 +70,7 @@ pub struct AlertState<'a> {
 }
 
 /// The `reliability_alert` resource.
-pub struct AlertResource {
-    context: Arc<Context>,
-}
-
-impl AlertResource {
-    pub fn new(context: Arc<Context>) -> Self {
-        AlertResource { context }
-    }
-}
-
-fn attr(t: AttributeType, c: AttributeConstraint, doc: &str) -> Attribute {
-    Attribute {
-        attr_type: t,
-        description: Description::markdown(doc),
-        constraint: c,
-        ..Default::default()
-    }
-}
-
-fn named<T>(items: Vec<(&str, T)>) -> HashMap<String, T> {
-    items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
+pub struct Alert;
 
 /// The resource schema.
 pub fn schema() -> Schema {
@@ -142,28 +121,9 @@ pub fn file_name(name: &str) -> String {
     format!("alert_{name}.yml")
 }
 
-fn s(v: &ValueString<'_>) -> Result<Option<String>, ()> {
-    match v {
-        Value::Value(x) => Ok(Some(x.to_string())),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn m(v: &ValueMap<'_, ValueString<'_>>) -> Result<BTreeMap<String, String>, ()> {
-    match v {
-        Value::Value(map) => map
-            .iter()
-            .map(|(k, v)| s(v).map(|v| (k.to_string(), v.unwrap_or_default())))
-            .collect(),
-        Value::Null => Ok(BTreeMap::new()),
-        Value::Unknown => Err(()),
-    }
-}
-
 /// The generator's model, `Ok(None)` while any input is unknown.
 fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
-    let conv = || -> Result<AlertSpec, ()> {
+    let conv = || -> Result<AlertSpec, Unknown> {
         let cert = match &st.certificate_expiry {
             Value::Value(items) => match items.first() {
                 Some(b) => Some(CertificateExpiry {
@@ -172,14 +132,14 @@ fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
                     days_before: match &b.days_before {
                         Value::Value(n) => n.f64(),
                         Value::Null => DEFAULT_DAYS_BEFORE,
-                        Value::Unknown => return Err(()),
+                        Value::Unknown => return Err(Unknown),
                     },
                     source: s(&b.source)?.unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
                 }),
                 None => None,
             },
             Value::Null => None,
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         };
         Ok(AlertSpec {
             name: s(&st.name)?.unwrap_or_default(),
@@ -195,7 +155,7 @@ fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
         })
     };
     match conv() {
-        Err(()) => Ok(None),
+        Err(Unknown) => Ok(None),
         Ok(spec) => {
             let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
             if errs.is_empty() {
@@ -290,162 +250,59 @@ fn apply<'a>(
     Some(st)
 }
 
-#[async_trait]
-impl Resource for AlertResource {
+impl FileBacked for Alert {
+    const WHAT: &'static str = "alert";
     type State<'a> = AlertState<'a>;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema())
+    fn schema() -> Schema {
+        schema()
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        if let Err(errs) = spec_of(&config) {
+    fn validate(diags: &mut Diagnostics, config: &AlertState<'_>) {
+        if let Err(errs) = spec_of(config) {
             report(diags, errs);
         }
-        Some(())
     }
 
-    async fn read<'a>(
-        &self,
+    fn compute<'a>(
         diags: &mut Diagnostics,
-        mut state: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let Value::Value(path) = &state.rule_file else {
-            return Some((state, private));
-        };
-        match common::read_hash(diags, &[path]) {
-            Some(None) => None,
-            Some(Some(hash)) => {
-                state.content_sha256 = Value::Value(Cow::Owned(hash));
-                Some((state, private))
-            }
-            None => Some((state, private)),
-        }
+        state: Self::State<'a>,
+        settings: &Settings,
+    ) -> Self::State<'a> {
+        compute(diags, state, settings)
     }
 
-    async fn plan_create<'a>(
-        &self,
+    fn apply<'a>(
         diags: &mut Diagnostics,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        Some((compute(diags, proposed, &settings), ValueEmpty::default()))
+        settings: &Settings,
+        planned: Self::State<'a>,
+        creating: bool,
+    ) -> Option<Self::State<'a>> {
+        apply(diags, settings, planned, creating)
     }
 
-    async fn plan_update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let settings = self.context.settings(diags)?;
-        let replace = if proposed.name != prior.name {
+    fn replace_paths(prior: &AlertState<'_>, proposed: &AlertState<'_>) -> Vec<AttributePath> {
+        if proposed.name != prior.name {
             vec![AttributePath::new("name")]
         } else {
             vec![]
-        };
-        Some((compute(diags, proposed, &settings), private, replace))
-    }
-
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(private)
-    }
-
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        apply(diags, &settings, planned, true).map(|s| (s, private))
-    }
-
-    async fn update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let new = apply(diags, &settings, planned, false)?;
-        if let (Value::Value(old), Value::Value(cur)) = (&prior.rule_file, &new.rule_file) {
-            if old != cur {
-                common::remove_and_reload(diags, &settings, old);
-            }
-        }
-        Some((new, private))
-    }
-
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        let settings = self.context.settings(diags)?;
-        match &prior.rule_file {
-            Value::Value(path) => common::remove_and_reload(diags, &settings, path),
-            _ => Some(()),
         }
     }
 
-    async fn import<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let (path, content, value) =
-            common::import_file(diags, &settings, &file_name(&id), "alert", &id)?;
-        let state = match AlertState::deserialize(value) {
-            Ok(s) => s,
-            Err(e) => {
-                diags.root_error(
-                    "Cannot import alert",
-                    format!(
-                        "the configuration header of {} does not describe an alert: {e}",
-                        path.display()
-                    ),
-                );
-                return None;
-            }
-        };
-        if state.name.as_ref_option().map(|n| n.as_ref()) != Some(id.as_str()) {
-            diags.root_error(
-                "Cannot import alert",
-                format!(
-                    "the configuration header of {} names another alert than {id:?}; \
-                     remove the file and let terraform apply create it",
-                    path.display()
-                ),
-            );
-            return None;
-        }
-        let mut state = compute(diags, state, &settings);
-        state.rule_file = Value::Value(Cow::Owned(path.to_string_lossy().into_owned()));
-        state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
-        Some((state, ValueEmpty::default()))
+    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
+        &mut state.content_sha256
+    }
+
+    fn files(state: &AlertState<'_>) -> Vec<String> {
+        state
+            .rule_file
+            .as_ref_option()
+            .map(|p| p.to_string())
+            .into_iter()
+            .collect()
+    }
+
+    fn import_file_name(_settings: &Settings, id: &str) -> Result<String, String> {
+        Ok(file_name(id))
     }
 }

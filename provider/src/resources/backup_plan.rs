@@ -2,19 +2,20 @@
 //! Prometheus alerts, plus a machine-readable plan file a backup runner schedules itself from.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+    AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
-use tf_provider::value::{Value, ValueEmpty, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::value::{Value, ValueList, ValueMap, ValueString};
+use tf_provider::{AttributePath, Diagnostics};
 
-use super::common::{self, field_errors, report, FieldErr, Num};
-use crate::provider::Context;
+use super::common::{
+    self, attr, field_errors, known_first as first, known_string as s, named, report, FieldErr,
+    Num, Unknown,
+};
+use super::file_resource::FileBacked;
 use crate::rules::backup::{self as gen, BackupPlanSpec, OffsiteCopy, RestoreTest};
 use crate::rules::model::render_yaml;
 use crate::settings::Settings;
@@ -68,28 +69,7 @@ pub struct BackupPlanState<'a> {
 }
 
 /// The `reliability_backup_plan` resource.
-pub struct BackupPlanResource {
-    context: Arc<Context>,
-}
-
-impl BackupPlanResource {
-    pub fn new(context: Arc<Context>) -> Self {
-        BackupPlanResource { context }
-    }
-}
-
-fn attr(t: AttributeType, c: AttributeConstraint, doc: &str) -> Attribute {
-    Attribute {
-        attr_type: t,
-        description: Description::markdown(doc),
-        constraint: c,
-        ..Default::default()
-    }
-}
-
-fn named<T>(items: Vec<(&str, T)>) -> HashMap<String, T> {
-    items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
+pub struct BackupPlan;
 
 /// The resource schema.
 pub fn schema() -> Schema {
@@ -160,25 +140,9 @@ pub fn plan_file_name(name: &str) -> String {
     format!("backup_{name}.plan.json")
 }
 
-fn s(v: &ValueString<'_>) -> Result<Option<String>, ()> {
-    match v {
-        Value::Value(x) => Ok(Some(x.to_string())),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn first<T>(v: &ValueList<T>) -> Result<Option<&T>, ()> {
-    match v {
-        Value::Value(items) => Ok(items.first()),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
 /// The generator's model, `Ok(None)` while any input is unknown.
 fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<FieldErr>> {
-    let conv = || -> Result<BackupPlanSpec, ()> {
+    let conv = || -> Result<BackupPlanSpec, Unknown> {
         let retention_days = match &st.retention_days {
             Value::Value(n) => {
                 let f = n.f64();
@@ -189,23 +153,23 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
                 }
             }
             Value::Null => 0,
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         };
         let targets = match &st.targets {
             Value::Value(items) => items
                 .iter()
                 .map(|t| s(t).map(Option::unwrap_or_default))
-                .collect::<Result<Vec<_>, ()>>()?,
+                .collect::<Result<Vec<_>, Unknown>>()?,
             Value::Null => vec![],
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         };
         let labels = match &st.labels {
             Value::Value(map) => map
                 .iter()
                 .map(|(k, v)| s(v).map(|v| (k.to_string(), v.unwrap_or_default())))
-                .collect::<Result<BTreeMap<_, _>, ()>>()?,
+                .collect::<Result<BTreeMap<_, _>, Unknown>>()?,
             Value::Null => BTreeMap::new(),
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         };
         Ok(BackupPlanSpec {
             name: s(&st.name)?.unwrap_or_default(),
@@ -231,7 +195,7 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
         })
     };
     match conv() {
-        Err(()) => Ok(None),
+        Err(Unknown) => Ok(None),
         Ok(spec) => {
             let mut errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
             if spec.retention_days < 0 {
@@ -363,179 +327,61 @@ fn apply<'a>(
     Some(st)
 }
 
-fn remove_files(
-    diags: &mut Diagnostics,
-    settings: &Settings,
-    st: &BackupPlanState<'_>,
-) -> Option<()> {
-    let no_reload = Settings {
-        prometheus_url: None,
-        ..settings.clone()
-    };
-    if let Value::Value(rule) = &st.rule_file {
-        common::remove_and_reload(diags, settings, rule)?;
-    }
-    if let Value::Value(plan) = &st.plan_file {
-        common::remove_and_reload(diags, &no_reload, plan)?;
-    }
-    Some(())
-}
-
-#[async_trait]
-impl Resource for BackupPlanResource {
+impl FileBacked for BackupPlan {
+    const WHAT: &'static str = "backup plan";
     type State<'a> = BackupPlanState<'a>;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema())
+    fn schema() -> Schema {
+        schema()
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        if let Err(errs) = spec_of(&config) {
+    fn validate(diags: &mut Diagnostics, config: &BackupPlanState<'_>) {
+        if let Err(errs) = spec_of(config) {
             report(diags, errs);
         }
-        Some(())
     }
 
-    async fn read<'a>(
-        &self,
+    fn compute<'a>(
         diags: &mut Diagnostics,
-        mut state: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let (Value::Value(rule), Value::Value(plan)) = (&state.rule_file, &state.plan_file) else {
-            return Some((state, private));
-        };
-        match common::read_hash(diags, &[rule, plan]) {
-            Some(None) => None,
-            Some(Some(h)) => {
-                state.content_sha256 = Value::Value(Cow::Owned(h));
-                Some((state, private))
-            }
-            None => Some((state, private)),
-        }
+        state: Self::State<'a>,
+        settings: &Settings,
+    ) -> Self::State<'a> {
+        compute(diags, state, settings)
     }
 
-    async fn plan_create<'a>(
-        &self,
+    fn apply<'a>(
         diags: &mut Diagnostics,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        Some((compute(diags, proposed, &settings), ValueEmpty::default()))
+        settings: &Settings,
+        planned: Self::State<'a>,
+        creating: bool,
+    ) -> Option<Self::State<'a>> {
+        apply(diags, settings, planned, creating)
     }
 
-    async fn plan_update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let settings = self.context.settings(diags)?;
-        let replace = if proposed.name != prior.name {
+    fn replace_paths(
+        prior: &BackupPlanState<'_>,
+        proposed: &BackupPlanState<'_>,
+    ) -> Vec<AttributePath> {
+        if proposed.name != prior.name {
             vec![AttributePath::new("name")]
         } else {
             vec![]
-        };
-        Some((compute(diags, proposed, &settings), private, replace))
-    }
-
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(private)
-    }
-
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        apply(diags, &settings, planned, true).map(|s| (s, private))
-    }
-
-    async fn update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let new = apply(diags, &settings, planned, false)?;
-        if prior.rule_file != new.rule_file {
-            remove_files(diags, &settings, &prior);
         }
-        Some((new, private))
     }
 
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        let settings = self.context.settings(diags)?;
-        remove_files(diags, &settings, &prior)
+    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
+        &mut state.content_sha256
     }
 
-    async fn import<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let (path, _content, value) =
-            common::import_file(diags, &settings, &file_name(&id), "backup plan", &id)?;
-        let state = match BackupPlanState::deserialize(value) {
-            Ok(s) => s,
-            Err(e) => {
-                diags.root_error(
-                    "Cannot import backup plan",
-                    format!(
-                        "the configuration header of {} does not describe a backup plan: {e}",
-                        path.display()
-                    ),
-                );
-                return None;
-            }
-        };
-        if state.name.as_ref_option().map(|n| n.as_ref()) != Some(id.as_str()) {
-            diags.root_error(
-                "Cannot import backup plan",
-                format!(
-                    "the configuration header of {} names another backup plan than {id:?}; \
-                     remove the file and let terraform apply create it",
-                    path.display()
-                ),
-            );
-            return None;
-        }
-        let mut state = compute(diags, state, &settings);
-        let (Value::Value(rule), Value::Value(plan)) = (&state.rule_file, &state.plan_file) else {
-            return None;
-        };
-        if let Some(Some(h)) = common::read_hash(diags, &[rule, plan]) {
-            state.content_sha256 = Value::Value(Cow::Owned(h));
-        }
-        Some((state, ValueEmpty::default()))
+    /// The rule file first (its absence means the plan is gone), then the plan file.
+    fn files(state: &BackupPlanState<'_>) -> Vec<String> {
+        [&state.rule_file, &state.plan_file]
+            .into_iter()
+            .filter_map(|f| f.as_ref_option().map(|p| p.to_string()))
+            .collect()
+    }
+
+    fn import_file_name(_settings: &Settings, id: &str) -> Result<String, String> {
+        Ok(file_name(id))
     }
 }

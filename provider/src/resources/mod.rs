@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod backup_plan;
 pub mod common;
+pub mod file_resource;
 pub mod slo;
 
 use std::collections::HashMap;
@@ -11,21 +12,24 @@ use std::sync::Arc;
 use tf_provider::DynamicResource;
 
 use crate::provider::Context;
+use file_resource::FileResource;
 
 /// Every resource of the provider, keyed by its name without the `reliability_` prefix.
 pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicResource>> {
     let mut map: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
     map.insert(
         "slo".into(),
-        Box::new(slo::SloResource::new(context.clone())),
+        Box::new(FileResource::<slo::Slo>::new(context.clone())),
     );
     map.insert(
         "alert".into(),
-        Box::new(alert::AlertResource::new(context.clone())),
+        Box::new(FileResource::<alert::Alert>::new(context.clone())),
     );
     map.insert(
         "backup_plan".into(),
-        Box::new(backup_plan::BackupPlanResource::new(context.clone())),
+        Box::new(FileResource::<backup_plan::BackupPlan>::new(
+            context.clone(),
+        )),
     );
     map
 }

@@ -2,19 +2,17 @@
 //! multi-window multi-burn-rate alerts, one rule file per SLO.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
-};
-use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::schema::{AttributeConstraint, AttributeType, NestedBlock, Schema};
+use tf_provider::value::{Value, ValueBool, ValueList, ValueMap, ValueString};
+use tf_provider::{AttributePath, Diagnostics};
 
-use super::common::{self, field_errors, report, FieldErr, Num};
-use crate::provider::Context;
+use super::common::{
+    self, attr, block, field_errors, known_first as known_list, known_map, known_num, known_str,
+    report, string_map, FieldErr, Num, Unknown,
+};
+use super::file_resource::FileBacked;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{self as gen, Alerting, Sli, SloSpec, Tier};
 use crate::rules::window::parse_period;
@@ -108,43 +106,7 @@ pub struct SloState<'a> {
 }
 
 /// The `reliability_slo` resource.
-pub struct SloResource {
-    context: Arc<Context>,
-}
-
-impl SloResource {
-    pub fn new(context: Arc<Context>) -> Self {
-        SloResource { context }
-    }
-}
-
-fn attr(t: AttributeType, c: AttributeConstraint, doc: &str) -> Attribute {
-    Attribute {
-        attr_type: t,
-        description: Description::markdown(doc),
-        constraint: c,
-        ..Default::default()
-    }
-}
-
-fn block(doc: &str, attrs: Vec<(&str, Attribute)>, blocks: Vec<(&str, NestedBlock)>) -> Block {
-    Block {
-        description: Description::markdown(doc),
-        attributes: attrs
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect::<HashMap<_, _>>(),
-        blocks: blocks
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect::<HashMap<_, _>>(),
-        ..Default::default()
-    }
-}
-
-fn string_map() -> AttributeType {
-    AttributeType::Map(Box::new(AttributeType::String))
-}
+pub struct Slo;
 
 fn tier_block(which: &str) -> NestedBlock {
     use AttributeConstraint::Optional;
@@ -239,46 +201,7 @@ enum Known<T> {
     Unknown,
 }
 
-fn known_str<'b>(v: &'b ValueString<'_>) -> Result<Option<&'b str>, ()> {
-    match v {
-        Value::Value(s) => Ok(Some(s.as_ref())),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn known_map(v: &ValueMap<'_, ValueString<'_>>) -> Result<BTreeMap<String, String>, ()> {
-    match v {
-        Value::Value(m) => m
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Value(s) => Ok((k.to_string(), s.to_string())),
-                Value::Null => Ok((k.to_string(), String::new())),
-                Value::Unknown => Err(()),
-            })
-            .collect(),
-        Value::Null => Ok(BTreeMap::new()),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn known_list<T>(v: &ValueList<T>) -> Result<Option<&T>, ()> {
-    match v {
-        Value::Value(items) => Ok(items.first()),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn known_num(v: &Value<Num>) -> Result<Option<f64>, ()> {
-    match v {
-        Value::Value(n) => Ok(Some(n.f64())),
-        Value::Null => Ok(None),
-        Value::Unknown => Err(()),
-    }
-}
-
-fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, ()> {
+fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, Unknown> {
     let Some(b) = b else {
         return Ok(Tier::default());
     };
@@ -286,7 +209,7 @@ fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, ()> {
         disabled: match b.disabled {
             Value::Value(d) => d,
             Value::Null => false,
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         },
         labels: known_map(&b.labels)?,
         annotations: known_map(&b.annotations)?,
@@ -295,7 +218,7 @@ fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, ()> {
 
 /// Builds the generator's model from the state; `Unknown` while any input is unknown.
 fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
-    let conv = || -> Result<Result<SloSpec, Vec<FieldErr>>, ()> {
+    let conv = || -> Result<Result<SloSpec, Vec<FieldErr>>, Unknown> {
         let sli_block = match &s.sli {
             Value::Value(b) => b,
             Value::Null => {
@@ -305,7 +228,7 @@ fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
                     "add an `sli { events { … } }`, `sli { raw { … } }` or `sli { latency { … } }` block".into(),
                 )]))
             }
-            Value::Unknown => return Err(()),
+            Value::Unknown => return Err(Unknown),
         };
         let events = known_list(&sli_block.events)?;
         let raw = known_list(&sli_block.raw)?;
@@ -373,7 +296,7 @@ fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
         }))
     };
     match conv() {
-        Err(()) => Ok(Known::Unknown),
+        Err(Unknown) => Ok(Known::Unknown),
         Ok(Err(errs)) => Err(errs),
         Ok(Ok(spec)) => {
             let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
@@ -495,71 +418,42 @@ fn apply<'a>(
     Some(s)
 }
 
-#[async_trait]
-impl Resource for SloResource {
+impl FileBacked for Slo {
+    const WHAT: &'static str = "SLO";
     type State<'a> = SloState<'a>;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema())
+    fn schema() -> Schema {
+        schema()
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        let mut c = config;
+    fn validate(diags: &mut Diagnostics, config: &SloState<'_>) {
+        let mut c = config.clone();
         if c.window.is_null() {
             c.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
         }
         if let Err(errs) = spec_of(&c) {
             report(diags, errs);
         }
-        Some(())
     }
 
-    async fn read<'a>(
-        &self,
+    fn compute<'a>(
         diags: &mut Diagnostics,
-        mut state: Self::State<'a>,
-        private_state: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let Value::Value(path) = &state.rule_file else {
-            return Some((state, private_state));
-        };
-        match common::read_hash(diags, &[path]) {
-            Some(None) => None,
-            Some(Some(hash)) => {
-                state.content_sha256 = Value::Value(Cow::Owned(hash));
-                Some((state, private_state))
-            }
-            None => Some((state, private_state)),
-        }
+        state: Self::State<'a>,
+        settings: &Settings,
+    ) -> Self::State<'a> {
+        compute(diags, state, Some(settings))
     }
 
-    async fn plan_create<'a>(
-        &self,
+    fn apply<'a>(
         diags: &mut Diagnostics,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        Some((
-            compute(diags, proposed, Some(&settings)),
-            ValueEmpty::default(),
-        ))
+        settings: &Settings,
+        planned: Self::State<'a>,
+        creating: bool,
+    ) -> Option<Self::State<'a>> {
+        apply(diags, settings, planned, creating)
     }
 
-    async fn plan_update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let settings = self.context.settings(diags)?;
+    fn replace_paths(prior: &SloState<'_>, proposed: &SloState<'_>) -> Vec<AttributePath> {
         let mut replace = Vec::new();
         if proposed.service != prior.service {
             replace.push(AttributePath::new("service"));
@@ -567,110 +461,24 @@ impl Resource for SloResource {
         if proposed.name != prior.name {
             replace.push(AttributePath::new("name"));
         }
-        Some((compute(diags, proposed, Some(&settings)), private, replace))
+        replace
     }
 
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(private)
+    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
+        &mut state.content_sha256
     }
 
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        apply(diags, &settings, planned, true).map(|s| (s, private))
+    fn files(state: &SloState<'_>) -> Vec<String> {
+        state
+            .rule_file
+            .as_ref_option()
+            .map(|p| p.to_string())
+            .into_iter()
+            .collect()
     }
 
-    async fn update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let new = apply(diags, &settings, planned, false)?;
-        if let (Value::Value(old), Value::Value(cur)) = (&prior.rule_file, &new.rule_file) {
-            if old != cur {
-                common::remove_and_reload(diags, &settings, old);
-            }
-        }
-        Some((new, private))
-    }
-
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        let settings = self.context.settings(diags)?;
-        match &prior.rule_file {
-            Value::Value(path) => common::remove_and_reload(diags, &settings, path),
-            _ => Some(()),
-        }
-    }
-
-    async fn import<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let settings = self.context.settings(diags)?;
-        let file = match find_by_id(&settings, &id) {
-            Ok(f) => f,
-            Err(e) => {
-                diags.root_error("Cannot import SLO", e);
-                return None;
-            }
-        };
-        let (path, content, value) = common::import_file(diags, &settings, &file, "SLO", &id)?;
-        let state: SloState<'a> = match SloState::deserialize(value) {
-            Ok(s) => s,
-            Err(e) => {
-                diags.root_error(
-                    "Cannot import SLO",
-                    format!(
-                        "the configuration header of {} does not describe an SLO: {e}",
-                        path.display()
-                    ),
-                );
-                return None;
-            }
-        };
-        let named = match (&state.service, &state.name) {
-            (Value::Value(svc), Value::Value(n)) => file_name(svc, n) == file,
-            _ => false,
-        };
-        if !named {
-            diags.root_error(
-                "Cannot import SLO",
-                format!(
-                    "the configuration header of {} names another SLO than its file name; \
-                     remove the file and let terraform apply create it",
-                    path.display()
-                ),
-            );
-            return None;
-        }
-        let mut state = compute(diags, state, Some(&settings));
-        state.rule_file = Value::Value(Cow::Owned(path.to_string_lossy().into_owned()));
-        state.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
-        Some((state, ValueEmpty::default()))
+    fn import_file_name(settings: &Settings, id: &str) -> Result<String, String> {
+        find_by_id(settings, id)
     }
 }
 
