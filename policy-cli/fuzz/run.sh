@@ -5,7 +5,8 @@
 #
 # The long run (30 minutes, one job, keeps going after a crash and saves every one):
 #   policy-cli/fuzz/run.sh 1800 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
-# CI smoke run (about 2 minutes on 2 cores when the build is cached, ~4 cold):
+# CI smoke run: ~70 s when the fuzz build is cached; cold ~3-4 min on 2 cores (build
+# 1.5-3 min), plus ~1 min for `cargo install cargo-fuzz --locked` on a fresh machine:
 #   policy-cli/fuzz/run.sh 60
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). There is no nightly toolchain
