@@ -8,6 +8,9 @@
 //!
 //! [severity]
 //! RC101 = "error"
+//!
+//! [thresholds]
+//! min-backup-retention-days = 7     # RC201, RC203 (integer >= 1; default 1)
 //! ```
 //!
 //! Unknown keys, unknown rules/categories and bad values are errors with file and line.
@@ -21,7 +24,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rules::{self, RuleMeta, Severity};
+use crate::rules::{self, RuleMeta, Severity, Thresholds};
 use crate::suppress;
 use crate::Report;
 
@@ -35,6 +38,13 @@ struct Raw {
     disable: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    thresholds: Option<RawThresholds>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawThresholds {
+    min_backup_retention_days: Option<Spanned<i64>>,
 }
 
 /// A problem in the configuration file, with its position.
@@ -66,6 +76,8 @@ pub struct Config {
     disable: Vec<String>,
     severity: HashMap<&'static str, &'static RuleMeta>,
     exclude: GlobSet,
+    /// `[thresholds]`, with defaults for keys not given.
+    pub thresholds: Thresholds,
 }
 
 /// The nearest `.relcheck.toml` in `start` (a file's directory) or above it.
@@ -200,6 +212,25 @@ impl Config {
             }));
             severity.insert(meta.id, changed);
         }
+        let mut thresholds = Thresholds::default();
+        if let Some(days) = raw
+            .thresholds
+            .as_ref()
+            .and_then(|t| t.min_backup_retention_days.as_ref())
+        {
+            thresholds.min_backup_retention_days = u32::try_from(*days.get_ref())
+                .ok()
+                .filter(|d| *d >= 1)
+                .ok_or_else(|| {
+                    err(
+                        Some(days.span()),
+                        format!(
+                            "min-backup-retention-days must be a whole number of days >= 1, not `{}`",
+                            days.get_ref()
+                        ),
+                    )
+                })?;
+        }
         let mut globs = GlobSetBuilder::new();
         for g in raw.exclude.iter().flatten() {
             let pat = g.get_ref().trim_start_matches("./").trim_end_matches('/');
@@ -225,6 +256,7 @@ impl Config {
             disable,
             severity,
             exclude,
+            thresholds,
         })
     }
 

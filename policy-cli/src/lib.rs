@@ -71,14 +71,19 @@ pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Insta
 
 /// Checks the given paths. Never panics on bad input: problems become [`Report::errors`].
 pub fn check(paths: &[PathBuf], inputs: &Inputs) -> Report {
+    check_with(paths, inputs, rules::Thresholds::default())
+}
+
+/// [`check`] with thresholds from the configuration (`[thresholds]`).
+pub fn check_with(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
     let pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build();
     match pool {
-        Ok(pool) => pool.install(|| check_inner(paths, inputs)),
-        Err(_) => check_inner(paths, inputs),
+        Ok(pool) => pool.install(|| check_inner(paths, inputs, thresholds)),
+        Err(_) => check_inner(paths, inputs, thresholds),
     }
 }
 
-fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
+fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
     let ws = module::Workspace::load(paths);
     let bases: Vec<PathBuf> = paths
         .iter()
@@ -121,7 +126,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs) -> Report {
             };
             let mut graph = graph::Graph::build(&res.instances);
             graph.default_tags = res.default_tags.clone();
-            let mut findings = rules::run(&graph);
+            let mut findings = rules::run_with(&graph, thresholds);
             // A finding inside a called module says which root module it comes from.
             let root_name = bases
                 .iter()

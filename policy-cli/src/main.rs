@@ -204,7 +204,8 @@ fn main() -> ExitCode {
                 }
                 None => None,
             };
-            let mut report = relcheck::check(&paths, &inputs);
+            let thresholds = config.as_ref().map(|c| c.thresholds).unwrap_or_default();
+            let mut report = relcheck::check_with(&paths, &inputs, thresholds);
             let suppressed = if no_ignore {
                 Vec::new()
             } else {

@@ -1,5 +1,6 @@
-use super::{quote, Rule, RuleCtx};
+use super::{describe, setting, Rule, RuleCtx};
 use crate::eval::Instance;
+use crate::value::Value;
 
 declare_rule! {
     /// ## What it does
@@ -7,9 +8,16 @@ declare_rule! {
     /// `backup_retention_period = 0` disables them. Unset is fine (AWS keeps 1 day by
     /// default). Read replicas are skipped: they are backed up through their source.
     ///
+    /// ## Configuration
+    /// `min-backup-retention-days` in `[thresholds]` of `.relcheck.toml` (default 1) raises
+    /// the bar: with `min-backup-retention-days = 7`, a retention of 3 days, or an unset one
+    /// (1 day), is flagged too.
+    ///
     /// ## Why is this bad?
     /// With retention 0 there are no automated backups and no point-in-time restore: a bad
-    /// migration or an accidental `DELETE` cannot be undone.
+    /// migration or an accidental `DELETE` cannot be undone. A retention shorter than your
+    /// policy's minimum loses the restore points you need to recover from a slowly noticed
+    /// corruption.
     ///
     /// ## Example
     /// ```hcl
@@ -47,20 +55,33 @@ impl Rule for DbBackupRetentionZero {
                 return;
             }
         }
-        let Some(a) = inst.body.attr("backup_retention_period") else {
+        let min = cx.thresholds.min_backup_retention_days;
+        // AWS keeps 1 day of automated backups when the attribute is unset or null.
+        let Some((v, a)) = setting(&inst.body, "backup_retention_period", Value::Number(1.0))
+        else {
             return;
         };
-        if a.value.as_number() == Some(0.0) {
-            cx.report(
-                self,
-                inst,
-                Some(a),
-                format!(
-                    "backup_retention_period is {}: automated backups are disabled",
-                    quote(a)
-                ),
-                "set `backup_retention_period` to at least 7 (days)",
+        let Some(days) = v.as_number() else {
+            return;
+        };
+        // Without a configured minimum the advice stays the usual week.
+        let help = format!(
+            "set `backup_retention_period` to at least {} (days)",
+            if min > 1 { min } else { 7 }
+        );
+        if days == 0.0 {
+            let message = format!(
+                "backup_retention_period is {}: automated backups are disabled",
+                describe(&v, a)
             );
+            cx.report(self, inst, a, message, help);
+        } else if days < f64::from(min) {
+            let message = format!(
+                "backup_retention_period is {}: below the minimum of {min} days \
+                 (min-backup-retention-days)",
+                describe(&v, a)
+            );
+            cx.report(self, inst, a, message, help);
         }
     }
 }

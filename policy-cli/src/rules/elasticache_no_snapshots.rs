@@ -9,6 +9,11 @@ declare_rule! {
     /// `snapshot_retention_limit` defaults to 0 (none). Memcached clusters and members of a
     /// replication group are skipped.
     ///
+    /// ## Configuration
+    /// `min-backup-retention-days` in `[thresholds]` of `.relcheck.toml` (default 1) raises
+    /// the bar: with `min-backup-retention-days = 7`, `snapshot_retention_limit = 3` is
+    /// flagged too.
+    ///
     /// ## Why is this bad?
     /// Without snapshots a lost or corrupted cache cannot be restored; when Redis is used as
     /// a store (sessions, queues, rate limits) that is data loss.
@@ -67,17 +72,24 @@ impl Rule for ElasticacheNoSnapshots {
         let Some((v, a)) = setting(body, "snapshot_retention_limit", Value::Number(0.0)) else {
             return;
         };
-        if v.as_number() == Some(0.0) {
-            cx.report(
-                self,
-                inst,
-                a,
-                format!(
-                    "snapshot_retention_limit is {}: no automatic snapshots are kept",
-                    describe(&v, a)
-                ),
-                "set `snapshot_retention_limit` to at least 1 (days)",
+        let Some(days) = v.as_number() else {
+            return;
+        };
+        let min = cx.thresholds.min_backup_retention_days;
+        let help = format!("set `snapshot_retention_limit` to at least {min} (days)");
+        if days == 0.0 {
+            let message = format!(
+                "snapshot_retention_limit is {}: no automatic snapshots are kept",
+                describe(&v, a)
             );
+            cx.report(self, inst, a, message, help);
+        } else if days < f64::from(min) {
+            let message = format!(
+                "snapshot_retention_limit is {}: below the minimum of {min} days \
+                 (min-backup-retention-days)",
+                describe(&v, a)
+            );
+            cx.report(self, inst, a, message, help);
         }
     }
 }

@@ -109,10 +109,28 @@ pub struct Finding {
     pub help: String,
 }
 
+/// Tunable limits: `[thresholds]` in `.relcheck.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `min-backup-retention-days`: fewest days of automated backups (RC201) and
+    /// snapshots (RC203). Default 1: only retention 0 (no backups at all) is flagged.
+    pub min_backup_retention_days: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            min_backup_retention_days: 1,
+        }
+    }
+}
+
 /// What a rule sees: the instance, and the whole root configuration through the graph.
 pub struct RuleCtx<'a, 'g> {
     pub graph: &'g Graph<'a>,
     pub findings: Vec<Finding>,
+    /// Limits from the configuration (defaults without one).
+    pub thresholds: Thresholds,
     /// Per-configuration facts computed once (see [`RuleCtx::fact`]).
     facts: std::collections::HashMap<&'static str, bool>,
 }
@@ -290,11 +308,17 @@ pub fn find(key: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
 }
 
-/// Runs every rule over one root configuration.
+/// Runs every rule over one root configuration, with the default thresholds.
 pub fn run(graph: &Graph) -> Vec<Finding> {
+    run_with(graph, Thresholds::default())
+}
+
+/// Runs every rule over one root configuration.
+pub fn run_with(graph: &Graph, thresholds: Thresholds) -> Vec<Finding> {
     let mut cx = RuleCtx {
         graph,
         findings: Vec::new(),
+        thresholds,
         facts: Default::default(),
     };
     for rule in RULES {
