@@ -629,7 +629,8 @@ impl<'a, 'e> Ctx<'a, 'e> {
         };
         let source = call.source.clone().unwrap_or_default();
         let dir: Option<PathBuf> = if is_local_source(&source) {
-            self.module.dir.join(&source).canonicalize().ok()
+            // Workspace directories are canonical already.
+            crate::module::resolve_source(Some(&self.module.dir), &self.module.dir, &source)
         } else {
             self.env.installed.and_then(|m| m.get(&key)).cloned()
         };

@@ -283,13 +283,16 @@ fn main() -> ExitCode {
                 FailOn::Note => Some(Severity::Note),
                 FailOn::Never => None,
             };
-            if !report.errors.is_empty() {
-                ExitCode::from(2)
+            let code = if !report.errors.is_empty() {
+                2
             } else if matches!((threshold, report.worst()), (Some(t), Some(w)) if w >= t) {
-                ExitCode::from(1)
+                1
             } else {
-                ExitCode::SUCCESS
-            }
+                0
+            };
+            // The output is written and flushed (`print_out`): exit without freeing every
+            // parsed file one allocation at a time (a measurable share of the run).
+            std::process::exit(code)
         }
     }
 }

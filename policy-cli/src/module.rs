@@ -98,6 +98,8 @@ impl Workspace {
         let mut not_root: HashSet<PathBuf> = HashSet::new();
         // Local module calls: calling directory → called directories.
         let mut edges: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+        // Calling directory → its canonical path (canonicalised once, not per module call).
+        let mut canon_dirs: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         // Load in rounds: each round may discover module directories outside the scan.
         for _round in 0..64 {
             if todo.is_empty() {
@@ -137,7 +139,10 @@ impl Workspace {
                     if !is_local_source(&src) {
                         continue;
                     }
-                    if let Ok(target) = dir.join(&src).canonicalize() {
+                    let canon_dir = canon_dirs
+                        .entry(dir.to_path_buf())
+                        .or_insert_with(|| dir.canonicalize().ok());
+                    if let Some(target) = resolve_source(canon_dir.as_deref(), dir, &src) {
                         not_root.insert(target.clone());
                         edges
                             .entry(dir.to_path_buf())
@@ -215,6 +220,39 @@ impl Workspace {
         }
         ws
     }
+}
+
+/// `dir.join(src).canonicalize()`, without resolving `dir` again for every call: from the
+/// canonical `dir`, each component of `src` is looked at with one `lstat`. Anything unusual
+/// (a symlink, a non-directory on the way, an absolute source) takes the full
+/// `canonicalize`, so the result is always the same.
+pub(crate) fn resolve_source(canon_dir: Option<&Path>, dir: &Path, src: &str) -> Option<PathBuf> {
+    let fast = || {
+        let mut p = canon_dir?.to_path_buf();
+        let mut is_dir = true;
+        for c in Path::new(src).components() {
+            if !is_dir {
+                return None;
+            }
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    p.pop();
+                }
+                std::path::Component::Normal(n) => {
+                    p.push(n);
+                    let ft = std::fs::symlink_metadata(&p).ok()?.file_type();
+                    if ft.is_symlink() {
+                        return None;
+                    }
+                    is_dir = ft.is_dir();
+                }
+                _ => return None,
+            }
+        }
+        Some(p)
+    };
+    fast().or_else(|| dir.join(src).canonicalize().ok())
 }
 
 /// The base directory a display path is relative to.
