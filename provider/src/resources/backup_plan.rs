@@ -278,20 +278,7 @@ fn apply<'a>(
     creating: bool,
 ) -> Option<BackupPlanState<'a>> {
     let mut st = compute(diags, planned, settings);
-    let spec = match spec_of(&st) {
-        Ok(Some(spec)) => spec,
-        Ok(None) => {
-            diags.root_error(
-                "Unknown values at apply",
-                "every attribute of reliability_backup_plan must be known when it is applied",
-            );
-            return None;
-        }
-        Err(errs) => {
-            report(diags, errs);
-            return None;
-        }
-    };
+    let spec = common::spec_at_apply(diags, TYPE_NAME, spec_of(&st))?;
     let (rules, plan) = match render(&st, &spec) {
         Ok(x) => x,
         Err(e) => {

@@ -203,6 +203,28 @@ fn reload_if_configured(diags: &mut Diagnostics, settings: &Settings) {
     }
 }
 
+/// At apply, the generator's model must be known and valid: reports why not otherwise.
+pub fn spec_at_apply<S>(
+    diags: &mut Diagnostics,
+    type_name: &str,
+    spec: Result<Option<S>, Vec<FieldErr>>,
+) -> Option<S> {
+    match spec {
+        Ok(Some(spec)) => Some(spec),
+        Ok(None) => {
+            diags.root_error(
+                "Unknown values at apply",
+                format!("every attribute of {type_name} must be known when it is applied"),
+            );
+            None
+        }
+        Err(errs) => {
+            report(diags, errs);
+            None
+        }
+    }
+}
+
 /// Map attributes: a step after one of these is a map key.
 const MAP_ATTRIBUTES: &[&str] = &["labels", "annotations"];
 

@@ -195,12 +195,6 @@ pub fn schema() -> Schema {
     }
 }
 
-/// Result of reading a possibly partially unknown configuration.
-enum Known<T> {
-    Yes(T),
-    Unknown,
-}
-
 fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, Unknown> {
     let Some(b) = b else {
         return Ok(Tier::default());
@@ -217,7 +211,7 @@ fn tier(b: Option<&TierBlock<'_>>) -> Result<Tier, Unknown> {
 }
 
 /// Builds the generator's model from the state; `Unknown` while any input is unknown.
-fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
+fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
     let conv = || -> Result<Result<SloSpec, Vec<FieldErr>>, Unknown> {
         let sli_block = match &s.sli {
             Value::Value(b) => b,
@@ -296,12 +290,12 @@ fn spec_of(s: &SloState<'_>) -> Result<Known<SloSpec>, Vec<FieldErr>> {
         }))
     };
     match conv() {
-        Err(Unknown) => Ok(Known::Unknown),
+        Err(Unknown) => Ok(None),
         Ok(Err(errs)) => Err(errs),
         Ok(Ok(spec)) => {
             let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
             if errs.is_empty() {
-                Ok(Known::Yes(spec))
+                Ok(Some(spec))
             } else {
                 Err(errs)
             }
@@ -362,14 +356,14 @@ fn compute<'a>(
         _ => Value::Unknown,
     };
     s.content_sha256 = match spec_of(&s) {
-        Ok(Known::Yes(spec)) => match render(&s, &spec) {
+        Ok(Some(spec)) => match render(&s, &spec) {
             Ok(content) => Value::Value(Cow::Owned(common::sha256_hex(&content))),
             Err(e) => {
                 diags.root_error("Cannot generate SLO rules", e);
                 Value::Unknown
             }
         },
-        Ok(Known::Unknown) => Value::Unknown,
+        Ok(None) => Value::Unknown,
         Err(errs) => {
             report(diags, errs);
             Value::Unknown
@@ -386,20 +380,7 @@ fn apply<'a>(
     creating: bool,
 ) -> Option<SloState<'a>> {
     let mut s = compute(diags, planned, Some(settings));
-    let spec = match spec_of(&s) {
-        Ok(Known::Yes(spec)) => spec,
-        Ok(Known::Unknown) => {
-            diags.root_error(
-                "Unknown values at apply",
-                "every attribute of reliability_slo must be known when it is applied",
-            );
-            return None;
-        }
-        Err(errs) => {
-            report(diags, errs);
-            return None;
-        }
-    };
+    let spec = common::spec_at_apply(diags, TYPE_NAME, spec_of(&s))?;
     let content = match render(&s, &spec) {
         Ok(c) => c,
         Err(e) => {
