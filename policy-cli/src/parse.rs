@@ -15,8 +15,140 @@ pub struct SourceFile {
     /// Path shown to users: relative to the path given on the command line.
     pub display: String,
     pub text: String,
+    /// The syntax tree, while the file's modules are evaluated. [`crate::check`] drops it
+    /// once they are (a tree takes ~20 bytes per byte of source); what is needed after
+    /// the check is in [`SourceFile::outline`].
     pub body: Option<Body>,
+    /// Blocks and attributes with their spans (for [`crate::locate`]), kept after the
+    /// tree is dropped.
+    pub outline: Outline,
     line_starts: Vec<usize>,
+}
+
+/// The blocks and attributes of a file, nested, with their byte spans and names: what
+/// [`crate::locate`] needs once the syntax tree is gone. Structures without a span
+/// (`.tf.json`) are left out, with everything in them.
+#[derive(Default, Debug)]
+pub struct Outline {
+    /// Pre-order: a node's children follow it, up to its `next`.
+    nodes: Vec<OutlineNode>,
+    /// The nodes' names, concatenated.
+    names: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct OutlineNode {
+    start: u32,
+    end: u32,
+    name_start: u32,
+    name_end: u32,
+    block: bool,
+    /// Index of the next node that is not inside this one.
+    next: u32,
+}
+
+/// One block or attribute of an [`Outline`].
+#[derive(Clone, Copy)]
+pub struct Item<'o> {
+    outline: &'o Outline,
+    index: usize,
+}
+
+impl<'o> Item<'o> {
+    fn node(&self) -> &'o OutlineNode {
+        &self.outline.nodes[self.index]
+    }
+    /// Byte span in the file.
+    pub fn span(&self) -> Range<usize> {
+        let n = self.node();
+        n.start as usize..n.end as usize
+    }
+    /// A block (else an attribute).
+    pub fn is_block(&self) -> bool {
+        self.node().block
+    }
+    /// The block's identifier or the attribute's key.
+    pub fn name(&self) -> &'o str {
+        let n = self.node();
+        &self.outline.names[n.name_start as usize..n.name_end as usize]
+    }
+    /// The blocks and attributes directly inside a block, in order.
+    pub fn children(&self) -> Items<'o> {
+        Items {
+            outline: self.outline,
+            next: self.index + 1,
+            end: self.node().next as usize,
+        }
+    }
+}
+
+/// Iterator over sibling [`Item`]s.
+pub struct Items<'o> {
+    outline: &'o Outline,
+    next: usize,
+    end: usize,
+}
+
+impl<'o> Iterator for Items<'o> {
+    type Item = Item<'o>;
+    fn next(&mut self) -> Option<Item<'o>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let item = Item {
+            outline: self.outline,
+            index: self.next,
+        };
+        self.next = item.node().next as usize;
+        Some(item)
+    }
+}
+
+impl Outline {
+    /// The outline of a parsed body.
+    pub fn of(body: &Body) -> Outline {
+        let mut o = Outline::default();
+        o.add(body);
+        o.nodes.shrink_to_fit();
+        o.names.shrink_to_fit();
+        o
+    }
+
+    fn add(&mut self, body: &Body) {
+        use hcl_edit::structure::Structure;
+        use hcl_edit::Span;
+        for s in body.iter() {
+            let Some(r) = s.span() else { continue };
+            let name = match s {
+                Structure::Attribute(a) => a.key.as_str(),
+                Structure::Block(b) => b.ident.as_str(),
+            };
+            let name_start = self.names.len() as u32;
+            self.names.push_str(name);
+            let index = self.nodes.len();
+            self.nodes.push(OutlineNode {
+                start: r.start as u32,
+                end: r.end as u32,
+                name_start,
+                name_end: self.names.len() as u32,
+                block: matches!(s, Structure::Block(_)),
+                next: 0,
+            });
+            if let Structure::Block(b) = s {
+                self.add(&b.body);
+            }
+            self.nodes[index].next = self.nodes.len() as u32;
+        }
+    }
+
+    /// The top-level blocks and attributes, in order.
+    pub fn items(&self) -> Items<'_> {
+        Items {
+            outline: self,
+            next: 0,
+            end: self.nodes.len(),
+        }
+    }
 }
 
 /// A problem reading or parsing a file (exit status 2).
@@ -35,57 +167,83 @@ pub const MAX_EXPR_DEPTH: usize = 100;
 /// Largest file read: bigger ones are reported, not parsed.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
+/// What reading a file gave: its text, and the problem (line, column, message) if the
+/// text is not usable as it is.
+pub type ReadText = (String, Option<(usize, usize, String)>);
+
+/// Reads a file for [`SourceFile::parse`]. Never panics.
+pub fn read_text(path: &Path) -> ReadText {
+    // One `statx` for size and type; the read is bounded by the size limit anyway.
+    let meta = std::fs::metadata(path);
+    let too_big = meta
+        .as_ref()
+        .map(|m| m.len() > MAX_FILE_SIZE)
+        .unwrap_or(false);
+    let regular = meta.as_ref().map(|m| m.is_file());
+    let read = if too_big {
+        Err(std::io::Error::other(format!(
+            "file is larger than {} MiB; not parsed",
+            MAX_FILE_SIZE >> 20
+        )))
+    } else if let Ok(false) = regular {
+        // A device or FIFO behind a `.tf` name: never read it (it may never end).
+        Err(std::io::Error::other("not a regular file"))
+    } else {
+        // Read at most the size limit, even if the file grows meanwhile.
+        use std::io::Read;
+        std::fs::File::open(path).and_then(|f| {
+            let hint = meta.as_ref().map(|m| m.len() as usize + 1).unwrap_or(0);
+            let mut buf = Vec::with_capacity(hint.min(MAX_FILE_SIZE as usize + 1));
+            f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf).map(|_| buf)
+        })
+    };
+    match read {
+        Err(e) if too_big => (String::new(), Some((0, 0, e.to_string()))),
+        Err(e) => (
+            String::new(),
+            Some((0, 0, format!("cannot read file: {e}"))),
+        ),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let off = e.utf8_error().valid_up_to();
+                let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let (l, c) = line_col_of(&t, off);
+                (t, Some((l, c, "file is not valid UTF-8".into())))
+            }
+        },
+    }
+}
+
 impl SourceFile {
     /// Reads and parses a file. Never panics: problems become a [`LoadError`].
     pub fn load(path: PathBuf, display: String) -> (SourceFile, Option<LoadError>) {
+        let read = read_text(&path);
+        SourceFile::parse(path, display, read)
+    }
+
+    /// Parses a file's text (from [`read_text`]). Never panics: problems become a
+    /// [`LoadError`].
+    pub fn parse(
+        path: PathBuf,
+        display: String,
+        read: ReadText,
+    ) -> (SourceFile, Option<LoadError>) {
         let err = |line, column, message: String| LoadError {
             file: display.clone(),
             line,
             column,
             message,
         };
-        let too_big = std::fs::metadata(&path)
-            .map(|m| m.len() > MAX_FILE_SIZE)
-            .unwrap_or(false);
-        let regular = std::fs::metadata(&path).map(|m| m.is_file());
-        let read = if too_big {
-            Err(std::io::Error::other(format!(
-                "file is larger than {} MiB; not parsed",
-                MAX_FILE_SIZE >> 20
-            )))
-        } else if let Ok(false) = regular {
-            // A device or FIFO behind a `.tf` name: never read it (it may never end).
-            Err(std::io::Error::other("not a regular file"))
-        } else {
-            // Read at most the size limit, even if the file grows meanwhile.
-            use std::io::Read;
-            std::fs::File::open(&path).and_then(|f| {
-                let mut buf = Vec::new();
-                f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf).map(|_| buf)
-            })
-        };
-        let (text, error) = match read {
-            Err(e) if too_big => (String::new(), Some(err(0, 0, e.to_string()))),
-            Err(e) => (
-                String::new(),
-                Some(err(0, 0, format!("cannot read file: {e}"))),
-            ),
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => (t, None),
-                Err(e) => {
-                    let off = e.utf8_error().valid_up_to();
-                    let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    let (l, c) = line_col_of(&t, off);
-                    (t, Some(err(l, c, "file is not valid UTF-8".into())))
-                }
-            },
-        };
+        let (text, error) = read;
+        let error = error.map(|(l, c, m)| err(l, c, m));
         let mut file = SourceFile {
             line_starts: line_starts(&text),
             path,
             display: display.clone(),
             text,
             body: None,
+            outline: Outline::default(),
         };
         if error.is_some() {
             return (file, error);
@@ -131,6 +289,7 @@ impl SourceFile {
                     (file, Some(e))
                 }
                 None => {
+                    file.outline = Outline::of(&body);
                     file.body = Some(body);
                     (file, None)
                 }
