@@ -8,7 +8,7 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use rayon::prelude::*;
 
-use crate::parse::{relative_to, FileId, LoadError, SourceFile};
+use crate::parse::{read_text, relative_to, FileId, LoadError, ReadText, SourceFile};
 
 /// All files that were read, and which directories are modules.
 pub struct Workspace {
@@ -20,6 +20,10 @@ pub struct Workspace {
     /// `modules.json` of a root: call key (`db`, `db.subnets`) → installed directory.
     pub installed: HashMap<PathBuf, HashMap<String, PathBuf>>,
     pub errors: Vec<LoadError>,
+    /// Directories called by a module of the workspace (local source or installed).
+    pub(crate) not_root: HashSet<PathBuf>,
+    /// [`Workspace::roots`] from this index on are only called from a module cycle.
+    pub(crate) first_cycle_root: usize,
 }
 
 /// Whether a path looks like a Terraform source file.
@@ -33,23 +37,29 @@ pub fn is_local_source(s: &str) -> bool {
     s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
 }
 
-impl Workspace {
-    /// Reads every path given on the command line.
-    pub fn load(paths: &[PathBuf]) -> Workspace {
-        let mut ws = Workspace {
-            files: Vec::new(),
-            dirs: BTreeMap::new(),
-            roots: Vec::new(),
-            installed: HashMap::new(),
-            errors: Vec::new(),
-        };
+/// The files named or found under the paths given on the command line, before reading.
+pub(crate) struct Scan {
+    /// (file path, base for display), in reading order.
+    pub todo: Vec<(PathBuf, PathBuf)>,
+    /// (directory, base its files are displayed relative to): where `terraform init`
+    /// may have installed modules.
+    pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
+    /// The given paths, canonical (what "in scope" means for root modules).
+    pub scanned: HashSet<PathBuf>,
+    pub errors: Vec<LoadError>,
+}
+
+impl Scan {
+    pub fn new(paths: &[PathBuf]) -> Scan {
+        let mut errors = Vec::new();
         // (file path, base for display)
         let mut todo: Vec<(PathBuf, PathBuf)> = Vec::new();
         // (directory, base its files are displayed relative to)
         let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut scanned = HashSet::new();
         for p in paths {
             let Ok(abs) = p.canonicalize() else {
-                ws.errors.push(LoadError {
+                errors.push(LoadError {
                     file: p.display().to_string(),
                     line: 0,
                     column: 0,
@@ -57,6 +67,7 @@ impl Workspace {
                 });
                 continue;
             };
+            scanned.insert(abs.clone());
             if abs.is_file() {
                 // A module is a directory: read the file's siblings too (an alarm may live
                 // in another file); findings are limited to the given files later.
@@ -80,7 +91,7 @@ impl Workspace {
                 }
             } else {
                 let mut found = Vec::new();
-                walk(&abs, &mut found, &mut ws.errors, &abs, 0);
+                walk(&abs, &mut found, &mut errors, &abs, 0);
                 for f in found {
                     if let Some(d) = f.parent() {
                         scanned_dirs.push((d.to_path_buf(), abs.clone()));
@@ -89,6 +100,379 @@ impl Workspace {
                 }
             }
         }
+        Scan {
+            todo,
+            scanned_dirs,
+            scanned,
+            errors,
+        }
+    }
+}
+
+/// Part of a [`Scan`] that can be loaded and evaluated on its own: no module call (local
+/// or installed) crosses from one unit to another. See [`plan`].
+pub(crate) struct Unit {
+    /// (index in [`Scan::todo`], file path, base for display).
+    pub todo: Vec<(usize, PathBuf, PathBuf)>,
+    pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
+    /// Files already read, by path.
+    pub texts: HashMap<PathBuf, ReadText>,
+}
+
+/// Splits a scan into [`Unit`]s: the connected groups of directories when every string
+/// after `source =` in a file counts as a module call of its directory (a superset of
+/// the real calls, found without parsing), plus the modules `terraform init` installed.
+/// Reads every file of the scan, and of the local directories they may call.
+///
+/// The real calls are only known after parsing; [`crate::check`] verifies that no unit
+/// loaded a directory of another one, and falls back to one unit if it did.
+pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
+    let todo = std::mem::take(&mut scan.todo);
+    let read: Vec<(ReadText, Vec<String>)> = todo
+        .par_iter()
+        .map(|(path, _)| {
+            let r = read_text(path);
+            let c = candidate_sources(path, &r);
+            (r, c)
+        })
+        .collect();
+    // Union-find over directories.
+    let mut ids: HashMap<PathBuf, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn id(ids: &mut HashMap<PathBuf, usize>, parent: &mut Vec<usize>, d: &Path) -> usize {
+        if let Some(&i) = ids.get(d) {
+            return i;
+        }
+        let i = parent.len();
+        parent.push(i);
+        ids.insert(d.to_path_buf(), i);
+        i
+    }
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    fn union(parent: &mut [usize], a: usize, b: usize) {
+        let (a, b) = (find(parent, a), find(parent, b));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut loaded: HashSet<PathBuf> = HashSet::new();
+    for (f, _) in &todo {
+        if let Some(d) = f.parent() {
+            id(&mut ids, &mut parent, d);
+            loaded.insert(d.to_path_buf());
+        }
+    }
+    // Directories outside the scan that may be called: read like the scan's files.
+    let mut extra: Vec<(PathBuf, ReadText)> = Vec::new();
+    let mut new_dirs: Vec<PathBuf> = Vec::new();
+    for (dir, _) in &scan.scanned_dirs {
+        let manifest = dir.join(".terraform/modules/modules.json");
+        if !manifest.is_file() {
+            continue;
+        }
+        let a = id(&mut ids, &mut parent, dir);
+        for target in read_manifest(&manifest, dir).into_values() {
+            let b = id(&mut ids, &mut parent, &target);
+            union(&mut parent, a, b);
+            if loaded.insert(target.clone()) {
+                new_dirs.push(target);
+            }
+        }
+    }
+    let mut round: Vec<(&Path, &[String])> = todo
+        .iter()
+        .zip(&read)
+        .map(|((f, _), (_, c))| (f.as_path(), c.as_slice()))
+        .collect();
+    let mut later: Vec<(PathBuf, Vec<String>)>;
+    for _round in 0..64 {
+        for (f, calls) in &round {
+            let Some(dir) = f.parent() else { continue };
+            let a = id(&mut ids, &mut parent, dir);
+            for src in calls.iter() {
+                // Workspace directories are canonical.
+                let Some(target) = resolve_source(Some(dir), dir, src) else {
+                    continue;
+                };
+                let b = id(&mut ids, &mut parent, &target);
+                union(&mut parent, a, b);
+                if loaded.insert(target.clone()) {
+                    new_dirs.push(target);
+                }
+            }
+        }
+        if new_dirs.is_empty() {
+            break;
+        }
+        let files: Vec<PathBuf> = new_dirs.drain(..).flat_map(|d| list_tf_files(&d)).collect();
+        let texts: Vec<(ReadText, Vec<String>)> = files
+            .par_iter()
+            .map(|path| {
+                let r = read_text(path);
+                let c = candidate_sources(path, &r);
+                (r, c)
+            })
+            .collect();
+        later = Vec::new();
+        for (f, (r, c)) in files.into_iter().zip(texts) {
+            later.push((f.clone(), c));
+            extra.push((f, r));
+        }
+        round = later
+            .iter()
+            .map(|(f, c)| (f.as_path(), c.as_slice()))
+            .collect();
+    }
+    // Group by component, in the order of the scan.
+    let mut units: Vec<Unit> = Vec::new();
+    let mut unit_of: HashMap<usize, usize> = HashMap::new();
+    let mut unit_for = |dir: &Path, units: &mut Vec<Unit>| -> usize {
+        let root = find(&mut parent, ids[dir]);
+        *unit_of.entry(root).or_insert_with(|| {
+            units.push(Unit {
+                todo: Vec::new(),
+                scanned_dirs: Vec::new(),
+                texts: HashMap::new(),
+            });
+            units.len() - 1
+        })
+    };
+    for (i, ((f, base), (r, _))) in todo.into_iter().zip(read).enumerate() {
+        let u = match f.parent() {
+            Some(d) => unit_for(d, &mut units),
+            None => 0,
+        };
+        if units.is_empty() {
+            units.push(Unit {
+                todo: Vec::new(),
+                scanned_dirs: Vec::new(),
+                texts: HashMap::new(),
+            });
+        }
+        units[u].texts.insert(f.clone(), r);
+        units[u].todo.push((i, f, base));
+    }
+    for (d, base) in std::mem::take(&mut scan.scanned_dirs) {
+        if ids.contains_key(&d) {
+            let u = unit_for(&d, &mut units);
+            units[u].scanned_dirs.push((d, base));
+        }
+    }
+    for (f, r) in extra {
+        let Some(d) = f.parent() else { continue };
+        let root = find(&mut parent, ids[d]);
+        if let Some(&u) = unit_of.get(&root) {
+            units[u].texts.insert(f, r);
+        }
+    }
+    units
+}
+
+/// The `.tf` and `.tf.json` files directly in a directory, sorted.
+fn list_tf_files(d: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(d) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_tf_file(p))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every local path after `source =` (HCL) or under a `"source"` key (JSON) in a file:
+/// a superset of the local sources of its `module` blocks, without parsing.
+fn candidate_sources(path: &Path, read: &ReadText) -> Vec<String> {
+    let (text, error) = read;
+    let mut out = Vec::new();
+    if error.is_some() {
+        return out;
+    }
+    if path.to_string_lossy().ends_with(".json") {
+        fn visit(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, x) in m {
+                        match x {
+                            serde_json::Value::String(s) if k == "source" => {
+                                if is_local_source(s) {
+                                    out.push(s.clone());
+                                }
+                            }
+                            other => visit(other, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| visit(x, out)),
+                _ => {}
+            }
+        }
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+            visit(&v, &mut out);
+        }
+        return out;
+    }
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c >= 0x80;
+    // Spaces, newlines and comments.
+    let skip = |mut j: usize| -> usize {
+        loop {
+            match b.get(j) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => j += 1,
+                Some(b'#') => {
+                    j = text[j..].find('\n').map(|k| j + k + 1).unwrap_or(b.len());
+                }
+                Some(b'/') if b.get(j + 1) == Some(&b'/') => {
+                    j = text[j..].find('\n').map(|k| j + k + 1).unwrap_or(b.len());
+                }
+                Some(b'/') if b.get(j + 1) == Some(&b'*') => {
+                    j = text[j + 2..]
+                        .find("*/")
+                        .map(|k| j + 2 + k + 2)
+                        .unwrap_or(b.len());
+                }
+                _ => return j,
+            }
+        }
+    };
+    let mut from = 0;
+    while let Some(k) = text[from..].find("source") {
+        let i = from + k;
+        from = i + "source".len();
+        if i > 0 && ident(b[i - 1]) {
+            continue;
+        }
+        let mut j = from;
+        if b.get(j).is_some_and(|&c| ident(c)) {
+            continue;
+        }
+        if b.get(j) == Some(&b'"') {
+            j += 1;
+        }
+        j = skip(j);
+        if !matches!(b.get(j), Some(b'=' | b':')) {
+            continue;
+        }
+        j = skip(j + 1);
+        if b.get(j) != Some(&b'"') {
+            continue;
+        }
+        let start = j + 1;
+        let mut e = start;
+        while e < b.len() && b[e] != b'"' && b[e] != b'\n' {
+            e += if b[e] == b'\\' { 2 } else { 1 };
+        }
+        if e >= b.len() || b[e] != b'"' {
+            continue;
+        }
+        let raw = &text[start..e];
+        let value = if raw.contains(['\\', '$', '%']) {
+            unescape(raw)
+        } else {
+            raw.to_string()
+        };
+        if is_local_source(&value) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// The value of a quoted HCL string literal's text (escapes, `$${`, `%%{`). Unknown
+/// escapes are kept as written.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut it = raw.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '\\' => match it.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 'r')) => out.push('\r'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((j, u @ ('u' | 'U'))) => {
+                    let n = if u == 'u' { 4 } else { 8 };
+                    let hex = raw.get(j + 1..j + 1 + n);
+                    match hex
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .and_then(char::from_u32)
+                    {
+                        Some(ch) => {
+                            out.push(ch);
+                            for _ in 0..n {
+                                it.next();
+                            }
+                        }
+                        None => {
+                            out.push('\\');
+                            out.push(u);
+                        }
+                    }
+                }
+                Some((_, other)) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '$' | '%' if raw[i + 1..].starts_with(c) && raw[i + 2..].starts_with('{') => {
+                it.next();
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Workspace {
+    /// Reads every path given on the command line.
+    pub fn load(paths: &[PathBuf]) -> Workspace {
+        let scan = Scan::new(paths);
+        let todo = scan
+            .todo
+            .into_iter()
+            .enumerate()
+            .map(|(i, (f, b))| (i, f, b))
+            .collect();
+        let unit = Unit {
+            todo,
+            scanned_dirs: scan.scanned_dirs,
+            texts: HashMap::new(),
+        };
+        let mut ws = Workspace::load_unit(unit, &scan.scanned);
+        let mut errors = scan.errors;
+        errors.append(&mut ws.errors);
+        ws.errors = errors;
+        ws
+    }
+
+    /// Reads and parses the files of one unit and the modules they call.
+    pub(crate) fn load_unit(unit: Unit, scanned: &HashSet<PathBuf>) -> Workspace {
+        let mut ws = Workspace {
+            files: Vec::new(),
+            dirs: BTreeMap::new(),
+            roots: Vec::new(),
+            installed: HashMap::new(),
+            errors: Vec::new(),
+            not_root: HashSet::new(),
+            first_cycle_root: 0,
+        };
+        let Unit {
+            todo,
+            mut scanned_dirs,
+            mut texts,
+        } = unit;
+        let mut todo: Vec<(PathBuf, PathBuf)> = todo.into_iter().map(|(_, f, b)| (f, b)).collect();
         let mut loaded_dirs: HashSet<PathBuf> = HashSet::new();
         for (f, _) in &todo {
             if let Some(d) = f.parent() {
@@ -96,20 +480,28 @@ impl Workspace {
             }
         }
         let mut not_root: HashSet<PathBuf> = HashSet::new();
+        // Workspace directories are canonical by construction (canonical paths given,
+        // joined with the names of real directories; resolved module sources).
         // Local module calls: calling directory → called directories.
         let mut edges: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
-        // Calling directory → its canonical path (canonicalised once, not per module call).
-        let mut canon_dirs: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         // Load in rounds: each round may discover module directories outside the scan.
         for _round in 0..64 {
             if todo.is_empty() {
                 break;
             }
-            let batch: Vec<(SourceFile, Option<LoadError>)> = std::mem::take(&mut todo)
-                .into_par_iter()
+            let batch: Vec<(PathBuf, PathBuf, Option<ReadText>)> = std::mem::take(&mut todo)
+                .into_iter()
                 .map(|(path, base)| {
+                    let text = texts.remove(&path);
+                    (path, base, text)
+                })
+                .collect();
+            let batch: Vec<(SourceFile, Option<LoadError>)> = batch
+                .into_par_iter()
+                .map(|(path, base, text)| {
                     let display = relative_to(&path, &base);
-                    SourceFile::load(path, display)
+                    let text = text.unwrap_or_else(|| read_text(&path));
+                    SourceFile::parse(path, display, text)
                 })
                 .collect();
             let first_new = ws.files.len();
@@ -139,10 +531,7 @@ impl Workspace {
                     if !is_local_source(&src) {
                         continue;
                     }
-                    let canon_dir = canon_dirs
-                        .entry(dir.to_path_buf())
-                        .or_insert_with(|| dir.canonicalize().ok());
-                    if let Some(target) = resolve_source(canon_dir.as_deref(), dir, &src) {
+                    if let Some(target) = resolve_source(Some(dir), dir, &src) {
                         not_root.insert(target.clone());
                         edges
                             .entry(dir.to_path_buf())
@@ -170,22 +559,12 @@ impl Workspace {
                 ws.installed.insert(dir, map);
             }
             for (d, base) in new_dirs {
-                if let Ok(rd) = std::fs::read_dir(&d) {
-                    let mut files: Vec<PathBuf> = rd
-                        .flatten()
-                        .map(|e| e.path())
-                        .filter(|p| p.is_file() && is_tf_file(p))
-                        .collect();
-                    files.sort();
-                    todo.extend(files.into_iter().map(|f| (f, base.clone())));
-                }
+                todo.extend(list_tf_files(&d).into_iter().map(|f| (f, base.clone())));
             }
         }
         for f in &mut ws.dirs.values_mut() {
             f.sort_by(|a, b| ws.files[*a].path.cmp(&ws.files[*b].path));
         }
-        let scanned: HashSet<PathBuf> =
-            paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
         let in_scope = |d: &Path| {
             scanned
                 .iter()
@@ -211,6 +590,7 @@ impl Workspace {
         for r in &ws.roots {
             reach(r, &mut reached);
         }
+        ws.first_cycle_root = ws.roots.len();
         let candidates: Vec<PathBuf> = ws.dirs.keys().filter(|d| in_scope(d)).cloned().collect();
         for d in candidates {
             if !reached.contains(&d) {
@@ -218,6 +598,7 @@ impl Workspace {
                 ws.roots.push(d);
             }
         }
+        ws.not_root = not_root;
         ws
     }
 }
