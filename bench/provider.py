@@ -3,16 +3,27 @@
 
     python3 bench/provider.py [--runs 3] [--alerts 1000] [--slos 200] [--scaling 100,1000,5000]
 
-Builds the provider (release), installs it into a private filesystem mirror and, in one run,
-measures median wall time of `terraform apply`, a no-op `terraform plan` and `terraform
-destroy` for N `reliability_alert` (and N `reliability_slo`) against the same N of
-Terraform's built-in `terraform_data` (no provider process at all), alternating the two
-sides run by run. Prints the ratios (target: <= 1.3 for plan and apply).
+Builds the provider and the floor provider (provider/examples/floor_provider.rs) in release
+mode, installs both into a private filesystem mirror and, in one run, measures median wall
+time of `terraform apply`, a no-op `terraform plan` and `terraform destroy` of N
+`reliability_alert` (and N `reliability_slo`) against, for the same N:
 
-Then the rule-file scaling: `terraform apply` of N alerts for each N in --scaling with a real
-Prometheus (Debian package) reloaded through `prometheus_url`, showing seconds per resource
-and how many reloads were needed, against terraform_data at the same N. A per-resource cost
-that stays flat as N grows means no quadratic work.
+- Terraform's built-in `terraform_data` (no provider process at all): the issue's baseline;
+- `floor_null`: a plugin on the same server stack as ours whose resource only echoes two
+  attributes: what Terraform spends on *any* external provider;
+- `floor_alert_shape` / `floor_slo_shape`: echo resources with exactly our resources'
+  schemas: what Terraform spends on a schema of that size, before the provider does any work.
+
+All sides alternate run by run. Prints the ratios (the issue's target: <= 1.3 for plan and
+apply against terraform_data).
+
+Then the rule-file scaling with a real Prometheus (Debian package): for each N in --scaling,
+`terraform apply` of N alerts reloading Prometheus through `prometheus_url`, against the same
+apply without `prometheus_url`; prints the reload overhead per alert, how many reloads
+Prometheus performed, and checks that every rule group is loaded when `apply` returns. A
+flat overhead per alert means no quadratic reload work. (Terraform's own apply time grows
+faster than N: it re-serialises the whole state as resources complete — terraform_data
+alone takes ~8 ms per resource at 1,000 and ~42 ms at 5,000.)
 
 Also runs the no-op plan with RELIABILITY_NO_TCP_NODELAY=1 (the stock tf-provider server) to
 show what the TCP_NODELAY fix saves. Writes nothing outside a temp dir and target/.
@@ -21,6 +32,7 @@ import argparse, json, os, platform, shutil, socket, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE = "reliability-as-code/reliability"
+FLOOR_SOURCE = "reliability-as-code/floor"
 VERSION = "0.1.0"
 
 
@@ -42,8 +54,9 @@ class Workdir:
     def __init__(self, base, name, body, env):
         self.dir = os.path.join(base, name)
         os.makedirs(self.dir)
+        local, source = ("floor", FLOOR_SOURCE) if "floor_" in body else ("reliability", SOURCE)
         with open(os.path.join(self.dir, "main.tf"), "w") as f:
-            f.write(f'terraform {{\n  required_providers {{\n    reliability = {{ source = "{SOURCE}" }}\n  }}\n}}\n{body}')
+            f.write(f'terraform {{\n  required_providers {{\n    {local} = {{ source = "{source}" }}\n  }}\n}}\n{body}')
         self.env = env
         sh([terraform(), "init", "-input=false", "-no-color"], cwd=self.dir, env=env)
 
@@ -105,28 +118,33 @@ def tfdata(n):
     return f'resource "terraform_data" "a" {{\n  count = {n}\n  input = "value-${{count.index}}"\n}}\n'
 
 
-def cycle(wd, runs, **kw):
-    """apply, no-op plan, destroy `runs` times; returns medians."""
-    a, p, d = [], [], []
-    for _ in range(runs):
-        a.append(wd.apply(**kw))
-        p.append(wd.plan(**kw))
-        d.append(wd.destroy(**kw))
-    return statistics.median(a), statistics.median(p), statistics.median(d)
+def floor_null(n):
+    return f'resource "floor_null" "a" {{\n  count = {n}\n  input = "value-${{count.index}}"\n}}\n'
 
 
-def compare(base, env, label, body_provider, n, runs):
-    prov = Workdir(base, f"{label}-provider", body_provider, env)
-    data = Workdir(base, f"{label}-tfdata", tfdata(n), env)
-    pa, pp, pd, da, dp, dd = [], [], [], [], [], []
-    for _ in range(runs):  # alternate the two sides run by run
-        pa.append(prov.apply()); da.append(data.apply())
-        pp.append(prov.plan()); dp.append(data.plan())
-        pd.append(prov.destroy()); dd.append(data.destroy())
-    m = statistics.median
+def floor_shape(body, kind):
+    """The same resources on the floor provider's echo resource with our schema."""
+    body = body[body.index("resource "):]  # no provider block
+    return body.replace(f"reliability_{kind}", f"floor_{kind}_shape")
+
+
+def compare(base, env, label, kind, body_provider, n, runs):
+    sides = {
+        "provider": Workdir(base, f"{label}-provider", body_provider, env),
+        "shape": Workdir(base, f"{label}-floor-shape", floor_shape(body_provider, kind), env),
+        "null": Workdir(base, f"{label}-floor-null", floor_null(n), env),
+        "data": Workdir(base, f"{label}-tfdata", tfdata(n), env),
+    }
+    t = {(side, op): [] for side in sides for op in ("apply", "plan", "destroy")}
+    for _ in range(runs):  # alternate the sides run by run
+        for op in ("apply", "plan", "destroy"):
+            for side, wd in sides.items():
+                t[(side, op)].append(getattr(wd, op)())
+    m = lambda side, op: statistics.median(t[(side, op)])
     rows = []
-    for op, p, d in (("apply", pa, da), ("no-op plan", pp, dp), ("destroy", pd, dd)):
-        rows.append((f"{n} {label}", op, m(p), m(d), m(p) / m(d)))
+    for op, name in (("apply", "apply"), ("plan", "no-op plan"), ("destroy", "destroy")):
+        p, sh_, nu, d = m("provider", op), m("shape", op), m("null", op), m("data", op)
+        rows.append((f"{n} {label}", name, p, sh_, nu, d, p / d, p / sh_))
     return rows
 
 
@@ -141,18 +159,25 @@ def start_prometheus(base, rules_dir):
     cfg = os.path.join(base, "prometheus.yml")
     with open(cfg, "w") as f:
         f.write(f"global:\n  evaluation_interval: 1m\nrule_files:\n  - {rules_dir}/*.yml\n")
-    log = open(os.path.join(base, "prometheus.log"), "w")
+    log_path = os.path.join(base, "prometheus.log")
+    log = open(log_path, "w")
     p = subprocess.Popen(["prometheus", f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}",
                           "--web.enable-lifecycle", f"--storage.tsdb.path={base}/tsdb"], stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
             if urllib.request.urlopen(url + "/-/ready", timeout=1).status == 200:
-                return p, url
+                return p, url, log_path
         except Exception:
             time.sleep(0.05)
     p.kill()
     sys.exit("prometheus did not start")
+
+
+def reloads(log_path):
+    """Configuration loads Prometheus has logged so far."""
+    with open(log_path) as f:
+        return sum("Completed loading of configuration file" in line for line in f)
 
 
 def main():
@@ -163,14 +188,18 @@ def main():
     ap.add_argument("--scaling", default="100,1000,5000")
     args = ap.parse_args()
 
-    print("building the provider (release)...", flush=True)
-    sh(["cargo", "build", "--release", "--quiet", "-p", "terraform-provider-reliability"], cwd=ROOT)
+    print("building the provider and the floor provider (release)...", flush=True)
+    sh(["cargo", "build", "--release", "--quiet", "-p", "terraform-provider-reliability",
+        "--bin", "terraform-provider-reliability", "--example", "floor_provider"], cwd=ROOT)
     base = tempfile.mkdtemp(prefix="reliability-bench-")
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-    pkg = os.path.join(base, "mirror/registry.terraform.io", SOURCE, VERSION, f"linux_{arch}")
-    os.makedirs(pkg)
-    shutil.copy(os.path.join(ROOT, "target/release/terraform-provider-reliability"),
-                os.path.join(pkg, f"terraform-provider-reliability_v{VERSION}"))
+    for source, binary in ((SOURCE, "terraform-provider-reliability"),
+                           (FLOOR_SOURCE, "examples/floor_provider")):
+        pkg = os.path.join(base, "mirror/registry.terraform.io", source, VERSION, f"linux_{arch}")
+        os.makedirs(pkg)
+        name = source.split("/")[1]
+        shutil.copy(os.path.join(ROOT, "target/release", binary),
+                    os.path.join(pkg, f"terraform-provider-{name}_v{VERSION}"))
     rc = os.path.join(base, "terraformrc")
     with open(rc, "w") as f:
         f.write(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{base}/mirror"\n  }}\n}}\ndisable_checkpoint = true\n')
@@ -180,47 +209,58 @@ def main():
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load {load:.2f}; {tfv}; runs={args.runs}\n", flush=True)
 
-    rows = compare(base, env, "reliability_alert", alerts(args.alerts), args.alerts, args.runs)
-    rows += compare(base, env, "reliability_slo", slos(args.slos), args.slos, args.runs)
-    print("| resources | operation | provider (s) | terraform_data (s) | ratio |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} |")
+    rows = []
+    if args.alerts:
+        rows += compare(base, env, "reliability_alert", "alert", alerts(args.alerts), args.alerts, args.runs)
+    if args.slos:
+        rows += compare(base, env, "reliability_slo", "slo", slos(args.slos), args.slos, args.runs)
+    if rows:
+        print("| resources | operation | provider (s) | floor, same schema (s) | floor, 2 attributes (s) "
+              "| terraform_data (s) | ratio vs terraform_data | ratio vs same-schema floor |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | **{r[6]:.2f}** | {r[7]:.2f} |")
+        print(f"(load average after: {os.getloadavg()[0]:.2f})", flush=True)
 
     # What the TCP_NODELAY fix saves: a no-op plan with and without it.
-    wd = Workdir(base, "nodelay", alerts(200), env)
-    wd.apply()
-    fixed = statistics.median(wd.plan() for _ in range(args.runs))
-    stock = statistics.median(wd.plan(extra_env={"RELIABILITY_NO_TCP_NODELAY": "1"}) for _ in range(args.runs))
-    print(f"\nno-op plan of 200 alerts: stock server {stock:.2f}s, with TCP_NODELAY {fixed:.2f}s ({stock / fixed:.1f}x faster)")
+    if args.alerts:
+        wd = Workdir(base, "nodelay", alerts(200), env)
+        wd.apply()
+        fixed = statistics.median(wd.plan() for _ in range(args.runs))
+        stock = statistics.median(wd.plan(extra_env={"RELIABILITY_NO_TCP_NODELAY": "1"}) for _ in range(args.runs))
+        print(f"\nno-op plan of 200 alerts: stock server {stock:.2f}s, with TCP_NODELAY {fixed:.2f}s ({stock / fixed:.1f}x faster)", flush=True)
 
     # Rule-file scaling with a real Prometheus reloaded through prometheus_url.
-    if shutil.which("prometheus"):
-        print("\n| alerts | apply with reload (s) | per alert (ms) | terraform_data apply (s) | per resource (ms) | ratio |")
+    scaling = [int(x) for x in args.scaling.split(",") if x]
+    if scaling and shutil.which("prometheus"):
+        print("\n| alerts | apply without prometheus_url (s) | apply reloading Prometheus (s) "
+              "| reload overhead per alert (ms) | reloads | rule groups loaded when apply returned |")
         print("|---|---|---|---|---|---|")
-        for n in [int(x) for x in args.scaling.split(",") if x]:
+        for n in scaling:
             d = os.path.join(base, f"scale-{n}")
             os.makedirs(d)
             rules = os.path.join(d, "prov", "rules")
             os.makedirs(rules)
-            prom, url = start_prometheus(d, rules)
+            prom, url, log = start_prometheus(d, rules)
             try:
                 wd = Workdir(d, "prov-init", alerts(n, url), env)
                 shutil.rmtree(os.path.join(d, "prov"))
                 os.rename(wd.dir, os.path.join(d, "prov"))
                 wd.dir = os.path.join(d, "prov")
+                plain = Workdir(d, "plain", alerts(n), env)
+                loads_before = reloads(log)
                 t = wd.apply()
-                loaded = json.load(urllib.request.urlopen(url + "/api/v1/rules", timeout=30))
+                loaded = json.load(urllib.request.urlopen(url + "/api/v1/rules", timeout=60))
                 groups = len(loaded["data"]["groups"])
+                count = reloads(log) - loads_before
+                tp = plain.apply()
+                print(f"| {n} | {tp:.2f} | {t:.2f} | {1000 * (t - tp) / n:.2f} | {count} | {groups} of {n} |", flush=True)
                 if groups != n:
-                    sys.exit(f"Prometheus loaded {groups} groups, expected {n}")
-                base_wd = Workdir(d, "tfdata", tfdata(n), env)
-                tb = base_wd.apply()
-                print(f"| {n} | {t:.2f} | {1000 * t / n:.2f} | {tb:.2f} | {1000 * tb / n:.2f} | {t / tb:.2f} |", flush=True)
+                    sys.exit(f"Prometheus loaded {groups} groups when apply returned, expected {n}")
             finally:
                 prom.kill()
                 prom.wait()
-    else:
+    elif scaling:
         print("\n(prometheus not installed: skipped the reload scaling; scripts/setup.sh --with-prometheus installs it)")
     shutil.rmtree(base, ignore_errors=True)
 

@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use reliability_provider::resources::alert::{self, AlertState};
+use reliability_provider::resources::slo::{self, SloState};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
@@ -130,6 +131,21 @@ impl Shape for AlertNoBlockShape {
         schema
     }
     fn plan(state: &mut AlertNoBlock<'_>) {
+        if state.id.is_unknown() {
+            state.id = state.name.clone();
+        }
+    }
+}
+
+/// `reliability_slo`'s schema and state, with none of its work.
+struct SloShape;
+
+impl Shape for SloShape {
+    type State<'a> = SloState<'a>;
+    fn schema() -> Schema {
+        slo::schema()
+    }
+    fn plan(state: &mut SloState<'_>) {
         if state.id.is_unknown() {
             state.id = state.name.clone();
         }
@@ -256,6 +272,10 @@ impl Provider for FloorProvider {
             (
                 "alert_no_block".to_string(),
                 Box::new(Echo::<AlertNoBlockShape>(PhantomData)) as Box<dyn DynamicResource>,
+            ),
+            (
+                "slo_shape".to_string(),
+                Box::new(Echo::<SloShape>(PhantomData)) as Box<dyn DynamicResource>,
             ),
             (
                 "alert_shape".to_string(),

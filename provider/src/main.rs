@@ -1,5 +1,6 @@
 //! Entry point of `terraform-provider-reliability`: serves plugin protocol 6.
 
+use reliability_provider::backend::reload;
 use reliability_provider::{nodelay, provider::ReliabilityProvider};
 
 fn main() -> anyhow::Result<()> {
@@ -11,7 +12,7 @@ fn main() -> anyhow::Result<()> {
     if std::env::var_os("RELIABILITY_DIAGNOSTIC_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
-    tokio::runtime::Builder::new_multi_thread()
+    let served = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?
@@ -22,5 +23,12 @@ fn main() -> anyhow::Result<()> {
                 return serve.await;
             }
             nodelay::with_nodelay(serve).await
-        })
+        });
+    // Terraform closes the provider once a command's resources are done and gives it two
+    // seconds to exit: reload what is still pending. A failure here cannot reach the user;
+    // the marker file left in the rules directory makes the next run retry and report it.
+    for (url, err) in reload::flush_all() {
+        eprintln!("reload of {url} at exit failed (the next run retries it): {err}");
+    }
+    served
 }

@@ -11,6 +11,7 @@ use tf_provider::schema::{
 use tf_provider::value::{ValueEmpty, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
+use crate::backend::reload;
 use crate::settings::{self, Settings};
 
 /// The provider block as Terraform sends it.
@@ -168,6 +169,20 @@ impl Provider for ReliabilityProvider {
             config.prometheus_url.as_ref_option().map(|s| s.as_ref()),
             &cwd,
         );
+        let retried = tokio::task::block_in_place(|| {
+            reload::retry_pending(&s.rules_dir, s.prometheus_url.as_deref())
+        });
+        if let Err(msg) = retried {
+            diags.root_warning(
+                "Prometheus has not loaded the latest rule files",
+                format!(
+                    "an earlier run changed rule files in {} and exited before Prometheus \
+                     reloaded them; retrying failed: {msg}. The files are in place; every run \
+                     retries until a reload succeeds.",
+                    s.rules_dir.display()
+                ),
+            );
+        }
         self.context.set(s);
         Some(())
     }

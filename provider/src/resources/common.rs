@@ -3,6 +3,7 @@
 //! validation errors into Terraform diagnostics on the right attribute.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -147,6 +148,7 @@ pub fn write_and_reload(
     content: &str,
 ) -> Option<String> {
     let dir = RulesDir::new(&settings.rules_dir);
+    let reloader = expect_change(settings, &settings.rules_dir);
     let path = match dir.write_atomic(file_name, content) {
         Ok(p) => p,
         Err(e) => {
@@ -158,12 +160,14 @@ pub fn write_and_reload(
             return None;
         }
     };
-    reload_if_configured(diags, settings);
+    reload(diags, reloader);
     Some(path.to_string_lossy().into_owned())
 }
 
 /// Removes files (absent ones are fine), then reloads Prometheus once if one is configured.
 pub fn remove_files(diags: &mut Diagnostics, settings: &Settings, paths: &[String]) -> Option<()> {
+    let mut reloader = None;
+    let mut removed_all = true;
     for path in paths {
         let p = Path::new(path);
         let (Some(parent), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str()))
@@ -172,18 +176,22 @@ pub fn remove_files(diags: &mut Diagnostics, settings: &Settings, paths: &[Strin
                 "Cannot remove rule file",
                 format!("{path:?} is not a file path"),
             );
-            return None;
+            removed_all = false;
+            break;
         };
+        reloader = expect_change(settings, parent).or(reloader);
         if let Err(e) = RulesDir::new(parent).remove(name) {
             diags.root_error(
                 "Cannot remove rule file",
                 describe_io_error("remove", p, &e),
             );
-            return None;
+            removed_all = false;
+            break;
         }
     }
-    reload_if_configured(diags, settings);
-    Some(())
+    // Files removed before a failure are gone too: Prometheus must drop their rules.
+    reload(diags, reloader);
+    removed_all.then_some(())
 }
 
 /// Reads a managed file by absolute path; `Ok(None)` when it is gone.
@@ -195,11 +203,21 @@ pub fn read_file(path: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn reload_if_configured(diags: &mut Diagnostics, settings: &Settings) {
-    if let Some(url) = &settings.prometheus_url {
-        if let Err(msg) = tokio::task::block_in_place(|| reload::reload_coalesced(url)) {
-            diags.root_error("Prometheus reload failed", msg);
-        }
+/// With a Prometheus configured: marks a change about to be made in `dir` (see
+/// [`reload::Reloader::expect_change`]) and returns the reloader to tell once it is made.
+fn expect_change(settings: &Settings, dir: &Path) -> Option<Arc<reload::Reloader<reload::Dyn>>> {
+    let reloader = reload::reloader(settings.prometheus_url.as_deref()?);
+    reloader.expect_change(dir);
+    Some(reloader)
+}
+
+/// Gets a change made after [`expect_change`] reloaded; reports a failed reload the caller
+/// waited for (a deferred reload is reported by a later change or retried by a later run).
+fn reload(diags: &mut Diagnostics, reloader: Option<Arc<reload::Reloader<reload::Dyn>>>) {
+    let Some(reloader) = reloader else { return };
+    let outcome = tokio::task::block_in_place(|| reloader.change());
+    if let reload::Outcome::Reloaded(Err(msg)) = outcome {
+        diags.root_error("Prometheus reload failed", msg);
     }
 }
 
