@@ -3,7 +3,7 @@ provider "reliability" {
   # Relative to Terraform's working directory. Default: "reliability-rules".
   rules_dir = "/etc/prometheus/rules.d/reliability"
 
-  # Optional: a Prometheus started with --web.enable-lifecycle is reloaded after each change,
-  # and a rejected reload fails the apply.
+  # Optional: a Prometheus started with --web.enable-lifecycle is reloaded after changes
+  # (batched for large applies); every rule is loaded when terraform apply returns.
   prometheus_url = "http://127.0.0.1:9090"
 }

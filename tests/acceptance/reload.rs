@@ -1,0 +1,167 @@
+//! How the provider reloads Prometheus, through the real Terraform CLI.
+//!
+//! Within a 2 s reload budget a write waits for its reload (so a small apply reports a
+//! Prometheus that is down — see robustness.rs); past it, writes defer to one reload after
+//! writes pause and to a final one when Terraform closes the provider. These tests set the
+//! budget to 0 (`RELIABILITY_RELOAD_WAIT_BUDGET_MS`) to exercise the deferred path with a
+//! handful of resources.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reliability_e2e::prometheus::Prometheus;
+use reliability_e2e::{Output, Terraform};
+
+const DEFER: &[(&str, &str)] = &[("RELIABILITY_RELOAD_WAIT_BUDGET_MS", "0")];
+const APPLY: &[&str] = &["apply", "-no-color", "-input=false", "-auto-approve"];
+const PLAN: &[&str] = &["plan", "-no-color", "-input=false", "-detailed-exitcode"];
+const DESTROY: &[&str] = &["destroy", "-no-color", "-input=false", "-auto-approve"];
+
+fn alerts(count: usize, url: &str) -> String {
+    format!(
+        r#"
+provider "reliability" {{
+  rules_dir      = "rules"
+  prometheus_url = "{url}"
+}}
+
+resource "reliability_alert" "a" {{
+  count    = {count}
+  name     = "Deferred${{count.index}}"
+  expr     = "node_load1{{instance=\"host${{count.index}}\"}} > 4"
+  for      = "5m"
+  severity = "ticket"
+}}
+"#
+    )
+}
+
+fn markers(rules: &Path) -> Vec<String> {
+    std::fs::read_dir(rules)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| n.starts_with(".reliability-reload-pending-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn reload_count(prom: &Prometheus) -> usize {
+    prom.log_text()
+        .matches("Completed loading of configuration file")
+        .count()
+}
+
+fn flat(out: &Output) -> String {
+    out.all().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A loopback HTTP server answering 200 to everything and counting `POST /-/reload`s.
+fn counting_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            if buf[..n].starts_with(b"POST /-/reload") {
+                c.fetch_add(1, Ordering::SeqCst);
+            }
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn deferred_reloads_are_loaded_when_apply_and_destroy_return() {
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let prom = Prometheus::start(&rules);
+    tf.config(&alerts(30, &prom.url));
+    tf.init();
+
+    let before = reload_count(&prom);
+    let out = tf.run_with_env(APPLY, DEFER).success();
+    assert!(out.stdout.contains("30 added"), "{out}");
+    // No waiting anywhere: yet every group is loaded the moment apply returns, because the
+    // provider reloads once writes pause and again before it exits.
+    let groups = prom.group_names();
+    assert_eq!(groups.len(), 30, "{groups:?}");
+    let reloads = reload_count(&prom) - before;
+    assert!(
+        (1..=5).contains(&reloads),
+        "30 writes took {reloads} reloads"
+    );
+    assert!(
+        markers(&rules).is_empty(),
+        "covered changes leave no marker"
+    );
+
+    let out = tf.run_with_env(PLAN, DEFER);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(!out.all().contains("Warning"), "{out}");
+
+    let out = tf.run_with_env(DESTROY, DEFER).success();
+    assert!(out.stdout.contains("30 destroyed"), "{out}");
+    assert!(prom.group_names().is_empty(), "rules dropped on destroy");
+    assert!(markers(&rules).is_empty());
+}
+
+#[test]
+fn a_reload_lost_at_exit_is_retried_and_reported_by_the_next_run() {
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    // Down: a loopback port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = format!("http://127.0.0.1:{port}");
+    tf.config(&alerts(1, &down));
+    tf.init();
+
+    // Deferred, the failed reload at exit cannot reach this run's output: the file is written
+    // and a marker records that Prometheus has not loaded it.
+    let out = tf.run_with_env(APPLY, DEFER).success();
+    assert!(out.stdout.contains("1 added"), "{out}");
+    assert!(rules.join("alert_Deferred0.yml").exists());
+    assert_eq!(markers(&rules).len(), 1, "{:?}", markers(&rules));
+
+    // The next run retries, and says so while Prometheus stays down.
+    let out = tf.run(PLAN);
+    assert_eq!(out.code, 0, "no resource change: {out}");
+    let all = flat(&out);
+    assert!(
+        all.contains("Prometheus has not loaded the latest rule files"),
+        "{out}"
+    );
+    assert!(
+        all.contains(&format!("127.0.0.1:{port}")),
+        "names the URL: {out}"
+    );
+    assert_eq!(markers(&rules).len(), 1, "kept for the next run");
+
+    // Prometheus back (here: at another URL): the next run reloads it and drops the marker.
+    let (up, reloads) = counting_server();
+    tf.config(&alerts(1, &up));
+    let out = tf.run(PLAN);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(!out.all().contains("has not loaded"), "{out}");
+    assert_eq!(reloads.load(Ordering::SeqCst), 1);
+    assert!(markers(&rules).is_empty());
+}
