@@ -630,7 +630,11 @@ impl<'a, 'e> Ctx<'a, 'e> {
         let source = call.source.clone().unwrap_or_default();
         let dir: Option<PathBuf> = if is_local_source(&source) {
             // Workspace directories are canonical already.
-            crate::module::resolve_source(Some(&self.module.dir), &self.module.dir, &source)
+            call.local_dir
+                .get_or_init(|| {
+                    crate::module::resolve_source(Some(&self.module.dir), &self.module.dir, &source)
+                })
+                .clone()
         } else {
             self.env.installed.and_then(|m| m.get(&key)).cloned()
         };

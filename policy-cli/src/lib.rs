@@ -166,8 +166,8 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
         let unit_todo = vec![todo.iter().map(|(i, _, _)| *i).collect()];
         let unit = module::Unit {
             todo,
-            scanned_dirs: std::mem::take(&mut scan.scanned_dirs),
-            texts: HashMap::new(),
+            manifests: module::read_manifests(&scan.scanned_dirs),
+            ..Default::default()
         };
         results = vec![check_unit(unit, &scanned, &bases, inputs, thresholds)];
         unit_todo

@@ -111,12 +111,36 @@ impl Scan {
 
 /// Part of a [`Scan`] that can be loaded and evaluated on its own: no module call (local
 /// or installed) crosses from one unit to another. See [`plan`].
+#[derive(Default)]
 pub(crate) struct Unit {
     /// (index in [`Scan::todo`], file path, base for display).
     pub todo: Vec<(usize, PathBuf, PathBuf)>,
-    pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
+    /// `.terraform/modules/modules.json` of scanned directories: (directory, base, map).
+    pub manifests: Vec<Manifest>,
     /// Files already read, by path.
     pub texts: HashMap<PathBuf, ReadText>,
+    /// Local module sources already resolved: calling directory → source → directory.
+    pub resolved: HashMap<PathBuf, HashMap<String, Option<PathBuf>>>,
+}
+
+/// A scanned directory's `modules.json`: (directory, base for display, call key → directory).
+pub(crate) type Manifest = (PathBuf, PathBuf, HashMap<String, PathBuf>);
+
+/// The `modules.json` of each scanned directory (once per directory and base).
+pub(crate) fn read_manifests(scanned_dirs: &[(PathBuf, PathBuf)]) -> Vec<Manifest> {
+    let mut seen: HashSet<(&Path, &Path)> = HashSet::new();
+    let mut out = Vec::new();
+    for (dir, base) in scanned_dirs {
+        if !seen.insert((dir, base)) {
+            continue;
+        }
+        let manifest = dir.join(".terraform/modules/modules.json");
+        if !manifest.is_file() {
+            continue;
+        }
+        out.push((dir.clone(), base.clone(), read_manifest(&manifest, dir)));
+    }
+    out
 }
 
 /// Splits a scan into [`Unit`]s: the connected groups of directories when every string
@@ -171,20 +195,18 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     // Directories outside the scan that may be called: read like the scan's files.
     let mut extra: Vec<(PathBuf, ReadText)> = Vec::new();
     let mut new_dirs: Vec<PathBuf> = Vec::new();
-    for (dir, _) in &scan.scanned_dirs {
-        let manifest = dir.join(".terraform/modules/modules.json");
-        if !manifest.is_file() {
-            continue;
-        }
+    let manifests = read_manifests(&scan.scanned_dirs);
+    for (dir, _, map) in &manifests {
         let a = id(&mut ids, &mut parent, dir);
-        for target in read_manifest(&manifest, dir).into_values() {
-            let b = id(&mut ids, &mut parent, &target);
+        for target in map.values() {
+            let b = id(&mut ids, &mut parent, target);
             union(&mut parent, a, b);
             if loaded.insert(target.clone()) {
-                new_dirs.push(target);
+                new_dirs.push(target.clone());
             }
         }
     }
+    let mut resolved: HashMap<PathBuf, HashMap<String, Option<PathBuf>>> = HashMap::new();
     let mut round: Vec<(&Path, &[String])> = todo
         .iter()
         .zip(&read)
@@ -197,7 +219,16 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             let a = id(&mut ids, &mut parent, dir);
             for src in calls.iter() {
                 // Workspace directories are canonical.
-                let Some(target) = resolve_source(Some(dir), dir, src) else {
+                let by_src = resolved.entry(dir.to_path_buf()).or_default();
+                let target = match by_src.get(src.as_str()) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = resolve_source(Some(dir), dir, src);
+                        by_src.insert(src.clone(), t.clone());
+                        t
+                    }
+                };
+                let Some(target) = target else {
                     continue;
                 };
                 let b = id(&mut ids, &mut parent, &target);
@@ -235,11 +266,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let mut unit_for = |dir: &Path, units: &mut Vec<Unit>| -> usize {
         let root = find(&mut parent, ids[dir]);
         *unit_of.entry(root).or_insert_with(|| {
-            units.push(Unit {
-                todo: Vec::new(),
-                scanned_dirs: Vec::new(),
-                texts: HashMap::new(),
-            });
+            units.push(Unit::default());
             units.len() - 1
         })
     };
@@ -249,19 +276,22 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             None => 0,
         };
         if units.is_empty() {
-            units.push(Unit {
-                todo: Vec::new(),
-                scanned_dirs: Vec::new(),
-                texts: HashMap::new(),
-            });
+            units.push(Unit::default());
         }
         units[u].texts.insert(f.clone(), r);
         units[u].todo.push((i, f, base));
     }
-    for (d, base) in std::mem::take(&mut scan.scanned_dirs) {
-        if ids.contains_key(&d) {
-            let u = unit_for(&d, &mut units);
-            units[u].scanned_dirs.push((d, base));
+    scan.scanned_dirs.clear();
+    for m in manifests {
+        let u = unit_for(&m.0, &mut units);
+        units[u].manifests.push(m);
+    }
+    for (d, by_src) in resolved {
+        if let Some(&i) = ids.get(&d) {
+            let root = find(&mut parent, i);
+            if let Some(&u) = unit_of.get(&root) {
+                units[u].resolved.insert(d, by_src);
+            }
         }
     }
     for (f, r) in extra {
@@ -446,8 +476,8 @@ impl Workspace {
             .collect();
         let unit = Unit {
             todo,
-            scanned_dirs: scan.scanned_dirs,
-            texts: HashMap::new(),
+            manifests: read_manifests(&scan.scanned_dirs),
+            ..Unit::default()
         };
         let mut ws = Workspace::load_unit(unit, &scan.scanned);
         let mut errors = scan.errors;
@@ -469,8 +499,9 @@ impl Workspace {
         };
         let Unit {
             todo,
-            mut scanned_dirs,
+            mut manifests,
             mut texts,
+            resolved,
         } = unit;
         let mut todo: Vec<(PathBuf, PathBuf)> = todo.into_iter().map(|(_, f, b)| (f, b)).collect();
         let mut loaded_dirs: HashSet<PathBuf> = HashSet::new();
@@ -531,7 +562,11 @@ impl Workspace {
                     if !is_local_source(&src) {
                         continue;
                     }
-                    if let Some(target) = resolve_source(Some(dir), dir, &src) {
+                    let target = match resolved.get(dir).and_then(|m| m.get(&src)) {
+                        Some(t) => t.clone(),
+                        None => resolve_source(Some(dir), dir, &src),
+                    };
+                    if let Some(target) = target {
                         not_root.insert(target.clone());
                         edges
                             .entry(dir.to_path_buf())
@@ -544,12 +579,7 @@ impl Workspace {
                 }
             }
             // Modules installed by `terraform init` next to scanned directories.
-            for (dir, base) in scanned_dirs.drain(..).collect::<HashSet<_>>() {
-                let manifest = dir.join(".terraform/modules/modules.json");
-                if !manifest.is_file() {
-                    continue;
-                }
-                let map = read_manifest(&manifest, &dir);
+            for (dir, base, map) in manifests.drain(..) {
                 for target in map.values() {
                     not_root.insert(target.clone());
                     if loaded_dirs.insert(target.clone()) {
@@ -677,6 +707,9 @@ fn walk(
     };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
+    // (path, is a directory to walk): files are kept, subdirectories walked in parallel
+    // and their results put back in place, so the order is that of a sequential walk.
+    let mut items: Vec<(PathBuf, bool)> = Vec::new();
     for e in entries {
         let p = e.path();
         let name = e.file_name();
@@ -686,9 +719,30 @@ fn walk(
             if name.starts_with('.') || name == "node_modules" {
                 continue;
             }
-            walk(&p, out, errors, base, depth + 1);
+            items.push((p, true));
         } else if is_tf_file(&p) && (ft.is_file() || (ft.is_symlink() && !p.is_dir())) {
             // A dangling or looping symlink is read (and reported as unreadable).
+            items.push((p, false));
+        }
+    }
+    let subs: Vec<(Vec<PathBuf>, Vec<LoadError>)> = items
+        .par_iter()
+        .filter(|(_, is_dir)| *is_dir)
+        .map(|(p, _)| {
+            let mut out = Vec::new();
+            let mut errors = Vec::new();
+            walk(p, &mut out, &mut errors, base, depth + 1);
+            (out, errors)
+        })
+        .collect();
+    let mut subs = subs.into_iter();
+    for (p, is_dir) in items {
+        if is_dir {
+            if let Some((o, e)) = subs.next() {
+                out.extend(o);
+                errors.extend(e);
+            }
+        } else {
             out.push(p);
         }
     }
@@ -759,6 +813,8 @@ pub struct CallDecl<'a> {
     pub source: Option<String>,
     pub file: FileId,
     pub block: &'a Block,
+    /// The directory of a local `source`, resolved once for every instance and root.
+    pub(crate) local_dir: std::sync::OnceLock<Option<PathBuf>>,
 }
 
 impl<'a> Module<'a> {
@@ -829,6 +885,7 @@ impl<'a> Module<'a> {
                                 source: attr_str(&block.body, "source"),
                                 file: id,
                                 block,
+                                local_dir: std::sync::OnceLock::new(),
                             });
                         }
                     }

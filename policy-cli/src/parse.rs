@@ -380,14 +380,21 @@ fn too_deep(text: &str) -> Option<usize> {
 
 /// `path` relative to `base` (both absolute), with `..` where needed.
 pub fn relative_to(path: &Path, base: &Path) -> String {
-    let p: Vec<_> = path.components().collect();
-    let b: Vec<_> = base.components().collect();
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut out = PathBuf::new();
-    for _ in common..b.len() {
+    let mut p = path.components();
+    let mut b = base.components();
+    // Skip the common prefix.
+    loop {
+        let (mut p2, mut b2) = (p.clone(), b.clone());
+        match (p2.next(), b2.next()) {
+            (Some(x), Some(y)) if x == y => (p, b) = (p2, b2),
+            _ => break,
+        }
+    }
+    let mut out = PathBuf::with_capacity(path.as_os_str().len());
+    for _ in b {
         out.push("..");
     }
-    for c in &p[common..] {
+    for c in p {
         out.push(c);
     }
     let s = out.to_string_lossy().into_owned();
