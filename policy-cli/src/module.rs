@@ -8,7 +8,9 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use rayon::prelude::*;
 
-use crate::parse::{read_text, relative_to, FileId, LoadError, ReadText, SourceFile};
+use crate::parse::{
+    read_text, read_text_checked, relative_to, FileId, LoadError, ReadText, SourceFile,
+};
 
 /// All files that were read, and which directories are modules.
 pub struct Workspace {
@@ -46,6 +48,8 @@ pub(crate) struct Scan {
     pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
     /// The given paths, canonical (what "in scope" means for root modules).
     pub scanned: HashSet<PathBuf>,
+    /// Files of `todo` not known to be regular files (symlinks found by the walk).
+    pub unsure: HashSet<PathBuf>,
     pub errors: Vec<LoadError>,
 }
 
@@ -57,6 +61,7 @@ impl Scan {
         // (directory, base its files are displayed relative to)
         let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut scanned = HashSet::new();
+        let mut unsure = HashSet::new();
         for p in paths {
             let Ok(abs) = p.canonicalize() else {
                 errors.push(LoadError {
@@ -92,7 +97,10 @@ impl Scan {
             } else {
                 let mut found = Vec::new();
                 walk(&abs, &mut found, &mut errors, &abs, 0);
-                for f in found {
+                for (f, regular) in found {
+                    if !regular {
+                        unsure.insert(f.clone());
+                    }
                     if let Some(d) = f.parent() {
                         scanned_dirs.push((d.to_path_buf(), abs.clone()));
                     }
@@ -104,6 +112,7 @@ impl Scan {
             todo,
             scanned_dirs,
             scanned,
+            unsure,
             errors,
         }
     }
@@ -115,9 +124,11 @@ impl Scan {
 pub(crate) struct Unit {
     /// (index in [`Scan::todo`], file path, base for display).
     pub todo: Vec<(usize, PathBuf, PathBuf)>,
+    /// The text of each `todo` file, when already read (same order).
+    pub todo_texts: Vec<ReadText>,
     /// `.terraform/modules/modules.json` of scanned directories: (directory, base, map).
     pub manifests: Vec<Manifest>,
-    /// Files already read, by path.
+    /// Other files already read (of directories outside the scan), by path.
     pub texts: HashMap<PathBuf, ReadText>,
     /// Local module sources already resolved: calling directory → source → directory.
     pub resolved: HashMap<PathBuf, HashMap<String, Option<PathBuf>>>,
@@ -155,7 +166,8 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let read: Vec<(ReadText, Vec<String>)> = todo
         .par_iter()
         .map(|(path, _)| {
-            let r = read_text(path);
+            let regular = scan.unsure.is_empty() || !scan.unsure.contains(path);
+            let r = read_text_checked(path, regular);
             let c = candidate_sources(path, &r);
             (r, c)
         })
@@ -186,10 +198,15 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
         }
     }
     let mut loaded: HashSet<PathBuf> = HashSet::new();
+    let mut last: Option<&Path> = None;
     for (f, _) in &todo {
-        if let Some(d) = f.parent() {
-            id(&mut ids, &mut parent, d);
-            loaded.insert(d.to_path_buf());
+        let d = f.parent();
+        if d != last {
+            if let Some(d) = d {
+                id(&mut ids, &mut parent, d);
+                loaded.insert(d.to_path_buf());
+            }
+            last = d;
         }
     }
     // Directories outside the scan that may be called: read like the scan's files.
@@ -215,6 +232,9 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let mut later: Vec<(PathBuf, Vec<String>)>;
     for _round in 0..64 {
         for (f, calls) in &round {
+            if calls.is_empty() {
+                continue;
+            }
             let Some(dir) = f.parent() else { continue };
             let a = id(&mut ids, &mut parent, dir);
             for src in calls.iter() {
@@ -245,7 +265,8 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
         let texts: Vec<(ReadText, Vec<String>)> = files
             .par_iter()
             .map(|path| {
-                let r = read_text(path);
+                // Listed as regular files just now (`list_tf_files`).
+                let r = read_text_checked(path, true);
                 let c = candidate_sources(path, &r);
                 (r, c)
             })
@@ -270,15 +291,21 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             units.len() - 1
         })
     };
+    let mut last: Option<(PathBuf, usize)> = None;
     for (i, ((f, base), (r, _))) in todo.into_iter().zip(read).enumerate() {
-        let u = match f.parent() {
-            Some(d) => unit_for(d, &mut units),
-            None => 0,
+        let u = match (f.parent(), &last) {
+            (Some(d), Some((l, u))) if d == l => *u,
+            (Some(d), _) => {
+                let u = unit_for(d, &mut units);
+                last = Some((d.to_path_buf(), u));
+                u
+            }
+            (None, _) => 0,
         };
         if units.is_empty() {
             units.push(Unit::default());
         }
-        units[u].texts.insert(f.clone(), r);
+        units[u].todo_texts.push(r);
         units[u].todo.push((i, f, base));
     }
     scan.scanned_dirs.clear();
@@ -499,15 +526,27 @@ impl Workspace {
         };
         let Unit {
             todo,
+            todo_texts,
             mut manifests,
             mut texts,
             resolved,
         } = unit;
-        let mut todo: Vec<(PathBuf, PathBuf)> = todo.into_iter().map(|(_, f, b)| (f, b)).collect();
+        let mut todo_texts: Vec<Option<ReadText>> = todo_texts.into_iter().map(Some).collect();
+        todo_texts.resize_with(todo.len(), || None);
+        let mut todo: Vec<(PathBuf, PathBuf, Option<ReadText>)> = todo
+            .into_iter()
+            .zip(todo_texts)
+            .map(|((_, f, b), t)| (f, b, t))
+            .collect();
         let mut loaded_dirs: HashSet<PathBuf> = HashSet::new();
-        for (f, _) in &todo {
-            if let Some(d) = f.parent() {
-                loaded_dirs.insert(d.to_path_buf());
+        let mut last: Option<&Path> = None;
+        for (f, _, _) in &todo {
+            let d = f.parent();
+            if d != last {
+                if let Some(d) = d {
+                    loaded_dirs.insert(d.to_path_buf());
+                }
+                last = d;
             }
         }
         let mut not_root: HashSet<PathBuf> = HashSet::new();
@@ -520,14 +559,7 @@ impl Workspace {
             if todo.is_empty() {
                 break;
             }
-            let batch: Vec<(PathBuf, PathBuf, Option<ReadText>)> = std::mem::take(&mut todo)
-                .into_iter()
-                .map(|(path, base)| {
-                    let text = texts.remove(&path);
-                    (path, base, text)
-                })
-                .collect();
-            let batch: Vec<(SourceFile, Option<LoadError>)> = batch
+            let batch: Vec<(SourceFile, Option<LoadError>)> = std::mem::take(&mut todo)
                 .into_par_iter()
                 .map(|(path, base, text)| {
                     let display = relative_to(&path, &base);
@@ -589,7 +621,10 @@ impl Workspace {
                 ws.installed.insert(dir, map);
             }
             for (d, base) in new_dirs {
-                todo.extend(list_tf_files(&d).into_iter().map(|f| (f, base.clone())));
+                todo.extend(list_tf_files(&d).into_iter().map(|f| {
+                    let text = texts.remove(&f);
+                    (f, base.clone(), text)
+                }));
             }
         }
         for f in &mut ws.dirs.values_mut() {
@@ -683,9 +718,11 @@ fn display_base(path: &Path, display: &str) -> PathBuf {
     base
 }
 
+/// Collects the `.tf` files under `dir`, in order, each with whether it is a regular file
+/// (else a symlink, to be looked at before opening).
 fn walk(
     dir: &Path,
-    out: &mut Vec<PathBuf>,
+    out: &mut Vec<(PathBuf, bool)>,
     errors: &mut Vec<LoadError>,
     base: &Path,
     depth: usize,
@@ -707,9 +744,10 @@ fn walk(
     };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
-    // (path, is a directory to walk): files are kept, subdirectories walked in parallel
-    // and their results put back in place, so the order is that of a sequential walk.
-    let mut items: Vec<(PathBuf, bool)> = Vec::new();
+    // (path, is a directory to walk, is a regular file): files are kept, subdirectories
+    // walked in parallel and their results put back in place, so the order is that of a
+    // sequential walk.
+    let mut items: Vec<(PathBuf, bool, bool)> = Vec::new();
     for e in entries {
         let p = e.path();
         let name = e.file_name();
@@ -719,16 +757,17 @@ fn walk(
             if name.starts_with('.') || name == "node_modules" {
                 continue;
             }
-            items.push((p, true));
+            items.push((p, true, false));
         } else if is_tf_file(&p) && (ft.is_file() || (ft.is_symlink() && !p.is_dir())) {
             // A dangling or looping symlink is read (and reported as unreadable).
-            items.push((p, false));
+            items.push((p, false, ft.is_file()));
         }
     }
-    let subs: Vec<(Vec<PathBuf>, Vec<LoadError>)> = items
+    type Walked = (Vec<(PathBuf, bool)>, Vec<LoadError>);
+    let subs: Vec<Walked> = items
         .par_iter()
-        .filter(|(_, is_dir)| *is_dir)
-        .map(|(p, _)| {
+        .filter(|(_, is_dir, _)| *is_dir)
+        .map(|(p, _, _)| {
             let mut out = Vec::new();
             let mut errors = Vec::new();
             walk(p, &mut out, &mut errors, base, depth + 1);
@@ -736,14 +775,14 @@ fn walk(
         })
         .collect();
     let mut subs = subs.into_iter();
-    for (p, is_dir) in items {
+    for (p, is_dir, regular) in items {
         if is_dir {
             if let Some((o, e)) = subs.next() {
                 out.extend(o);
                 errors.extend(e);
             }
         } else {
-            out.push(p);
+            out.push((p, regular));
         }
     }
 }

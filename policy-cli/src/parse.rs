@@ -173,29 +173,55 @@ pub type ReadText = (String, Option<(usize, usize, String)>);
 
 /// Reads a file for [`SourceFile::parse`]. Never panics.
 pub fn read_text(path: &Path) -> ReadText {
-    // One `statx` for size and type; the read is bounded by the size limit anyway.
-    let meta = std::fs::metadata(path);
-    let too_big = meta
-        .as_ref()
-        .map(|m| m.len() > MAX_FILE_SIZE)
-        .unwrap_or(false);
-    let regular = meta.as_ref().map(|m| m.is_file());
-    let read = if too_big {
-        Err(std::io::Error::other(format!(
+    read_text_checked(path, false)
+}
+
+/// [`read_text`]; `regular`: the file was just listed as a regular file (not a symlink),
+/// so it is opened right away and checked on the open file, without looking the path
+/// up once more (the same checks and messages, one path walk less).
+pub(crate) fn read_text_checked(path: &Path, regular: bool) -> ReadText {
+    use std::io::Read;
+    let too_big_error = || {
+        std::io::Error::other(format!(
             "file is larger than {} MiB; not parsed",
             MAX_FILE_SIZE >> 20
-        )))
-    } else if let Ok(false) = regular {
-        // A device or FIFO behind a `.tf` name: never read it (it may never end).
-        Err(std::io::Error::other("not a regular file"))
-    } else {
-        // Read at most the size limit, even if the file grows meanwhile.
-        use std::io::Read;
+        ))
+    };
+    // Read at most the size limit, even if the file grows meanwhile.
+    let read_all = |f: std::fs::File, len: u64| {
+        let hint = (len as usize).saturating_add(1);
+        let mut buf = Vec::with_capacity(hint.min(MAX_FILE_SIZE as usize + 1));
+        f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf).map(|_| buf)
+    };
+    let mut too_big = false;
+    let read = if regular {
         std::fs::File::open(path).and_then(|f| {
-            let hint = meta.as_ref().map(|m| m.len() as usize + 1).unwrap_or(0);
-            let mut buf = Vec::with_capacity(hint.min(MAX_FILE_SIZE as usize + 1));
-            f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf).map(|_| buf)
+            let m = f.metadata()?;
+            if m.len() > MAX_FILE_SIZE {
+                too_big = true;
+                Err(too_big_error())
+            } else if !m.is_file() {
+                Err(std::io::Error::other("not a regular file"))
+            } else {
+                read_all(f, m.len())
+            }
         })
+    } else {
+        // A device or FIFO behind a `.tf` name must never be opened (it may never end):
+        // look before opening.
+        let meta = std::fs::metadata(path);
+        too_big = meta
+            .as_ref()
+            .map(|m| m.len() > MAX_FILE_SIZE)
+            .unwrap_or(false);
+        if too_big {
+            Err(too_big_error())
+        } else if let Ok(false) = meta.as_ref().map(|m| m.is_file()) {
+            Err(std::io::Error::other("not a regular file"))
+        } else {
+            let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+            std::fs::File::open(path).and_then(|f| read_all(f, len))
+        }
     };
     match read {
         Err(e) if too_big => (String::new(), Some((0, 0, e.to_string()))),
@@ -362,6 +388,15 @@ fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
 
 /// Offset where bracket nesting exceeds [`MAX_NESTING`], ignoring strings roughly.
 fn too_deep(text: &str) -> Option<usize> {
+    // The depth never exceeds the number of opening brackets: counting them is one
+    // vectorised pass, and almost every file has fewer than the limit.
+    let openers: usize = text
+        .bytes()
+        .map(|b| usize::from(b == b'(' || b == b'[' || b == b'{'))
+        .sum();
+    if openers <= MAX_NESTING {
+        return None;
+    }
     let mut depth = 0usize;
     for (i, b) in text.bytes().enumerate() {
         match b {
