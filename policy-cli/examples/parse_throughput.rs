@@ -5,6 +5,11 @@
 
 use std::time::Instant;
 
+/// The same allocator as the `relcheck` binary, so the baseline and the end-to-end run
+/// differ only in what relcheck does beyond parsing.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let texts: Vec<String> = std::env::args()
         .skip(1)
