@@ -51,8 +51,10 @@ pub fn reload(base_url: &str) -> Result<(), String> {
 ///   rejects the rules, as before. Writes that queue while a reload runs share the next one.
 /// - Past the budget, a write returns at once and a background reload follows once writes
 ///   pause for `quiet`, or when changes have waited for `max(min_period, period_factor ×
-///   the last reload's duration)` — so reloading takes at most ~1/`period_factor` of a long
-///   apply and the total work stays linear in N.
+///   the last reload's duration)`. Either way a background reload starts no sooner than
+///   `period_factor ×` the last reload's duration after that reload ended, so reloading
+///   keeps Prometheus busy at most ~1/(`period_factor` + 1) of a long apply, however often
+///   Terraform pauses, and the reload work grows with the apply's duration, not with N².
 /// - When the provider exits (Terraform closes it at the end of every command), pending
 ///   changes are reloaded before the process ends ([`flush_all`]); a marker file in the
 ///   rules directory records pending changes until a reload covers them, so a provider that
@@ -119,9 +121,10 @@ struct State {
     covered: u64,
     last: Result<(), String>,
     running: bool,
-    /// Total time spent in reloads, and the last one's duration.
+    /// Total time spent in reloads, the last one's duration and when it ended.
     spent: Duration,
     last_duration: Duration,
+    last_end: Option<Instant>,
     /// When the oldest uncovered change, and the newest change, were made.
     oldest_pending: Option<Instant>,
     newest: Option<Instant>,
@@ -148,6 +151,7 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
                 running: false,
                 spent: Duration::ZERO,
                 last_duration: Duration::ZERO,
+                last_end: None,
                 oldest_pending: None,
                 newest: None,
                 markers: BTreeSet::new(),
@@ -240,6 +244,7 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
         st.covered = cover;
         st.spent += took;
         st.last_duration = took;
+        st.last_end = Some(Instant::now());
         st.performed += 1;
         if st.changes > cover {
             // Changes made during the reload are not covered: they count from its start.
@@ -266,17 +271,19 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
                 continue;
             }
             let now = Instant::now();
-            let since_newest = st.newest.map_or(Duration::MAX, |t| now - t);
-            let since_oldest = st.oldest_pending.map_or(Duration::MAX, |t| now - t);
-            let period = self
-                .policy
-                .min_period
-                .max(st.last_duration * self.policy.period_factor);
-            if since_newest >= self.policy.quiet || since_oldest >= period {
+            let since = |t: Option<Instant>| t.map_or(Duration::MAX, |t| now - t);
+            let gap = st.last_duration * self.policy.period_factor;
+            let period = self.policy.min_period.max(gap);
+            // Time left until writes have paused long enough *and* the last reload is far
+            // enough behind; and until the oldest pending change has waited a full period.
+            let after_pause = (self.policy.quiet.saturating_sub(since(st.newest)))
+                .max(gap.saturating_sub(since(st.last_end)));
+            let after_period = period.saturating_sub(since(st.oldest_pending));
+            let wait = after_pause.min(after_period);
+            if wait.is_zero() {
                 st = self.run(st);
                 continue;
             }
-            let wait = (self.policy.quiet - since_newest).min(period - since_oldest);
             st = self
                 .changed
                 .wait_timeout(st, wait)
@@ -470,6 +477,28 @@ mod tests {
             (1..=10).contains(&n),
             "{n} reloads for 100 changes over ~0.5 s"
         );
+    }
+
+    #[test]
+    fn frequent_pauses_do_not_make_reloads_take_more_than_their_share() {
+        // Each reload takes 30 ms, so background reloads are at least 300 ms apart even
+        // though writes pause for longer than `quiet` between every change.
+        let policy = Policy {
+            wait_budget: Duration::ZERO,
+            quiet: Duration::from_millis(5),
+            min_period: Duration::from_secs(60),
+            period_factor: 10,
+        };
+        let (calls, r) = counting(policy, Duration::from_millis(30), Ok(()));
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1200) {
+            assert_eq!(r.change(), Outcome::Deferred);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let n = calls.load(Ordering::SeqCst);
+        // Reloading after every pause would be ~24 reloads; spaced, at most ~1.2 s / 330 ms.
+        assert!((1..=5).contains(&n), "{n} reloads in 1.2 s of changes");
+        assert_eq!(r.flush(), Ok(()));
     }
 
     #[test]
