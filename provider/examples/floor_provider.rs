@@ -1,11 +1,13 @@
 //! The protocol floor for benchmarks: a provider that does nothing.
 //!
-//! `bench/provider.py` runs the same N resources three ways: Terraform's built-in
-//! `terraform_data` (no plugin at all), this provider's `floor_null` (a plugin process on the
-//! same server stack as ours — tf-provider, tonic, TCP_NODELAY — whose resource only echoes
-//! its input), and our resources. The gap between `terraform_data` and `floor_null` is what
-//! Terraform spends on any external provider (gRPC, TLS, msgpack, state upgrades); the gap
-//! between `floor_null` and ours is the reliability provider's own work.
+//! `bench/provider.py` runs the same N resources four ways: Terraform's built-in
+//! `terraform_data` (no plugin at all); this provider's `floor_null` (a plugin process served
+//! by the same [`serve_plugin`](reliability_provider::nodelay::serve_plugin) as ours —
+//! tf-provider, tonic, TCP_NODELAY — whose resource only echoes its input);
+//! `floor_alert_shape` / `floor_slo_shape` (echo resources with exactly our resources'
+//! schemas); and our resources. `terraform_data` → `floor_null` is what Terraform spends on
+//! any external provider (gRPC, msgpack), `floor_null` → shape is what it spends on our
+//! schemas' size, and shape → ours is the reliability provider's own work.
 //!
 //! Built with `cargo build --release --example floor_provider`; served under the source
 //! address `reliability-as-code/floor`.
@@ -286,14 +288,5 @@ impl Provider for FloorProvider {
 }
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var_os("RELIABILITY_DIAGNOSTIC_BACKTRACE").is_none() {
-        std::env::set_var("RUST_LIB_BACKTRACE", "0");
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?
-        .block_on(reliability_provider::nodelay::with_nodelay(
-            tf_provider::serve("floor", FloorProvider),
-        ))
+    reliability_provider::nodelay::serve_plugin("floor", FloorProvider)
 }

@@ -8,7 +8,7 @@
 //! - [`rules`]: pure generation of Prometheus rule groups from resource models.
 //! - [`backend`]: where rule files go (a local directory, plus an optional reload).
 //! - [`resources`]: one Terraform resource per file.
-//! - [`nodelay`]: the TCP_NODELAY fix for the plugin server.
+//! - [`nodelay`]: the TCP_NODELAY fix for the plugin server, and how plugin binaries serve.
 
 pub mod backend;
 pub mod data_sources;

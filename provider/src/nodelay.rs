@@ -11,6 +11,36 @@
 use std::future::Future;
 use std::pin::pin;
 
+/// Serves `provider` under `name` the way every plugin binary of this workspace does (the
+/// provider and the benchmark's floor provider): library backtraces off, a two-worker tokio
+/// runtime, and TCP_NODELAY on (`RELIABILITY_NO_TCP_NODELAY` switches it off, to measure
+/// the stock server). Returns when Terraform shuts the plugin down.
+pub fn serve_plugin<P: tf_provider::DynamicProvider>(
+    name: &str,
+    provider: P,
+) -> anyhow::Result<()> {
+    // tf-provider appends a captured backtrace to every diagnostic when backtraces are enabled
+    // (RUST_BACKTRACE=1 is common in developers' shells and CI): users would see hundreds of
+    // frames under a validation error, and symbolising them takes seconds per diagnostic.
+    // Library backtraces stay off unless RELIABILITY_DIAGNOSTIC_BACKTRACE is set; panics still
+    // honour RUST_BACKTRACE. Set before any thread exists.
+    if std::env::var_os("RELIABILITY_DIAGNOSTIC_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let serve = tf_provider::serve(name, provider);
+            // For benchmarks only: measure the stock server's ~40 ms per RPC.
+            if std::env::var_os("RELIABILITY_NO_TCP_NODELAY").is_some() {
+                return serve.await;
+            }
+            with_nodelay(serve).await
+        })
+}
+
 /// Runs `fut` to completion, setting `TCP_NODELAY` on the process' TCP sockets after each poll.
 pub async fn with_nodelay<F: Future>(fut: F) -> F::Output {
     let mut fut = pin!(fut);
