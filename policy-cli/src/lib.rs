@@ -56,11 +56,7 @@ impl Report {
 pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Instance> {
     let ws = module::Workspace::load(paths);
     let files = &ws.files;
-    let modules: HashMap<PathBuf, module::Module> = ws
-        .dirs
-        .iter()
-        .map(|(dir, ids)| (dir.clone(), module::Module::build(dir, ids, files)))
-        .collect();
+    let modules = ws.modules();
     let mut out = Vec::new();
     for root in &ws.roots {
         let res = eval::eval_root(files, &modules, ws.installed.get(root), root, inputs);
@@ -289,11 +285,7 @@ fn check_unit(
 ) -> UnitResult {
     let mut ws = module::Workspace::load_unit(unit, scanned);
     let files = &ws.files;
-    let modules: HashMap<PathBuf, module::Module> = ws
-        .dirs
-        .iter()
-        .map(|(dir, ids)| (dir.clone(), module::Module::build(dir, ids, files)))
-        .collect();
+    let modules = ws.modules();
     let roots: Vec<RootOut> = ws
         .roots
         .par_iter()

@@ -492,6 +492,14 @@ fn unescape(raw: &str) -> String {
 }
 
 impl Workspace {
+    /// Every module directory of the workspace, built from its files.
+    pub fn modules(&self) -> HashMap<PathBuf, Module<'_>> {
+        self.dirs
+            .iter()
+            .map(|(dir, ids)| (dir.clone(), Module::build(dir, ids, &self.files)))
+            .collect()
+    }
+
     /// Reads every path given on the command line.
     pub fn load(paths: &[PathBuf]) -> Workspace {
         let scan = Scan::new(paths);
