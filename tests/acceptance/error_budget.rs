@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use reliability_e2e::exporter::{Exporter, Job};
-use reliability_e2e::prometheus::Prometheus;
+use reliability_e2e::prometheus::{unreachable_url, Prometheus};
 use reliability_e2e::Terraform;
 
 fn slo(job: &str) -> String {
@@ -128,14 +128,10 @@ resource "terraform_data" "deploy" {
 
 #[test]
 fn unreachable_prometheus_is_a_clear_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let down = unreachable_url();
     let tf = Terraform::new();
     tf.config(&format!(
-        "data \"reliability_error_budget\" \"x\" {{\n  slo_id = \"checkout-availability\"\n  prometheus_url = \"http://127.0.0.1:{port}\"\n}}\n"
+        "data \"reliability_error_budget\" \"x\" {{\n  slo_id = \"checkout-availability\"\n  prometheus_url = \"{down}\"\n}}\n"
     ));
     tf.init();
     let out = tf.plan();

@@ -6,15 +6,11 @@
 //! budget to 0 (`RELIABILITY_RELOAD_WAIT_BUDGET_MS`) to exercise the deferred path with a
 //! handful of resources.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
-use reliability_e2e::prometheus::Prometheus;
-use reliability_e2e::{Output, Terraform};
+use reliability_e2e::prometheus::{fake_prometheus, unreachable_url, Prometheus};
+use reliability_e2e::Terraform;
 
 const DEFER: &[(&str, &str)] = &[("RELIABILITY_RELOAD_WAIT_BUDGET_MS", "0")];
 const APPLY: &[&str] = &["apply", "-no-color", "-input=false", "-auto-approve"];
@@ -57,34 +53,6 @@ fn reload_count(prom: &Prometheus) -> usize {
         .count()
 }
 
-fn flat(out: &Output) -> String {
-    out.all().split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A loopback HTTP server answering 200 to everything and counting `POST /-/reload`s.
-fn counting_server() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(100) {
-            let Ok(mut s) = stream else { continue };
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap_or(0);
-            if buf[..n].starts_with(b"POST /-/reload") {
-                c.fetch_add(1, Ordering::SeqCst);
-            }
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    (url, count)
-}
-
 #[test]
 fn deferred_reloads_are_loaded_when_apply_and_destroy_return() {
     let tf = Terraform::new();
@@ -125,13 +93,7 @@ fn deferred_reloads_are_loaded_when_apply_and_destroy_return() {
 fn a_reload_lost_at_exit_is_retried_and_reported_by_the_next_run() {
     let tf = Terraform::new();
     let rules = tf.path().join("rules");
-    // Down: a loopback port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let down = format!("http://127.0.0.1:{port}");
+    let down = unreachable_url();
     tf.config(&alerts(1, &down));
     tf.init();
 
@@ -145,19 +107,19 @@ fn a_reload_lost_at_exit_is_retried_and_reported_by_the_next_run() {
     // The next run retries, and says so while Prometheus stays down.
     let out = tf.run(PLAN);
     assert_eq!(out.code, 0, "no resource change: {out}");
-    let all = flat(&out);
+    let all = out.flat();
     assert!(
         all.contains("Prometheus has not loaded the latest rule files"),
         "{out}"
     );
     assert!(
-        all.contains(&format!("127.0.0.1:{port}")),
+        all.contains(down.trim_start_matches("http://")),
         "names the URL: {out}"
     );
     assert_eq!(markers(&rules).len(), 1, "kept for the next run");
 
     // Prometheus back (here: at another URL): the next run reloads it and drops the marker.
-    let (up, reloads) = counting_server();
+    let (up, reloads) = fake_prometheus("200 OK", "", 100);
     tf.config(&alerts(1, &up));
     let out = tf.run(PLAN);
     assert_eq!(out.code, 0, "{out}");

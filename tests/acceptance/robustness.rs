@@ -8,13 +8,12 @@
 //! file (ENOTDIR) instead, and the full-disk case says so on stderr and checks only that a
 //! write error leaves the previous file intact (ENOTDIR again).
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use reliability_e2e::prometheus::promtool_binary;
+use reliability_e2e::prometheus::{fake_prometheus, promtool_binary, unreachable_url};
 use reliability_e2e::{Output, Terraform};
 
 const APPLY: &[&str] = &["apply", "-no-color", "-input=false", "-auto-approve"];
@@ -49,10 +48,6 @@ resource "reliability_alert" "a" {{
 }
 
 /// stdout and stderr with Terraform's line wrapping undone.
-fn flat(out: &Output) -> String {
-    out.all().split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Every `*.yml` in `dir`, sorted.
 fn yml_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -304,7 +299,7 @@ fn the_same_name_in_two_configurations_is_refused_not_overwritten() {
         outs[1]
     );
     let (w, l) = (winners[0], 1 - winners[0]);
-    let loser = flat(&outs[l]);
+    let loser = outs[l].flat();
     assert!(
         loser.contains("Rule file already exists") && loser.contains("terraform import"),
         "{}",
@@ -323,7 +318,7 @@ fn the_same_name_in_two_configurations_is_refused_not_overwritten() {
 
     // Applied again on its own, the loser still refuses and leaves the file alone.
     let out = loser_tf.run(APPLY).code(1);
-    assert!(flat(&out).contains("Rule file already exists"), "{out}");
+    assert!(out.flat().contains("Rule file already exists"), "{out}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), content);
     let listed = loser_tf.run(&["state", "list"]);
     assert!(
@@ -354,7 +349,7 @@ fn a_read_only_or_broken_rules_dir_is_reported_and_nothing_recorded() {
     tf.config(&alerts(rules_dir.to_str().unwrap(), "Ro", 1, "2", None));
     tf.init();
     let out = tf.run(APPLY).code(1);
-    let all = flat(&out);
+    let all = out.flat();
     assert!(all.contains("Cannot write rule file"), "{out}");
     assert!(
         all.contains(&rules_dir.join("alert_Ro0.yml").display().to_string()),
@@ -374,8 +369,8 @@ fn a_read_only_or_broken_rules_dir_is_reported_and_nothing_recorded() {
     std::fs::write(tf.path().join("plain"), "x").unwrap();
     tf.config(&alerts("plain/rules", "Ro", 1, "2", None));
     let out = tf.run(APPLY).code(1);
-    assert!(flat(&out).contains("Not a directory"), "{out}");
-    assert!(flat(&out).contains("not a directory"), "hint: {out}");
+    assert!(out.flat().contains("Not a directory"), "{out}");
+    assert!(out.flat().contains("not a directory"), "hint: {out}");
 
     // A missing rules_dir (and its parents) is created.
     tf.config(&alerts("missing/deeper/rules", "Ro", 1, "2", None));
@@ -419,7 +414,7 @@ fn a_full_disk_keeps_the_previous_file_and_state_matches_disk() {
     let out = tf.run(APPLY);
     if mount.is_ok() {
         assert_eq!(out.code, 1, "{out}");
-        let all = flat(&out);
+        let all = out.flat();
         assert!(all.contains("No space left on device"), "{out}");
         assert!(all.contains("free disk space"), "what to do: {out}");
         assert_eq!(
@@ -451,28 +446,6 @@ fn a_full_disk_keeps_the_previous_file_and_state_matches_disk() {
     drop(mount);
 }
 
-/// A loopback HTTP server answering every request with `status` and `body`, for at most
-/// `max` requests.
-fn answering(status: &str, body: &'static str, max: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let status = status.to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(max) {
-            let Ok(mut s) = stream else { continue };
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
-}
-
 #[test]
 fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
     let tf = Terraform::new();
@@ -483,18 +456,13 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
 
     // Down: a loopback port nobody listens on. The file is written, the reload fails, the
     // error names the URL and says what to do, and the state records what is on disk.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let down = format!("http://127.0.0.1:{port}");
+    let down = unreachable_url();
     tf.config(&alerts("rules", "Reload", 1, "3", Some(&down)));
     let out = tf.run(APPLY).code(1);
-    let all = flat(&out);
+    let all = out.flat();
     assert!(all.contains("Prometheus reload failed"), "{out}");
     assert!(
-        all.contains(&format!("127.0.0.1:{port}")),
+        all.contains(down.trim_start_matches("http://")),
         "names the URL: {out}"
     );
     assert!(all.contains("check that it runs"), "what to do: {out}");
@@ -505,14 +473,14 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
     assert_state_matches_disk(&tf);
 
     // Answering 500, on an update and on a create: Prometheus' answer is quoted.
-    let failing = answering(
+    let (failing, _) = fake_prometheus(
         "500 Internal Server Error",
         "failed to reload config: one or more errors occurred while applying the new configuration",
         50,
     );
     tf.config(&alerts("rules", "Reload", 2, "4", Some(&failing)));
     let out = tf.run(APPLY).code(1);
-    let all = flat(&out);
+    let all = out.flat();
     assert!(
         all.contains("Prometheus reload failed") && all.contains("HTTP 500"),
         "{out}"
@@ -526,7 +494,7 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
 
     // Back up: the next apply converges (the create that failed to reload is redone) and
     // the plan is empty.
-    let ok = answering("200 OK", "", 50);
+    let (ok, _) = fake_prometheus("200 OK", "", 50);
     tf.config(&alerts("rules", "Reload", 2, "4", Some(&ok)));
     let out: Output = tf.run(APPLY).success();
     assert!(out.stdout.contains("Apply complete!"), "{out}");
@@ -541,7 +509,7 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
     let out = tf.destroy();
     assert_eq!(out.code, 1, "{out}");
     assert!(
-        flat(&out).contains("failed to reload config"),
+        out.flat().contains("failed to reload config"),
         "quotes Prometheus' answer: {out}"
     );
     assert!(yml_files(&rules).is_empty(), "files removed");

@@ -171,6 +171,12 @@ impl Output {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// [`Output::all`] with every run of whitespace made one space, for messages that
+    /// Terraform wraps at its terminal width.
+    pub fn flat(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 impl std::fmt::Display for Output {

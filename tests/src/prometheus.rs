@@ -1,8 +1,11 @@
 //! A real Prometheus (Debian package) on 127.0.0.1, started per test and killed on drop.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A running Prometheus loading `<rules_dir>/*.yml`.
@@ -41,11 +44,45 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn free_port() -> u16 {
+/// A port on 127.0.0.1 that nothing listens on (right after the call).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port on 127.0.0.1")
+}
+
+/// The URL of a Prometheus that is down: a loopback port nobody listens on.
+pub fn unreachable_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// A loopback HTTP server standing in for Prometheus: answers each of at most `max`
+/// requests with `status` (e.g. `"200 OK"`) and `body`. Returns its URL and how many
+/// `POST /-/reload` requests it has received.
+pub fn fake_prometheus(status: &str, body: &'static str, max: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound address"));
+    let status = status.to_string();
+    let reloads = Arc::new(AtomicUsize::new(0));
+    let count = reloads.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(max) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            if buf[..n].starts_with(b"POST /-/reload") {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, reloads)
 }
 
 impl Prometheus {

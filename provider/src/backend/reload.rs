@@ -395,6 +395,12 @@ mod tests {
         }
     }
 
+    /// A Prometheus URL nothing answers: a loopback port nobody listens on.
+    fn unreachable() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    }
+
     /// Polls `cond` for up to 5 s.
     fn eventually(cond: impl Fn() -> bool) -> bool {
         for _ in 0..500 {
@@ -567,12 +573,7 @@ mod tests {
         std::fs::write(&alive, "").unwrap();
         assert_eq!(orphaned_markers(dir.path()), vec![dead.clone()]);
         // An unreachable Prometheus: the marker stays for the next run.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let err = retry_pending(dir.path(), Some(&format!("http://127.0.0.1:{port}"))).unwrap_err();
+        let err = retry_pending(dir.path(), Some(&unreachable())).unwrap_err();
         assert!(err.contains("could not reach Prometheus"), "{err}");
         assert!(dead.exists());
         // Without a Prometheus to reload there is nothing to retry.
@@ -583,12 +584,7 @@ mod tests {
 
     #[test]
     fn unreachable_prometheus_is_a_clear_error() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let err = reload(&format!("http://127.0.0.1:{port}")).unwrap_err();
+        let err = reload(&unreachable()).unwrap_err();
         assert!(err.contains("could not reach Prometheus"), "{err}");
         assert!(err.contains("prometheus_url"), "{err}");
     }
