@@ -1,5 +1,6 @@
 use super::*;
 use crate::rules::model::render_yaml;
+use crate::rules::snapshot::assert_rules_snapshot;
 
 fn plain() -> AlertSpec {
     AlertSpec {
@@ -54,22 +55,19 @@ fn yaml(spec: &AlertSpec) -> String {
     render_yaml(&generate(spec).unwrap(), "")
 }
 
-fn snapshot(name: &str, spec: &AlertSpec) {
-    let y = yaml(spec);
-    insta::with_settings!({snapshot_path => "snapshots/alert", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!(name, y);
-    });
+fn snapshot(case: &str, spec: &AlertSpec) {
+    assert_rules_snapshot("alert", case, &yaml(spec));
 }
 
 #[test]
 fn snapshots() {
-    snapshot("rules_alert_plain", &plain());
-    snapshot("rules_alert_full", &full());
+    snapshot("plain", &plain());
+    snapshot("full", &full());
     snapshot(
-        "rules_alert_cert_blackbox",
+        "cert_blackbox",
         &cert("blackbox", "https://api.example.com"),
     );
-    snapshot("rules_alert_cert_x509", &cert("x509", "api.example.com"));
+    snapshot("cert_x509", &cert("x509", "api.example.com"));
 }
 
 fn errors(spec: &AlertSpec) -> Vec<(String, String)> {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
+use crate::rules::snapshot::{assert_rules_snapshot, assert_snapshot};
 
 fn minimal() -> BackupPlanSpec {
     BackupPlanSpec {
@@ -35,19 +36,17 @@ fn full() -> BackupPlanSpec {
     }
 }
 
-fn snapshot(name: &str, value: String) {
-    insta::with_settings!({snapshot_path => "snapshots/backup", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
 #[test]
 fn snapshots() {
     for (name, spec) in [("minimal", minimal()), ("full", full())] {
         assert_eq!(validate(&spec), vec![], "{name}");
         let file = generate(&spec).unwrap();
-        snapshot(&format!("rules_backup_{name}"), render_yaml(&file, ""));
-        snapshot(&format!("plan_document_{name}"), plan_document(&spec));
+        assert_rules_snapshot("backup", name, &render_yaml(&file, ""));
+        assert_snapshot(
+            "backup",
+            &format!("plan_document_{name}"),
+            &plan_document(&spec),
+        );
     }
 }
 

@@ -22,6 +22,8 @@ pub mod labels;
 pub mod model;
 pub mod promql;
 pub mod slo;
+#[cfg(test)]
+mod snapshot;
 pub mod window;
 
 pub use field_error::FieldError;
