@@ -15,13 +15,26 @@ pub struct Page {
     pub title: String,
     pub kind: &'static str,
     pub schema: Schema,
-    pub example: Option<String>,
+    pub example: String,
     pub import: Option<String>,
 }
 
-/// Every documentation page, reading examples from `examples_dir`.
-pub fn pages(examples_dir: &Path) -> Vec<Page> {
-    let read = |rel: &str| std::fs::read_to_string(examples_dir.join(rel)).ok();
+/// Every documentation page, reading examples from `examples_dir`. Every page needs its
+/// example (`provider/provider.tf`, `resources/<type>/resource.tf`,
+/// `data-sources/<type>/data-source.tf`); `Err` names each one that is missing or
+/// unreadable. Import examples (`resources/<type>/import.sh`) are optional.
+pub fn pages(examples_dir: &Path) -> Result<Vec<Page>, String> {
+    let missing = std::cell::RefCell::new(Vec::new());
+    let read = |rel: &str| {
+        let path = examples_dir.join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            missing
+                .borrow_mut()
+                .push(format!("{} ({e})", path.display()));
+            String::new()
+        })
+    };
+    let optional = |rel: &str| std::fs::read_to_string(examples_dir.join(rel)).ok();
     let mut pages = vec![Page {
         path: "index.md".into(),
         title: "reliability Provider".into(),
@@ -38,7 +51,7 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
             kind: "resource",
             schema,
             example: read(&format!("resources/{full}/resource.tf")),
-            import: read(&format!("resources/{full}/import.sh")),
+            import: optional(&format!("resources/{full}/import.sh")),
         });
     }
     for (name, schema) in crate::data_sources::schemas() {
@@ -52,7 +65,16 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
             import: None,
         });
     }
-    pages
+    let missing = missing.into_inner();
+    if missing.is_empty() {
+        Ok(pages)
+    } else {
+        Err(format!(
+            "missing documentation examples: {}; every provider, resource and data source \
+             page shows an example: write the file (docs are generated from it)",
+            missing.join(", ")
+        ))
+    }
 }
 
 fn type_name(t: &AttributeType) -> String {
@@ -154,13 +176,11 @@ pub fn render(page: &Page) -> String {
         "# {}\n\n{}",
         page.title, page.schema.block.description.content
     );
-    if let Some(ex) = &page.example {
-        let _ = writeln!(
-            out,
-            "\n## Example Usage\n\n```terraform\n{}\n```",
-            ex.trim_end()
-        );
-    }
+    let _ = writeln!(
+        out,
+        "\n## Example Usage\n\n```terraform\n{}\n```",
+        page.example.trim_end()
+    );
     let _ = writeln!(out, "\n## Schema");
     let mut nested = Vec::new();
     block_section(&mut out, "", &page.schema.block, &mut nested);
@@ -183,4 +203,38 @@ pub fn render(page: &Page) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_example_is_an_error_naming_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+        // A copy of examples/ without one resource example.
+        copy_dir(&root, dir.path());
+        assert!(pages(dir.path()).is_ok());
+        let gone = dir.path().join("resources/reliability_alert/resource.tf");
+        std::fs::remove_file(&gone).unwrap();
+        let err = pages(dir.path()).err().expect("an error");
+        assert!(err.contains(&gone.display().to_string()), "{err}");
+        assert!(
+            !err.contains("reliability_slo"),
+            "only the missing one: {err}"
+        );
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
 }

@@ -8,7 +8,9 @@ fn docs_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let update = std::env::var_os("UPDATE_DOCS").is_some();
     let mut stale = Vec::new();
-    for page in reliability_provider::docs::pages(&root.join("examples")) {
+    let pages =
+        reliability_provider::docs::pages(&root.join("examples")).unwrap_or_else(|e| panic!("{e}"));
+    for page in pages {
         let path = root.join("docs").join(&page.path);
         let want = reliability_provider::docs::render(&page);
         if update {

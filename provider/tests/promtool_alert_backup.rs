@@ -1,19 +1,17 @@
 //! Alert and backup-plan rules, checked by Prometheus itself.
 //!
-//! - `promtool check rules` over every generated rule snapshot (`rules_*.snap` under
-//!   `src/rules/snapshots/{alert,backup}`).
-//! - `promtool test rules`: the test writes the generated rule file and a test file into a
-//!   temporary directory. Input series are timestamps; promtool's clock starts at 0, so a
-//!   timestamp series of value 0 evaluated at `eval_time` is `eval_time` old. Series use 1m
-//!   steps (the 5m lookback would otherwise lose them). Expected alerts list labels and
-//!   annotations exactly; they are taken from the generated rule, with its templates
-//!   expanded the way Prometheus does (`{{ $value | humanizeDuration }}`, `{{ "{{" }}`).
+//! `promtool test rules`: the test writes the generated rule file and a test file into a
+//! temporary directory. Input series are timestamps; promtool's clock starts at 0, so a
+//! timestamp series of value 0 evaluated at `eval_time` is `eval_time` old. Series use 1m
+//! steps (the 5m lookback would otherwise lose them). Expected alerts list labels and
+//! annotations exactly; they are taken from the generated rule, with its templates
+//! expanded the way Prometheus does (`{{ $value | humanizeDuration }}`, `{{ "{{" }}`).
 //!
-//! Needs `promtool` (Debian/Ubuntu: `apt-get install prometheus`); the tests fail without it.
+//! Needs `promtool` (`PROMTOOL`, else on PATH; Debian/Ubuntu: `apt-get install prometheus`,
+//! as scripts/setup.sh does); the tests fail without it. `promtool check rules` over every
+//! rule snapshot is in promtool_check.rs.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use reliability_provider::rules::alert::{self, AlertSpec, CertificateExpiry};
 use reliability_provider::rules::backup::{self, BackupPlanSpec, RestoreTest};
@@ -21,38 +19,8 @@ use reliability_provider::rules::model::AlertingRule;
 use reliability_provider::rules::{render_yaml, Rule, RuleFile};
 use serde_json::{json, Value};
 
-fn promtool() -> PathBuf {
-    let candidates = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|d| d.join("promtool"));
-    for c in candidates {
-        if c.is_file() {
-            return c;
-        }
-    }
-    panic!(
-        "promtool not found on PATH or in /usr/bin: install it (Debian/Ubuntu: \
-         `apt-get install prometheus`, which provides /usr/bin/promtool)"
-    );
-}
-
-fn run_promtool(args: &[&str], dir: &Path) -> String {
-    let out = Command::new(promtool())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run promtool");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "promtool {args:?} failed:\n{text}");
-    text
-}
+mod support;
+use support::run_promtool;
 
 /// Writes the rule file and the test file, runs `promtool test rules`.
 fn promtool_test(rules: &RuleFile, tests: Vec<Value>) {
@@ -134,54 +102,6 @@ fn series(series: &str, values: &str) -> Value {
 /// A PromQL string literal (the test's own escaping, independent of the generator's).
 fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-// ---- promtool check rules ----
-
-#[test]
-fn promtool_checks_every_rule_snapshot() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/snapshots");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut files = Vec::new();
-    for sub in ["alert", "backup"] {
-        let entries = std::fs::read_dir(root.join(sub)).expect("snapshot dir");
-        for entry in entries {
-            let path = entry.expect("dir entry").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let Some(stem) = name.strip_suffix(".snap") else {
-                continue;
-            };
-            if !stem.starts_with("rules_") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("read snapshot");
-            // insta header: "---\n<metadata>\n---\n<content>"
-            let body = text
-                .strip_prefix("---\n")
-                .and_then(|t| t.split_once("\n---\n"))
-                .map(|(_, body)| body)
-                .unwrap_or_else(|| panic!("{name}: not an insta snapshot"));
-            let file = format!("{stem}.yml");
-            std::fs::write(dir.path().join(&file), body).expect("write");
-            files.push(file);
-        }
-    }
-    files.sort();
-    assert_eq!(
-        files,
-        [
-            "rules_alert_cert_blackbox.yml",
-            "rules_alert_cert_x509.yml",
-            "rules_alert_full.yml",
-            "rules_alert_plain.yml",
-            "rules_backup_full.yml",
-            "rules_backup_minimal.yml",
-        ]
-    );
-    let mut args = vec!["check", "rules"];
-    args.extend(files.iter().map(String::as_str));
-    let out = run_promtool(&args, dir.path());
-    assert_eq!(out.matches("SUCCESS").count(), files.len(), "{out}");
 }
 
 // ---- backups ----

@@ -6,16 +6,20 @@
 //! alerts list labels and annotations exactly; they are taken from the generated rule (the
 //! generator's own text), plus the `case` label.
 //!
-//! Needs `promtool` on PATH (Debian/Ubuntu: `apt-get install prometheus`).
+//! Needs `promtool` (`PROMTOOL`, else on PATH; Debian/Ubuntu: `apt-get install prometheus`,
+//! as scripts/setup.sh does).
 
 use std::collections::BTreeMap;
-use std::process::Command;
+use std::ffi::OsStr;
 use std::time::Instant;
 
 use reliability_provider::rules::burn_rate::Severity;
 use reliability_provider::rules::slo::{generate, validate, Alerting, Sli, SloSpec};
 use reliability_provider::rules::{render_yaml, Rule, RuleFile};
 use serde_json::{json, Value};
+
+mod support;
+use support::promtool;
 
 /// Requests per minute in every scenario unless stated otherwise.
 const TRAFFIC: f64 = 1000.0;
@@ -128,24 +132,17 @@ fn promtool_test(rules: &RuleFile, evaluation_interval: &str, tests: Value) -> f
     let test_path = dir.path().join("test.yml");
     std::fs::write(&test_path, serde_yaml_ng::to_string(&doc).unwrap()).unwrap();
     let started = Instant::now();
-    let out = Command::new("promtool")
-        .args(["test", "rules"])
-        .arg(&test_path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not run promtool ({e}): install it, e.g. `apt-get install prometheus` \
-                 on Debian/Ubuntu, and make sure it is on PATH"
-            )
-        });
-    let secs = started.elapsed().as_secs_f64();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (ok, text) = promtool(
+        &[
+            OsStr::new("test"),
+            OsStr::new("rules"),
+            test_path.as_os_str(),
+        ],
+        dir.path(),
     );
+    let secs = started.elapsed().as_secs_f64();
     assert!(
-        out.status.success(),
+        ok,
         "promtool test rules failed:\n{text}\n--- rules ---\n{}",
         std::fs::read_to_string(&rules_path).unwrap_or_default()
     );

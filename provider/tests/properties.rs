@@ -32,7 +32,7 @@ use reliability_provider::resources::{
 use reliability_provider::rules::alert::{self, AlertSpec, CertificateExpiry};
 use reliability_provider::rules::backup::{self, BackupPlanSpec, OffsiteCopy, RestoreTest};
 use reliability_provider::rules::slo::{self, Alerting, Sli, SloSpec, Tier};
-use reliability_provider::rules::{render_yaml, RuleFile};
+use reliability_provider::rules::{render_yaml, FieldError, RuleFile};
 use reliability_provider::settings::Settings;
 use serde_json::{json, Value};
 use tf_provider::{Diagnostics, Resource};
@@ -298,7 +298,7 @@ fn assert_renders(file: &RuleFile) {
     assert_eq!(&back, file);
 }
 
-fn has_error_on(errs: &[slo::FieldError], attr: &str) -> bool {
+fn has_error_on(errs: &[FieldError], attr: &str) -> bool {
     errs.iter()
         .any(|e| e.path.first().map(String::as_str) == Some(attr))
 }

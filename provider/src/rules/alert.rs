@@ -52,12 +52,14 @@
 //! the expression needs.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::conventions as conv;
+use super::field_error::FieldError;
+use super::labels::{check_labels, is_label_name, Reserved};
 use super::model::{AlertingRule, Rule, RuleFile, RuleGroup};
-pub use super::slo::FieldError;
+use super::promql::{promql_string, template_literal, templates_closed};
 use super::window::{format_duration, parse_duration};
 
 /// Allowed values of `severity`.
@@ -66,20 +68,8 @@ pub const SEVERITIES: [&str; 3] = ["page", "ticket", "info"];
 pub const SOURCE_BLACKBOX: &str = "blackbox";
 /// `certificate_expiry.source` for x509-certificate-exporter.
 pub const SOURCE_X509: &str = "x509";
-/// blackbox_exporter: seconds since epoch when the earliest certificate of the chain expires.
-pub const METRIC_BLACKBOX: &str = "probe_ssl_earliest_cert_expiry";
-/// x509-certificate-exporter: the certificate's NotAfter, seconds since epoch.
-pub const METRIC_X509: &str = "x509_cert_not_after";
-/// Identity label matched against `target` for blackbox_exporter.
-pub const LABEL_BLACKBOX_TARGET: &str = "instance";
-/// Identity label matched against `target` for x509-certificate-exporter.
-pub const LABEL_X509_TARGET: &str = "subject_CN";
-/// Label naming the watched certificate.
-pub const LABEL_CERTIFICATE: &str = "certificate";
 /// `for` of the metric-absent companion of certificate alerts.
 pub const ABSENT_FOR: &str = "10m";
-/// Suffix of the metric-absent companion's alert name.
-pub const ABSENT_SUFFIX: &str = "MetricAbsent";
 /// Largest `days_before` (ten years).
 pub const MAX_DAYS_BEFORE: f64 = 3650.0;
 /// Longest alert name.
@@ -124,24 +114,11 @@ pub struct CertificateExpiry {
     pub source: String,
 }
 
-/// Group name of an alert: `reliability-alert-<name>`.
-pub fn group_name(name: &str) -> String {
-    format!("reliability-alert-{name}")
-}
-
-fn err(path: &[&str], summary: &str, detail: String) -> FieldError {
-    FieldError {
-        path: path.iter().map(|s| s.to_string()).collect(),
-        summary: summary.to_string(),
-        detail,
-    }
-}
-
 /// Checks everything [`generate`] relies on. Empty means valid.
 pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if !is_alert_name(&spec.name) {
-        errors.push(err(
+        errors.push(FieldError::new(
             &["name"],
             "Invalid alert name",
             format!(
@@ -159,7 +136,7 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
             } else {
                 "neither is"
             };
-            errors.push(err(
+            errors.push(FieldError::new(
                 &["expr"],
                 "Exactly one of expr and certificate_expiry",
                 format!(
@@ -170,13 +147,13 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
         }
         (Some(expr), None) => {
             if expr.trim().is_empty() {
-                errors.push(err(
+                errors.push(FieldError::new(
                     &["expr"],
                     "Invalid expr",
                     "expr is empty: set a PromQL expression, such as \"up == 0\"".into(),
                 ));
             } else if let Err(e) = promql_parser::parser::parse(expr) {
-                errors.push(err(
+                errors.push(FieldError::new(
                     &["expr"],
                     "Invalid expr",
                     format!(
@@ -190,11 +167,11 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
     }
     if let Some(f) = &spec.for_ {
         if let Err(e) = parse_duration(f) {
-            errors.push(err(&["for"], "Invalid for", e));
+            errors.push(FieldError::new(&["for"], "Invalid for", e));
         }
     }
     if !SEVERITIES.contains(&spec.severity.as_str()) {
-        errors.push(err(
+        errors.push(FieldError::new(
             &["severity"],
             "Invalid severity",
             format!(
@@ -213,18 +190,32 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
     }
     if let Some(url) = &spec.runbook_url {
         if let Err(detail) = check_url(url) {
-            errors.push(err(&["runbook_url"], "Invalid runbook_url", detail));
+            errors.push(FieldError::new(
+                &["runbook_url"],
+                "Invalid runbook_url",
+                detail,
+            ));
         }
     }
-    let mut reserved = vec!["severity", "alertname"];
+    let mut reserved = vec![conv::LABEL_SEVERITY, conv::LABEL_ALERTNAME];
     if spec.certificate_expiry.is_some() {
-        reserved.push(LABEL_CERTIFICATE);
+        reserved.push(conv::LABEL_CERTIFICATE);
     }
-    check_labels(&mut errors, "labels", &spec.labels, &reserved);
+    let reason = format!("reserved: {}", reserved.join(", "));
+    let contains = |name: &str| reserved.contains(&name);
+    check_labels(
+        &mut errors,
+        &["labels"],
+        &spec.labels,
+        &Reserved {
+            contains: &contains,
+            reason: &reason,
+        },
+    );
     for (key, value) in &spec.annotations {
         let path = ["annotations", key.as_str()];
         if !is_label_name(key) {
-            errors.push(err(
+            errors.push(FieldError::new(
                 &path,
                 "Invalid annotation",
                 format!(
@@ -232,8 +223,11 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
                      underscores, not starting with a digit, such as \"dashboard\""
                 ),
             ));
-        } else if matches!(key.as_str(), "summary" | "description" | "runbook_url") {
-            errors.push(err(
+        } else if matches!(
+            key.as_str(),
+            conv::ANNOTATION_SUMMARY | conv::ANNOTATION_DESCRIPTION | conv::ANNOTATION_RUNBOOK_URL
+        ) {
+            errors.push(FieldError::new(
                 &path,
                 "Invalid annotation",
                 format!(
@@ -257,7 +251,7 @@ fn check_certificate(errors: &mut Vec<FieldError>, cert: &CertificateExpiry) {
                 "the probed endpoint (blackbox `instance` label) or the certificate's \
                  subject common name (x509 `subject_CN` label)"
             };
-            errors.push(err(
+            errors.push(FieldError::new(
                 &["certificate_expiry", attr],
                 &format!("Invalid {attr}"),
                 format!("certificate_expiry.{attr} {value:?} is empty: set {example}"),
@@ -266,7 +260,7 @@ fn check_certificate(errors: &mut Vec<FieldError>, cert: &CertificateExpiry) {
     }
     let d = cert.days_before;
     if !d.is_finite() || d <= 0.0 || d > MAX_DAYS_BEFORE {
-        errors.push(err(
+        errors.push(FieldError::new(
             &["certificate_expiry", "days_before"],
             "Invalid days_before",
             format!(
@@ -276,7 +270,7 @@ fn check_certificate(errors: &mut Vec<FieldError>, cert: &CertificateExpiry) {
         ));
     }
     if cert.source != SOURCE_BLACKBOX && cert.source != SOURCE_X509 {
-        errors.push(err(
+        errors.push(FieldError::new(
             &["certificate_expiry", "source"],
             "Invalid source",
             format!(
@@ -306,7 +300,7 @@ pub fn generate(spec: &AlertSpec) -> Result<RuleFile, String> {
         .iter()
         .map(|(k, v)| (k.clone(), template_literal(v)))
         .collect();
-    labels.insert("severity".into(), spec.severity.clone());
+    labels.insert(conv::LABEL_SEVERITY.into(), spec.severity.clone());
 
     let mut annotations = spec.annotations.clone();
     let mut rules = Vec::new();
@@ -315,24 +309,27 @@ pub fn generate(spec: &AlertSpec) -> Result<RuleFile, String> {
         (None, Some(cert)) => {
             let cert_rules = CertRules::new(cert);
             labels.insert(
-                LABEL_CERTIFICATE.into(),
+                conv::LABEL_CERTIFICATE.into(),
                 template_literal(&cert.certificate),
             );
-            annotations.insert("summary".into(), cert_rules.summary());
-            annotations.insert("description".into(), cert_rules.description());
+            annotations.insert(conv::ANNOTATION_SUMMARY.into(), cert_rules.summary());
+            annotations.insert(
+                conv::ANNOTATION_DESCRIPTION.into(),
+                cert_rules.description(),
+            );
             rules.push(cert_rules.absent_rule(spec, &labels)?);
             cert_rules.expr()
         }
         _ => return Err("set exactly one of expr and certificate_expiry".into()),
     };
     if let Some(s) = &spec.summary {
-        annotations.insert("summary".into(), s.clone());
+        annotations.insert(conv::ANNOTATION_SUMMARY.into(), s.clone());
     }
     if let Some(d) = &spec.description {
-        annotations.insert("description".into(), d.clone());
+        annotations.insert(conv::ANNOTATION_DESCRIPTION.into(), d.clone());
     }
     if let Some(u) = &spec.runbook_url {
-        annotations.insert("runbook_url".into(), template_literal(u));
+        annotations.insert(conv::ANNOTATION_RUNBOOK_URL.into(), template_literal(u));
     }
     promql_parser::parser::parse(&expr)
         .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
@@ -346,7 +343,7 @@ pub fn generate(spec: &AlertSpec) -> Result<RuleFile, String> {
     rules.insert(0, main);
     Ok(RuleFile {
         groups: vec![RuleGroup {
-            name: group_name(&spec.name),
+            name: conv::alert_group_name(&spec.name),
             interval: None,
             rules,
         }],
@@ -363,9 +360,9 @@ struct CertRules<'a> {
 impl<'a> CertRules<'a> {
     fn new(cert: &'a CertificateExpiry) -> CertRules<'a> {
         let (metric, label) = if cert.source == SOURCE_X509 {
-            (METRIC_X509, LABEL_X509_TARGET)
+            (conv::METRIC_X509, conv::LABEL_X509_TARGET)
         } else {
-            (METRIC_BLACKBOX, LABEL_BLACKBOX_TARGET)
+            (conv::METRIC_BLACKBOX, conv::LABEL_BLACKBOX_TARGET)
         };
         // Whole milliseconds, so that 1.1 days prints as 95040 and not 95040.00000000001.
         let threshold_secs = (cert.days_before * 86_400_000.0).round() / 1000.0;
@@ -418,9 +415,9 @@ impl<'a> CertRules<'a> {
 
     fn target_label(&self) -> &'static str {
         if self.cert.source == SOURCE_X509 {
-            LABEL_X509_TARGET
+            conv::LABEL_X509_TARGET
         } else {
-            LABEL_BLACKBOX_TARGET
+            conv::LABEL_BLACKBOX_TARGET
         }
     }
 
@@ -448,18 +445,18 @@ impl<'a> CertRules<'a> {
         } else {
             "ticket"
         };
-        labels.insert("severity".into(), severity.into());
+        labels.insert(conv::LABEL_SEVERITY.into(), severity.into());
         let expr = format!("absent({})", self.selector);
         promql_parser::parser::parse(&expr)
             .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
         let certificate = template_literal(&self.cert.certificate);
         let annotations = BTreeMap::from([
             (
-                "summary".to_string(),
+                conv::ANNOTATION_SUMMARY.to_string(),
                 format!("No expiry data for certificate {certificate}"),
             ),
             (
-                "description".to_string(),
+                conv::ANNOTATION_DESCRIPTION.to_string(),
                 format!(
                     "Prometheus has had no series {} for {ABSENT_FOR}, so alert {} cannot \
                      fire for certificate {}. {}",
@@ -471,7 +468,7 @@ impl<'a> CertRules<'a> {
             ),
         ]);
         Ok(Rule::Alerting(AlertingRule {
-            alert: format!("{}{ABSENT_SUFFIX}", spec.name),
+            alert: conv::cert_absent_alert_name(&spec.name),
             expr,
             for_: Some(ABSENT_FOR.into()),
             labels,
@@ -480,57 +477,13 @@ impl<'a> CertRules<'a> {
     }
 }
 
-// ---- helpers shared with `backup` ----
-
-pub(crate) fn is_label_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn is_alert_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= MAX_NAME_LEN && is_label_name(name)
 }
 
-/// Checks a user label map (`attr` is its attribute name); `reserved` names are set by
-/// the provider.
-pub(crate) fn check_labels(
-    errors: &mut Vec<FieldError>,
-    attr: &str,
-    labels: &BTreeMap<String, String>,
-    reserved: &[&str],
-) {
-    for (name, value) in labels {
-        let detail = if !is_label_name(name) || name.starts_with("__") {
-            Some(format!(
-                "label name {name:?} in {attr} is not valid: use letters, digits and \
-                 underscores, not starting with a digit or \"__\", such as \"team\""
-            ))
-        } else if reserved.contains(&name.as_str()) {
-            Some(format!(
-                "label {name:?} in {attr} is set by the provider (reserved: {}): remove \
-                 it, or use another name such as \"team\"",
-                reserved.join(", ")
-            ))
-        } else if value.is_empty() {
-            Some(format!(
-                "label {name:?} in {attr} has an empty value, which Prometheus treats as no \
-                 label: set a value or remove the label"
-            ))
-        } else {
-            None
-        };
-        if let Some(detail) = detail {
-            errors.push(err(&[attr, name], "Invalid label", detail));
-        }
-    }
-}
-
 fn check_template(errors: &mut Vec<FieldError>, path: &[&str], what: &str, value: &str) {
     if !templates_closed(value) {
-        errors.push(err(
+        errors.push(FieldError::new(
             path,
             "Unclosed template",
             format!(
@@ -559,311 +512,6 @@ fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// Every `{{` has a later `}}`.
-fn templates_closed(s: &str) -> bool {
-    let mut rest = s;
-    while let Some(i) = rest.find("{{") {
-        match rest[i + 2..].find("}}") {
-            Some(j) => rest = &rest[i + 2 + j + 2..],
-            None => return false,
-        }
-    }
-    true
-}
-
-/// Text that Prometheus' alert templating renders verbatim: each `{{` becomes an action
-/// printing `{{`.
-pub(crate) fn template_literal(s: &str) -> String {
-    s.replace("{{", "{{ \"{{\" }}")
-}
-
-/// A PromQL double-quoted string literal.
-pub(crate) fn promql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            _ => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Seconds of a duration, for PromQL.
-pub(crate) fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        d.as_secs().to_string()
-    } else {
-        format!("{}", d.as_millis() as f64 / 1000.0)
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::model::render_yaml;
-
-    fn plain() -> AlertSpec {
-        AlertSpec {
-            name: "HostDown".into(),
-            expr: Some("up{job=\"node\"} == 0".into()),
-            certificate_expiry: None,
-            for_: None,
-            severity: "page".into(),
-            summary: None,
-            description: None,
-            runbook_url: None,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
-        }
-    }
-
-    fn full() -> AlertSpec {
-        AlertSpec {
-            for_: Some("10m".into()),
-            severity: "ticket".into(),
-            summary: Some("{{ $labels.instance }} is down".into()),
-            description: Some("Scrape of {{ $labels.instance }} failed for 10m.".into()),
-            runbook_url: Some("https://runbooks.example.com/host-down".into()),
-            labels: BTreeMap::from([
-                ("team".into(), "infra".into()),
-                ("tricky".into(), "{{ not a template }}".into()),
-            ]),
-            annotations: BTreeMap::from([(
-                "dashboard".into(),
-                "https://grafana.example.com/d/node".into(),
-            )]),
-            ..plain()
-        }
-    }
-
-    fn cert(source: &str, target: &str) -> AlertSpec {
-        AlertSpec {
-            name: "ApiCertExpiring".into(),
-            expr: None,
-            certificate_expiry: Some(CertificateExpiry {
-                certificate: "arn:aws:acm:eu-west-1:123456789012:certificate/abc".into(),
-                target: target.into(),
-                days_before: 14.0,
-                source: source.into(),
-            }),
-            ..plain()
-        }
-    }
-
-    fn yaml(spec: &AlertSpec) -> String {
-        assert_eq!(validate(spec), vec![]);
-        render_yaml(&generate(spec).unwrap(), "")
-    }
-
-    fn snapshot(name: &str, spec: &AlertSpec) {
-        let y = yaml(spec);
-        insta::with_settings!({snapshot_path => "snapshots/alert", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(name, y);
-        });
-    }
-
-    #[test]
-    fn snapshots() {
-        snapshot("rules_alert_plain", &plain());
-        snapshot("rules_alert_full", &full());
-        snapshot(
-            "rules_alert_cert_blackbox",
-            &cert("blackbox", "https://api.example.com"),
-        );
-        snapshot("rules_alert_cert_x509", &cert("x509", "api.example.com"));
-    }
-
-    fn errors(spec: &AlertSpec) -> Vec<(String, String)> {
-        validate(spec)
-            .into_iter()
-            .map(|e| (e.path.join("."), e.detail))
-            .collect()
-    }
-
-    /// Exactly one error, at `path`, whose detail contains `needle`.
-    fn assert_error(spec: &AlertSpec, path: &str, needle: &str) {
-        let errs = errors(spec);
-        assert_eq!(errs.len(), 1, "{errs:?}");
-        assert_eq!(errs[0].0, path, "{errs:?}");
-        assert!(errs[0].1.contains(needle), "{errs:?}");
-    }
-
-    #[test]
-    fn valid_specs_have_no_errors() {
-        for spec in [plain(), full(), cert("blackbox", "x"), cert("x509", "y")] {
-            assert_eq!(validate(&spec), vec![], "{spec:?}");
-        }
-    }
-
-    #[test]
-    fn validation_names_the_path() {
-        let mut s = plain();
-        s.name = "1bad-name".into();
-        assert_error(&s, "name", "\"1bad-name\"");
-
-        let mut s = plain();
-        s.expr = None;
-        assert_error(&s, "expr", "certificate_expiry");
-        let mut s = cert("x509", "a");
-        s.expr = Some("up".into());
-        assert_error(&s, "expr", "not both");
-
-        let mut s = plain();
-        s.expr = Some("sum(rate(x[5m])".into());
-        assert_error(&s, "expr", "not valid PromQL");
-
-        let mut s = plain();
-        s.for_ = Some("10 minutes".into());
-        assert_error(&s, "for", "\"10 minutes\"");
-
-        let mut s = plain();
-        s.severity = "critical".into();
-        assert_error(&s, "severity", "\"page\", \"ticket\" or \"info\"");
-
-        let mut s = plain();
-        s.runbook_url = Some("ftp://x/y".into());
-        assert_error(&s, "runbook_url", "https://");
-        s.runbook_url = Some("https://".into());
-        assert_error(&s, "runbook_url", "host");
-
-        let mut s = plain();
-        s.summary = Some("{{ $value".into());
-        assert_error(&s, "summary", "never closed");
-
-        for (label, needle) in [
-            ("severity", "set by the provider"),
-            ("alertname", "set by the provider"),
-            ("__name__", "not valid"),
-            ("bad-label", "not valid"),
-        ] {
-            let mut s = plain();
-            s.labels.insert(label.into(), "x".into());
-            assert_error(&s, &format!("labels.{label}"), needle);
-        }
-        let mut s = plain();
-        s.labels.insert("team".into(), String::new());
-        assert_error(&s, "labels.team", "empty value");
-        // `certificate` is reserved only on certificate alerts.
-        let mut s = plain();
-        s.labels.insert("certificate".into(), "x".into());
-        assert_eq!(errors(&s), vec![]);
-        let mut s = cert("blackbox", "t");
-        s.labels.insert("certificate".into(), "x".into());
-        assert_error(&s, "labels.certificate", "set by the provider");
-
-        let mut s = plain();
-        s.annotations.insert("summary".into(), "x".into());
-        assert_error(&s, "annotations.summary", "summary = ...");
-        let mut s = plain();
-        s.annotations.insert("a-b".into(), "x".into());
-        assert_error(&s, "annotations.a-b", "not valid");
-    }
-
-    #[test]
-    fn certificate_validation_names_the_path() {
-        for (days, ok) in [
-            (14.0, true),
-            (0.5, true),
-            (0.0, false),
-            (-1.0, false),
-            (f64::NAN, false),
-            (f64::INFINITY, false),
-            (4000.0, false),
-        ] {
-            let mut s = cert("blackbox", "t");
-            if let Some(c) = s.certificate_expiry.as_mut() {
-                c.days_before = days;
-            }
-            if ok {
-                assert_eq!(errors(&s), vec![], "{days}");
-            } else {
-                assert_error(&s, "certificate_expiry.days_before", "greater than 0");
-            }
-        }
-        let mut s = cert("acm", "t");
-        assert_error(&s, "certificate_expiry.source", "\"acm\"");
-        s = cert("x509", " ");
-        assert_error(&s, "certificate_expiry.target", "empty");
-        if let Some(c) = s.certificate_expiry.as_mut() {
-            c.target = "t".into();
-            c.certificate = String::new();
-        }
-        assert_error(&s, "certificate_expiry.certificate", "empty");
-    }
-
-    #[test]
-    fn generate_refuses_invalid_specs() {
-        let mut s = plain();
-        s.severity = "urgent".into();
-        assert!(generate(&s).unwrap_err().contains("\"urgent\""));
-    }
-
-    #[test]
-    fn certificate_values_are_escaped() {
-        let mut s = cert("blackbox", "https://a\"b\\c\n");
-        if let Some(c) = s.certificate_expiry.as_mut() {
-            c.certificate = "cert {{ evil }}".into();
-            c.days_before = 1.1;
-        }
-        let file = generate(&s).unwrap();
-        let rules = &file.groups[0].rules;
-        assert_eq!(rules.len(), 2);
-        let Rule::Alerting(main) = &rules[0] else {
-            panic!("not an alert")
-        };
-        assert_eq!(
-            main.expr,
-            r#"probe_ssl_earliest_cert_expiry{instance="https://a\"b\\c\n"} - time() < 95040"#
-        );
-        // The parser reads the label value back unchanged.
-        let parsed = promql_parser::parser::parse(&main.expr).unwrap();
-        assert!(
-            format!("{parsed:?}").contains(r#"https://a\"b\\c\n"#),
-            "{parsed:?}"
-        );
-        assert_eq!(main.labels["certificate"], "cert {{ \"{{\" }} evil }}");
-        assert_eq!(main.labels["severity"], "page");
-        let Rule::Alerting(absent) = &rules[1] else {
-            panic!("not an alert")
-        };
-        assert_eq!(absent.alert, "ApiCertExpiringMetricAbsent");
-        assert_eq!(absent.labels["severity"], "ticket");
-        assert_eq!(absent.for_.as_deref(), Some("10m"));
-        assert!(absent
-            .expr
-            .starts_with("absent(probe_ssl_earliest_cert_expiry{"));
-    }
-
-    #[test]
-    fn for_and_user_summary() {
-        let mut s = cert("x509", "t");
-        s.for_ = Some("60m".into());
-        s.severity = "info".into();
-        s.summary = Some("mine".into());
-        let file = generate(&s).unwrap();
-        let Rule::Alerting(main) = &file.groups[0].rules[0] else {
-            panic!("not an alert")
-        };
-        assert_eq!(main.for_.as_deref(), Some("1h"));
-        assert_eq!(main.annotations["summary"], "mine");
-        assert!(main.annotations["description"].contains("14 days"));
-        let Rule::Alerting(absent) = &file.groups[0].rules[1] else {
-            panic!("not an alert")
-        };
-        assert_eq!(absent.labels["severity"], "info");
-        s.for_ = Some("0s".into());
-        let file = generate(&s).unwrap();
-        let Rule::Alerting(main) = &file.groups[0].rules[0] else {
-            panic!("not an alert")
-        };
-        assert_eq!(main.for_, None);
-        assert_eq!(file.groups[0].name, "reliability-alert-ApiCertExpiring");
-    }
-}
+#[path = "alert_tests.rs"]
+mod tests;

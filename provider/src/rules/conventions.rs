@@ -1,4 +1,14 @@
-//! Every series, label, group and alert name the SLO generator emits, in one place.
+//! Every name the generators emit, in one place: series and metric names, label keys,
+//! annotation keys, alert names and rule group names. Generators never spell a name
+//! themselves; they take it from here.
+//!
+//! # Shared
+//!
+//! Every alert has a `severity` label ([`LABEL_SEVERITY`]); users may not set it, nor
+//! `alertname` ([`LABEL_ALERTNAME`]). Annotations: `summary`, `description`, `runbook_url`
+//! (and `title` on SLO alerts).
+//!
+//! # SLOs
 //!
 //! The names are Sloth's de-facto conventions, byte for byte, so that existing Sloth
 //! Grafana dashboards (grafana.com 14348 and 14643) and queries work unchanged on rules
@@ -31,6 +41,44 @@
 //!
 //! SLO alerts have no `for:` clause (as in Sloth): the short window already debounces them,
 //! and a `for` would only delay a page by that much.
+//!
+//! # Alerts
+//!
+//! Group `reliability-alert-<name>` ([`alert_group_name`]). Certificate alerts watch
+//! `probe_ssl_earliest_cert_expiry` (blackbox_exporter, matched on `instance`) or
+//! `x509_cert_not_after` (x509-certificate-exporter, matched on `subject_CN`), carry a
+//! `certificate` label, and have a companion `<name>MetricAbsent`.
+//!
+//! # Backup plans
+//!
+//! Group `reliability-backup-<name>` ([`backup_group_name`]). Metrics (written by the
+//! backup runner): `backup_last_success_timestamp_seconds` and
+//! `backup_restore_test_last_success_timestamp_seconds`, labelled `plan="<name>"`, in the
+//! textfiles `backup-<plan>.prom` and `backup-<plan>-restore-test.prom`. Alerts:
+//! `BackupRPOViolated`, `BackupMetricAbsent`, `BackupRestoreTestOverdue`,
+//! `BackupRestoreTestMetricAbsent`.
+
+// ---- shared ----
+
+/// Label on every alert: `page`, `ticket` (or `info` on plain alerts), what Alertmanager
+/// routes on.
+pub const LABEL_SEVERITY: &str = "severity";
+/// Label Prometheus sets on every alert: its name.
+pub const LABEL_ALERTNAME: &str = "alertname";
+/// Label of a classic histogram's bucket series: its upper bound.
+pub const LABEL_LE: &str = "le";
+/// Label holding the metric name.
+pub const LABEL_NAME: &str = "__name__";
+/// Annotation: one line.
+pub const ANNOTATION_SUMMARY: &str = "summary";
+/// Annotation: what happened and what to do.
+pub const ANNOTATION_DESCRIPTION: &str = "description";
+/// Annotation: where the runbook is.
+pub const ANNOTATION_RUNBOOK_URL: &str = "runbook_url";
+/// Annotation on SLO alerts: a title.
+pub const ANNOTATION_TITLE: &str = "title";
+
+// ---- SLOs (Sloth's names) ----
 
 /// Label: `<service>-<name>`.
 pub const LABEL_ID: &str = "sloth_id";
@@ -44,8 +92,6 @@ pub const LABEL_WINDOW: &str = "sloth_window";
 pub const LABEL_SLOTH_SEVERITY: &str = "sloth_severity";
 /// Label on `sloth_slo_info`: the objective in percent (`99.9`).
 pub const LABEL_OBJECTIVE: &str = "sloth_objective";
-/// Label on alerts: `page` or `ticket`, what Alertmanager routes on.
-pub const LABEL_SEVERITY: &str = "severity";
 
 /// Labels users may not set: the generator owns them.
 pub fn is_reserved_label(name: &str) -> bool {
@@ -72,23 +118,23 @@ pub fn sli_error_series(window: &str) -> String {
     format!("slo:sli_error:ratio_rate{window}")
 }
 
-/// Group of the SLI recording rules.
-pub fn sli_group_name(id: &str) -> String {
+/// Group of an SLO's SLI recording rules.
+pub fn slo_sli_group_name(id: &str) -> String {
     format!("sloth-slo-sli-recordings-{id}")
 }
 
-/// Group of the metadata recording rules.
-pub fn meta_group_name(id: &str) -> String {
+/// Group of an SLO's metadata recording rules.
+pub fn slo_meta_group_name(id: &str) -> String {
     format!("sloth-slo-meta-recordings-{id}")
 }
 
-/// Group of the alerts.
-pub fn alert_group_name(id: &str) -> String {
+/// Group of an SLO's alerts.
+pub fn slo_alert_group_name(id: &str) -> String {
     format!("sloth-slo-alerts-{id}")
 }
 
 /// `SLO<Service><Name>ErrorBudgetBurn`, see the module doc.
-pub fn alert_name(service: &str, name: &str) -> String {
+pub fn slo_alert_name(service: &str, name: &str) -> String {
     format!("SLO{}{}ErrorBudgetBurn", pascal(service), pascal(name))
 }
 
@@ -102,6 +148,63 @@ fn pascal(s: &str) -> String {
         .collect()
 }
 
+// ---- alerts ----
+
+/// Group of a plain or certificate alert: `reliability-alert-<name>`.
+pub fn alert_group_name(name: &str) -> String {
+    format!("reliability-alert-{name}")
+}
+
+/// blackbox_exporter: seconds since epoch when the earliest certificate of the chain expires.
+pub const METRIC_BLACKBOX: &str = "probe_ssl_earliest_cert_expiry";
+/// x509-certificate-exporter: the certificate's NotAfter, seconds since epoch.
+pub const METRIC_X509: &str = "x509_cert_not_after";
+/// Identity label matched against `target` for blackbox_exporter.
+pub const LABEL_BLACKBOX_TARGET: &str = "instance";
+/// Identity label matched against `target` for x509-certificate-exporter.
+pub const LABEL_X509_TARGET: &str = "subject_CN";
+/// Label naming the watched certificate.
+pub const LABEL_CERTIFICATE: &str = "certificate";
+
+/// The metric-absent companion of certificate alert `name`: `<name>MetricAbsent`.
+pub fn cert_absent_alert_name(name: &str) -> String {
+    format!("{name}MetricAbsent")
+}
+
+// ---- backup plans ----
+
+/// Group of a backup plan: `reliability-backup-<name>`.
+pub fn backup_group_name(name: &str) -> String {
+    format!("reliability-backup-{name}")
+}
+
+/// Metric: unix seconds of the last successful backup.
+pub const METRIC_BACKUP_LAST_SUCCESS: &str = "backup_last_success_timestamp_seconds";
+/// Metric: unix seconds of the last successful restore test.
+pub const METRIC_RESTORE_TEST_LAST_SUCCESS: &str =
+    "backup_restore_test_last_success_timestamp_seconds";
+/// Label identifying the plan, on the metrics and on every alert.
+pub const LABEL_PLAN: &str = "plan";
+/// Alert: the last success is older than the RPO.
+pub const ALERT_RPO_VIOLATED: &str = "BackupRPOViolated";
+/// Alert: no backup metric for the plan.
+pub const ALERT_BACKUP_METRIC_ABSENT: &str = "BackupMetricAbsent";
+/// Alert: the last successful restore test is older than `max_age`.
+pub const ALERT_RESTORE_TEST_OVERDUE: &str = "BackupRestoreTestOverdue";
+/// Alert: no restore-test metric for the plan.
+pub const ALERT_RESTORE_TEST_METRIC_ABSENT: &str = "BackupRestoreTestMetricAbsent";
+
+/// The node_exporter textfile the runner writes after a backup: `backup-<plan>.prom`.
+pub fn backup_textfile(plan: &str) -> String {
+    format!("backup-{plan}.prom")
+}
+
+/// The textfile the runner writes after a restore test: `backup-<plan>-restore-test.prom`
+/// (its own file, so that neither job overwrites the other's metric).
+pub fn restore_test_textfile(plan: &str) -> String {
+    format!("backup-{plan}-restore-test.prom")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,21 +212,25 @@ mod tests {
     #[test]
     fn alert_names_are_identifiers() {
         assert_eq!(
-            alert_name("checkout", "availability"),
+            slo_alert_name("checkout", "availability"),
             "SLOCheckoutAvailabilityErrorBudgetBurn"
         );
         assert_eq!(
-            alert_name("my-service", "requests_latency.p99"),
+            slo_alert_name("my-service", "requests_latency.p99"),
             "SLOMyServiceRequestsLatencyP99ErrorBudgetBurn"
         );
-        assert_eq!(alert_name("1api", "v2"), "SLO1apiV2ErrorBudgetBurn");
+        assert_eq!(slo_alert_name("1api", "v2"), "SLO1apiV2ErrorBudgetBurn");
     }
 
     #[test]
     fn series_names() {
         assert_eq!(sli_error_series("5m"), "slo:sli_error:ratio_rate5m");
-        assert_eq!(sli_group_name("a-b"), "sloth-slo-sli-recordings-a-b");
+        assert_eq!(slo_sli_group_name("a-b"), "sloth-slo-sli-recordings-a-b");
         assert!(is_reserved_label("sloth_id"));
         assert!(!is_reserved_label("team"));
+        assert_eq!(alert_group_name("A"), "reliability-alert-A");
+        assert_eq!(backup_group_name("db"), "reliability-backup-db");
+        assert_eq!(cert_absent_alert_name("A"), "AMetricAbsent");
+        assert_eq!(restore_test_textfile("db"), "backup-db-restore-test.prom");
     }
 }

@@ -1,21 +1,32 @@
 //! Pure generation of Prometheus rule groups from resource models (no I/O).
 //!
 //! - [`slo`]: the SLO model, its validation and its rules (SLI, metadata, burn-rate alerts).
+//! - [`alert`]: plain and certificate-expiry alerts.
+//! - [`backup`]: backup-plan alerts and the plan file a backup runner reads.
 //! - [`burn_rate`]: the multi-window multi-burn-rate table, as data.
-//! - [`conventions`]: every series, label, group and alert name (Sloth's).
+//! - [`conventions`]: every metric, series, label, annotation, alert and group name.
+//! - [`cron`]: cron schedules, their validation and longest gap.
+//! - [`labels`]: label and metric name checks, user label maps.
+//! - [`promql`]: PromQL string literals and alert-template text.
+//! - [`field_error`]: [`FieldError`], a validation error on one attribute.
 //! - [`window`]: SLO periods and Prometheus durations.
 //! - [`model`]: rule file types and their YAML rendering.
 
-pub mod burn_rate;
-pub mod conventions;
-pub mod model;
-pub mod slo;
-pub mod window;
-
-pub use model::{render_yaml, AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};
-pub use slo::{
-    error_budget_minutes, generate, slo_id, validate, Alerting, FieldError, Sli, SloSpec, Tier,
-};
-pub use window::{format_duration, parse_duration, parse_period, Period};
 pub mod alert;
 pub mod backup;
+pub mod burn_rate;
+pub mod conventions;
+pub mod cron;
+pub mod field_error;
+pub mod labels;
+pub mod model;
+pub mod promql;
+pub mod slo;
+#[cfg(test)]
+mod snapshot;
+pub mod window;
+
+pub use field_error::FieldError;
+pub use model::{render_yaml, AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};
+pub use slo::{error_budget_minutes, generate, slo_id, validate, Alerting, Sli, SloSpec, Tier};
+pub use window::{format_duration, parse_duration, parse_period, Period};
