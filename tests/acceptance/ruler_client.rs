@@ -1,0 +1,339 @@
+//! The provider's ruler client (`reliability_provider::backend::ruler`) against the strict
+//! stand-in ruler (`reliability_e2e::ruler_server`), over loopback HTTP.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reliability_e2e::ruler_server::{RequiredAuth, RulerOptions, RulerServer};
+use reliability_provider::backend::ruler::{
+    Auth, ErrorKind, RetryPolicy, RulerClient, RulerConfig, Secret, CORTEX_API_PATH,
+};
+
+const TENANT: &str = "team-a";
+const NS: &str = "reliability";
+
+fn config(server: &RulerServer) -> RulerConfig {
+    RulerConfig {
+        tenant: Some(TENANT.into()),
+        timeout: Duration::from_secs(10),
+        ..RulerConfig::new(server.url())
+    }
+}
+
+/// A client whose retries record their sleeps instead of sleeping.
+fn client_with(cfg: RulerConfig) -> (RulerClient, Arc<Mutex<Vec<Duration>>>) {
+    let sleeps = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&sleeps);
+    let client = RulerClient::new(cfg)
+        .expect("a valid configuration")
+        .with_sleeper(Arc::new(move |d| recorded.lock().unwrap().push(d)));
+    (client, sleeps)
+}
+
+fn client(server: &RulerServer) -> RulerClient {
+    client_with(config(server)).0
+}
+
+fn group(name: &str, expr: &str) -> String {
+    format!(
+        "name: {}\ninterval: 1m\nrules:\n- record: slo:sli_error:ratio_rate5m\n  expr: {}\n  labels:\n    slo: checkout\n",
+        serde_json::to_string(name).unwrap(),
+        serde_json::to_string(expr).unwrap()
+    )
+}
+
+#[test]
+fn groups_with_awkward_names_round_trip() {
+    let server = RulerServer::start();
+    let c = client(&server);
+    let names = [
+        "slo:checkout-availability",
+        "with spaces and/slashes",
+        "100% ünïcødé?#&",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        c.put_group(NS, &group(name, &format!("vector({i})")))
+            .unwrap();
+    }
+    c.put_group("other ns/x", &group("g", "up")).unwrap();
+    assert_eq!(server.group_names(TENANT, NS).len(), 3);
+    assert_eq!(server.group_names(TENANT, "other ns/x"), ["g"]);
+    for (i, name) in names.iter().enumerate() {
+        let cached = c.get_group(NS, name).unwrap().expect("present");
+        assert_eq!(cached.name, *name);
+        assert_eq!(
+            cached.value["rules"][0]["expr"].as_str(),
+            Some(format!("vector({i})").as_str())
+        );
+        // The direct read (GET …/{ns}/{group}) agrees with the listing.
+        let direct = c.fetch_group(NS, name).unwrap().expect("present");
+        assert_eq!(direct, cached);
+    }
+    assert!(c.get_group(NS, "absent").unwrap().is_none());
+    assert!(c.fetch_group(NS, "absent").unwrap().is_none());
+    assert!(
+        c.get_group("empty-ns", "x").unwrap().is_none(),
+        "404 list = no groups"
+    );
+
+    c.delete_group(NS, names[1]).unwrap();
+    assert_eq!(server.group_names(TENANT, NS).len(), 2);
+    assert!(c.get_group(NS, names[1]).unwrap().is_none());
+    c.delete_group(NS, names[1])
+        .expect("deleting a deleted group is fine");
+}
+
+#[test]
+fn the_cortex_path_works_too() {
+    let server = RulerServer::start_with(RulerOptions {
+        api_path: CORTEX_API_PATH.into(),
+        empty_namespace_is_200: true,
+        ..Default::default()
+    });
+    let c = client_with(RulerConfig {
+        api_path: CORTEX_API_PATH.into(),
+        ..config(&server)
+    })
+    .0;
+    assert!(
+        c.list_namespace(NS).unwrap().is_empty(),
+        "200 {{}} = no groups"
+    );
+    c.put_group(NS, &group("g", "up")).unwrap();
+    assert_eq!(c.list_namespace(NS).unwrap().len(), 1);
+    assert_eq!(server.count("POST", "/reliability"), 1);
+}
+
+#[test]
+fn a_missing_tenant_says_to_set_tenant() {
+    let server = RulerServer::start();
+    let c = client_with(RulerConfig {
+        tenant: None,
+        ..config(&server)
+    })
+    .0;
+    let err = c.put_group(NS, &group("g", "up")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_eq!(err.status(), Some(401));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no org id") && msg.contains("set `tenant`"),
+        "{msg}"
+    );
+    assert!(msg.contains(&server.url()), "{msg}");
+}
+
+#[test]
+fn a_rejected_group_quotes_the_rulers_reason() {
+    let server = RulerServer::start_with(RulerOptions {
+        max_rules_per_group: Some(1),
+        ..Default::default()
+    });
+    let c = client(&server);
+    let two = "name: slo:big\nrules:\n- record: a\n  expr: up\n- record: b\n  expr: up\n";
+    let err = c.put_group(NS, two).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Rejected);
+    assert_eq!(
+        err.to_string(),
+        "the ruler rejected group \"slo:big\" in namespace \"reliability\": per-user rules \
+         per rule group limit (limit: 1 actual: 2) exceeded"
+    );
+    // Invalid content is the stand-in's to refuse, and its reason is quoted too.
+    let err = c
+        .put_group(NS, "name: g\nrules:\n- record: r\n  expr: up\n  for: 5m\n")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("invalid field 'for' in recording rule"),
+        "{err}"
+    );
+    assert_eq!(
+        server.count("POST", "/reliability"),
+        2,
+        "400 is not retried"
+    );
+}
+
+#[test]
+fn rate_limits_and_unavailability_are_retried_with_backoff() {
+    let server = RulerServer::start();
+    let (c, sleeps) = client_with(config(&server));
+    server.fail_next(2, 429);
+    c.put_group(NS, &group("g", "up")).unwrap();
+    assert_eq!(server.count("POST", "/reliability"), 3);
+    // The stand-in sends Retry-After: 1, within the cap.
+    assert_eq!(*sleeps.lock().unwrap(), [Duration::from_secs(1); 2]);
+
+    sleeps.lock().unwrap().clear();
+    server.clear_log();
+    server.fail_next(10, 503);
+    let err = c.put_group(NS, &group("g", "up == 0")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.status(), Some(503));
+    let policy = RetryPolicy::default();
+    let attempts = policy.max_attempts as usize;
+    assert_eq!(server.count("POST", "/reliability"), attempts);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("HTTP 503") && msg.contains("injected failure 503"),
+        "{msg}"
+    );
+    assert!(msg.contains(&format!("after {attempts} attempts")), "{msg}");
+    let slept: Duration = sleeps.lock().unwrap().iter().sum();
+    assert!(slept <= policy.max_total_sleep, "{slept:?}");
+    assert_eq!(
+        *sleeps.lock().unwrap(),
+        [250, 500, 1000].map(Duration::from_millis),
+        "exponential backoff"
+    );
+    assert_eq!(
+        server.group("team-a", NS, "g").unwrap()["rules"][0]["expr"].as_str(),
+        Some("up"),
+        "the failed update changed nothing"
+    );
+}
+
+#[test]
+fn a_server_that_is_down_is_named() {
+    let mut server = RulerServer::start();
+    let (c, sleeps) = client_with(RulerConfig {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        },
+        ..config(&server)
+    });
+    server.go_down();
+    let err = c.list_namespace(NS).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("could not reach the ruler at {}", server.url())),
+        "{msg}"
+    );
+    assert!(msg.contains("after 2 attempts"), "{msg}");
+    assert_eq!(sleeps.lock().unwrap().len(), 1);
+    server.come_back();
+    assert!(
+        c.list_namespace(NS).unwrap().is_empty(),
+        "a failure is not cached"
+    );
+}
+
+#[test]
+fn a_no_op_read_of_many_groups_costs_one_list_request() {
+    let server = RulerServer::start();
+    let c = client(&server);
+    for i in 0..20 {
+        server.insert_group(TENANT, NS, &group(&format!("g{i}"), "up"));
+    }
+    server.insert_group(TENANT, "second", &group("h", "up"));
+    for i in 0..20 {
+        assert!(c.get_group(NS, &format!("g{i}")).unwrap().is_some());
+    }
+    assert!(c.get_group("second", "h").unwrap().is_some());
+    assert_eq!(server.count("GET", "/reliability"), 1);
+    assert_eq!(server.count("GET", "/second"), 1);
+    assert_eq!(server.requests().len(), 2, "no per-group reads");
+
+    // Concurrent readers of a cold namespace share one request.
+    c.invalidate(NS);
+    server.clear_log();
+    let c = Arc::new(c);
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let c = Arc::clone(&c);
+            std::thread::spawn(move || c.get_group(NS, &format!("g{i}")).unwrap().is_some())
+        })
+        .collect();
+    assert!(threads.into_iter().all(|t| t.join().unwrap()));
+    assert_eq!(server.count("GET", "/reliability"), 1);
+
+    // A write invalidates the namespace's listing (and only that namespace's).
+    c.put_group(NS, &group("g0", "up == 0")).unwrap();
+    let g0 = c.get_group(NS, "g0").unwrap().unwrap();
+    assert_eq!(g0.value["rules"][0]["expr"].as_str(), Some("up == 0"));
+    assert_eq!(server.count("GET", "/reliability"), 2);
+    c.get_group("second", "h").unwrap();
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/second"))
+            .count(),
+        0
+    );
+    c.delete_group(NS, "g1").unwrap();
+    assert!(c.get_group(NS, "g1").unwrap().is_none());
+    assert_eq!(server.count("GET", "/reliability"), 3);
+}
+
+#[test]
+fn drift_made_behind_the_clients_back_is_seen_after_invalidation() {
+    let server = RulerServer::start();
+    let c = client(&server);
+    c.put_group(NS, &group("g", "up")).unwrap();
+    assert!(server.set_rule_expr(TENANT, NS, "g", 0, "vector(0)"));
+    // The direct read always sees it; the listing after invalidation too.
+    let direct = c.fetch_group(NS, "g").unwrap().unwrap();
+    assert_eq!(direct.value["rules"][0]["expr"].as_str(), Some("vector(0)"));
+    c.invalidate(NS);
+    let listed = c.get_group(NS, "g").unwrap().unwrap();
+    assert_eq!(listed.value["rules"][0]["expr"].as_str(), Some("vector(0)"));
+    assert!(server.remove_group(TENANT, NS, "g"));
+    c.invalidate(NS);
+    assert!(c.get_group(NS, "g").unwrap().is_none());
+}
+
+#[test]
+fn credentials_are_sent_and_never_shown() {
+    for (required, auth) in [
+        (
+            RequiredAuth::Basic {
+                username: "1234".into(),
+                password: "hunter2-password".into(),
+            },
+            Auth::Basic {
+                username: "1234".into(),
+                password: Secret::new("hunter2-password"),
+            },
+        ),
+        (
+            RequiredAuth::Bearer("glc_hunter2-token".into()),
+            Auth::Bearer(Secret::new("glc_hunter2-token")),
+        ),
+    ] {
+        let server = RulerServer::start_with(RulerOptions {
+            auth: Some(required),
+            ..Default::default()
+        });
+        let good = client_with(RulerConfig {
+            auth: auth.clone(),
+            ..config(&server)
+        })
+        .0;
+        good.put_group(NS, &group("g", "up")).unwrap();
+        assert_eq!(good.list_namespace(NS).unwrap().len(), 1);
+        let shown = format!("{good:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+
+        let wrong_auth = match &auth {
+            Auth::Basic { username, .. } => Auth::Basic {
+                username: username.clone(),
+                password: Secret::new("wrong-hunter2"),
+            },
+            _ => Auth::Bearer(Secret::new("wrong-hunter2")),
+        };
+        let bad = client_with(RulerConfig {
+            auth: wrong_auth,
+            ..config(&server)
+        })
+        .0;
+        let err = bad.put_group(NS, &group("g", "up")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        for shown in [err.to_string(), format!("{err:?}"), format!("{bad:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert!(err.to_string().contains("check the credentials"), "{err}");
+    }
+}
