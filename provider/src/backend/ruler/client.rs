@@ -478,6 +478,10 @@ impl RulerClient {
             e,
             ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_)
         );
+        let kind = match e {
+            ureq::Error::BadUri(_) | ureq::Error::Http(_) => ErrorKind::Config,
+            _ => ErrorKind::Unreachable,
+        };
         let hint = match &e {
             ureq::Error::Tls(_) => {
                 "; check the server certificate, or set ca_file to the PEM of the CA that \
@@ -488,7 +492,7 @@ impl RulerClient {
         };
         NoAnswer {
             error: RulerError::new(
-                ErrorKind::Unreachable,
+                kind,
                 None,
                 format!(
                     "could not reach the ruler at {url}: {}{hint}",
@@ -530,39 +534,5 @@ fn group_name_of(yaml: &str) -> Result<String, RulerError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_one_named_group_is_uploaded() {
-        assert_eq!(
-            group_name_of("name: slo:checkout\nrules: []\n").unwrap(),
-            "slo:checkout"
-        );
-        for bad in [
-            "groups:\n- name: a\n  rules: []\n",
-            "- name: a\n  rules: []\n",
-            "name: a\n",
-            "name: ''\nrules: []\n",
-            "rules: [",
-        ] {
-            let err = group_name_of(bad).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_missing_ca_file_is_named() {
-        let mut cfg = RulerConfig::new("https://mimir.example");
-        cfg.ca_file = Some("/nonexistent/ca.pem".into());
-        let err = RulerClient::new(cfg).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ca.pem");
-        std::fs::write(&path, "not a certificate\n").unwrap();
-        let mut cfg = RulerConfig::new("https://mimir.example");
-        cfg.ca_file = Some(path);
-        let err = RulerClient::new(cfg).unwrap_err();
-        assert!(err.to_string().contains("no PEM certificate"), "{err}");
-    }
-}
+#[path = "client_tests.rs"]
+mod tests;
