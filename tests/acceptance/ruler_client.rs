@@ -337,3 +337,147 @@ fn credentials_are_sent_and_never_shown() {
         assert!(err.to_string().contains("check the credentials"), "{err}");
     }
 }
+
+/// `openssl s_server -WWW` serving `dir` over TLS on 127.0.0.1 with a certificate signed
+/// by a fresh private CA; killed on drop.
+struct TlsFileServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for TlsFileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed (scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes `ca.pem` (the private CA) into `dir` and serves `dir`'s files over TLS.
+fn tls_file_server(dir: &std::path::Path) -> TlsFileServer {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test-ca",
+    ]);
+    openssl(dir, &ca);
+    let mut csr = vec!["req"];
+    csr.extend(ec);
+    csr.extend([
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(dir, &csr);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "srv.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args([
+            "s_server", "-quiet", "-WWW", "-cert", "srv.pem", "-key", "srv.key",
+        ])
+        .arg("-accept")
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let server = TlsFileServer { child, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("openssl s_server did not listen on port {port} within 5 s");
+}
+
+#[test]
+fn a_private_ca_is_trusted_through_ca_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // s_server -WWW answers GET /path with the file at ./path.
+    let listing = dir.path().join("prometheus/config/v1/rules");
+    std::fs::create_dir_all(&listing).unwrap();
+    std::fs::write(
+        listing.join(NS),
+        "reliability:\n- name: over-tls\n  rules: []\n",
+    )
+    .unwrap();
+    let server = tls_file_server(dir.path());
+    let url = format!("https://127.0.0.1:{}", server.port);
+    let cfg = RulerConfig::new(&url);
+
+    let (untrusted, sleeps) = client_with(cfg.clone());
+    let err = untrusted.list_namespace(NS).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    assert!(err.to_string().contains("set ca_file"), "{err}");
+    assert!(
+        sleeps.lock().unwrap().is_empty(),
+        "a certificate error is not retried"
+    );
+
+    let trusted = RulerClient::new(RulerConfig {
+        ca_file: Some(dir.path().join("ca.pem")),
+        ..cfg
+    })
+    .unwrap();
+    let groups = trusted.list_namespace(NS).unwrap();
+    assert_eq!(groups.groups()[0].name, "over-tls");
+}

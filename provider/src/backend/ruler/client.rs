@@ -474,21 +474,27 @@ impl RulerClient {
     }
 
     fn no_answer(&self, url: &str, e: ureq::Error) -> NoAnswer {
-        let retryable = matches!(
-            e,
-            ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_)
-        );
+        let text = e.to_string();
+        // rustls reports certificate problems as I/O errors ("invalid peer certificate").
+        let lower = text.to_ascii_lowercase();
+        let tls = matches!(e, ureq::Error::Tls(_))
+            || lower.contains("certificate")
+            || lower.contains("handshake");
+        let retryable = !tls
+            && matches!(
+                e,
+                ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_)
+            );
         let kind = match e {
             ureq::Error::BadUri(_) | ureq::Error::Http(_) => ErrorKind::Config,
             _ => ErrorKind::Unreachable,
         };
-        let hint = match &e {
-            ureq::Error::Tls(_) => {
-                "; check the server certificate, or set ca_file to the PEM of the CA that \
-                 signed it"
-            }
-            ureq::Error::Timeout(_) => "; the ruler did not answer in time",
-            _ => "; check that the ruler runs and that url is right",
+        let hint = if tls {
+            "; check the server certificate, or set ca_file to the PEM of the CA that signed it"
+        } else if matches!(e, ureq::Error::Timeout(_)) {
+            "; the ruler did not answer in time"
+        } else {
+            "; check that the ruler runs and that url is right"
         };
         NoAnswer {
             error: RulerError::new(
@@ -496,7 +502,7 @@ impl RulerClient {
                 None,
                 format!(
                     "could not reach the ruler at {url}: {}{hint}",
-                    quote_body(&e.to_string(), &self.config.auth.secrets())
+                    quote_body(&text, &self.config.auth.secrets())
                 ),
             ),
             retryable,
