@@ -102,6 +102,19 @@ fn the_cortex_path_works_too() {
     c.put_group(NS, &group("g", "up")).unwrap();
     assert_eq!(c.list_namespace(NS).unwrap().len(), 1);
     assert_eq!(server.count("POST", "/reliability"), 1);
+
+    // Mimir's path against a Cortex ruler: the server's 404 is not "no groups" (a refresh
+    // must not take every group for deleted), and the error names api_path.
+    let wrong = client(&server);
+    for err in [
+        wrong.list_namespace(NS).unwrap_err(),
+        wrong.fetch_group(NS, "g").unwrap_err(),
+        wrong.delete_group(NS, "g").unwrap_err(),
+    ] {
+        assert_eq!(err.status(), Some(404));
+        assert!(err.to_string().contains("check url and api_path"), "{err}");
+    }
+    assert_eq!(server.group_names(TENANT, NS), ["g"]);
 }
 
 #[test]
@@ -480,4 +493,60 @@ fn a_private_ca_is_trusted_through_ca_file_only() {
     .unwrap();
     let groups = trusted.list_namespace(NS).unwrap();
     assert_eq!(groups.groups()[0].name, "over-tls");
+}
+
+/// A client of `url` that neither retries nor waits long.
+fn quick_client(url: &str) -> RulerClient {
+    RulerClient::new(RulerConfig {
+        tenant: Some(TENANT.into()),
+        retry: RetryPolicy::none(),
+        timeout: Duration::from_millis(500),
+        ..RulerConfig::new(url)
+    })
+    .unwrap()
+}
+
+#[test]
+fn unexpected_answers_say_what_to_check() {
+    use reliability_e2e::prometheus::fake_prometheus;
+
+    let (url, _) = fake_prometheus("403 Forbidden", "access denied", 1);
+    let err = quick_client(&url)
+        .put_group(NS, &group("g", "up"))
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::Unauthorized, Some(403))
+    );
+    assert!(err.to_string().contains("access denied"), "{err}");
+
+    // A Prometheus (or anything else) at the URL: 404 names api_path and -ruler.enable-api.
+    let (url, _) = fake_prometheus("404 Not Found", "404 page not found", 1);
+    let err = quick_client(&url)
+        .put_group(NS, &group("g", "up"))
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("api_path") && msg.contains("-ruler.enable-api"),
+        "{msg}"
+    );
+
+    let (url, _) = fake_prometheus("301 Moved Permanently", "", 1);
+    let err = quick_client(&url).delete_group(NS, "g").unwrap_err();
+    assert!(err.to_string().contains("redirects"), "{err}");
+
+    let (url, _) = fake_prometheus("200 OK", "<html>a login page</html>", 1);
+    let err = quick_client(&url).list_namespace(NS).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(err.to_string().contains("not a map of namespaces"), "{err}");
+
+    // Accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let err = quick_client(&url).list_namespace(NS).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    assert!(err.to_string().contains("did not answer in time"), "{err}");
+    drop(silent);
 }

@@ -177,7 +177,7 @@ impl RulerClient {
     }
 
     /// One group read directly (`GET {api_path}/{namespace}/{group}`), bypassing the cache;
-    /// `None` on 404.
+    /// `None` on the ruler's 404 `group does not exist`.
     pub fn fetch_group(
         &self,
         namespace: &str,
@@ -186,7 +186,7 @@ impl RulerClient {
         let url = self.group_url(namespace, name)?;
         let answer = self.execute(Method::Get, &url, None)?;
         match answer.status {
-            404 => Ok(None),
+            404 if is_ruler_not_found(&answer.body) => Ok(None),
             s if is_success(s) => {
                 let value = self.parse_yaml(&url, &answer.body)?;
                 self.remote_group(&url, value).map(Some)
@@ -196,20 +196,21 @@ impl RulerClient {
     }
 
     /// Deletes one group (`DELETE {api_path}/{namespace}/{group}`, 202). A group that is
-    /// already gone (404) is not an error.
+    /// already gone (the ruler's 404 `group does not exist`) is not an error.
     pub fn delete_group(&self, namespace: &str, name: &str) -> Result<(), RulerError> {
         let url = self.group_url(namespace, name)?;
         let answer = self.execute(Method::Delete, &url, None);
         self.cache.invalidate(namespace);
         let answer = answer?;
-        if is_success(answer.status) || answer.status == 404 {
+        if is_success(answer.status) || (answer.status == 404 && is_ruler_not_found(&answer.body)) {
             return Ok(());
         }
         Err(self.status_error(Method::Delete, &url, &answer))
     }
 
     /// The groups of a namespace (`GET {api_path}/{namespace}`, a YAML map namespace → list
-    /// of groups; 404 "no rule groups found" or an empty map is an empty listing). Cached
+    /// of groups; the ruler's 404 `no rule groups found` or an empty map is an empty
+    /// listing, any other 404 an error naming `api_path`). Cached
     /// until a write or delete in the namespace through this client.
     pub fn list_namespace(&self, namespace: &str) -> Result<Arc<Listing>, RulerError> {
         let url = self.namespace_url(namespace)?;
@@ -225,7 +226,7 @@ impl RulerClient {
 
     fn fetch_namespace(&self, namespace: &str, url: &str) -> Result<Listing, RulerError> {
         let answer = self.execute(Method::Get, url, None)?;
-        if answer.status == 404 {
+        if answer.status == 404 && is_ruler_not_found(&answer.body) {
             return Ok(Listing::default());
         }
         if !is_success(answer.status) {
@@ -512,6 +513,15 @@ impl RulerClient {
 
 fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
+}
+
+/// Whether a 404 is the ruler's own "nothing here" (`no rule groups found`, `group does
+/// not exist`, `group namespace does not exist`, as Mimir, Cortex and Loki answer) rather
+/// than a path the server does not know: a wrong `url` or `api_path` must be an error, or a
+/// refresh would take every group for deleted and drop it from the state.
+fn is_ruler_not_found(body: &str) -> bool {
+    let body = body.to_ascii_lowercase();
+    body.contains("no rule groups found") || body.contains("does not exist")
 }
 
 /// The `name` of the one group `yaml` holds; an error when it is not exactly one group.
