@@ -5,8 +5,12 @@
 //! - [`config`]: where the ruler is, tenant, namespace, API path, credentials (from the
 //!   provider block or `RELIABILITY_RULER_{USERNAME,PASSWORD,TOKEN}`), CA file, timeouts
 //!   and retries.
-//! - [`client`]: [`RulerClient`] — `put_group`, `get_group`, `delete_group`,
-//!   `list_namespace`, with a per-process namespace cache and bounded retries of 429/5xx.
+//! - [`client`]: [`RulerClient`] — `put_group`, `get_group` (from the cached listing),
+//!   `fetch_group` (direct), `delete_group`, `list_namespace`, `invalidate`; bounded
+//!   retries of 429/5xx and failed connections (a POST of one group is an idempotent
+//!   upsert, so retrying it is safe).
+//! - [`cache`]: the per-process namespace cache (one list request per namespace answers
+//!   every group read until a write in it).
 //! - [`encode`]: percent-encoding of names in paths, basic-auth encoding, quoting answers.
 //!
 //! Errors ([`RulerError`]) quote the ruler's status and (bounded) answer and say what to do;
