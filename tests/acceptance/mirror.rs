@@ -60,70 +60,89 @@ fn gpg(home: &Path) -> Command {
     cmd
 }
 
-/// Stops the gpg-agent a keyring started, so that no process outlives the test.
-fn stop_agent(home: &Path) {
-    let _ = Command::new("gpgconf")
-        .env("GNUPGHOME", home)
-        .args(["--kill", "all"])
-        .status();
+/// Stops the gpg-agent a keyring started when dropped (also when a step panics), so that no
+/// process outlives the test.
+struct Agent<'a>(&'a Path);
+
+impl Drop for Agent<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.0)
+            .args(["--kill", "all"])
+            .status();
+    }
 }
 
-/// Runs `scripts/release.sh OUT_DIR` once, with a throwaway signing key.
+/// Runs `scripts/release.sh OUT_DIR` once per test process, with a throwaway signing key.
+/// A failure is reported by every test that needs the release, without running it again.
 fn release() -> &'static Release {
-    static RELEASE: OnceLock<Release> = OnceLock::new();
-    RELEASE.get_or_init(|| {
-        // Under the target directory (not /tmp): rewritten by every run, never left behind.
-        let base = target_dir().join("e2e-release");
-        let _ = std::fs::remove_dir_all(&base);
-        let (out, gnupg) = (base.join("out"), base.join("gnupg"));
-        std::fs::create_dir_all(&out).expect("release output dir");
-        std::fs::create_dir_all(&gnupg).expect("GNUPGHOME");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700))
-                .expect("GNUPGHOME mode");
-        }
-        run(gpg(&gnupg)
-            .args(["--passphrase", "", "--quick-gen-key"])
-            .args([
-                "Reliability release test <release-test@example.invalid>",
-                "rsa3072",
-                "sign",
-                "1d",
-            ]));
-        let keys = run(gpg(&gnupg).args(["--with-colons", "--list-secret-keys"]));
-        let keys = String::from_utf8_lossy(&keys.stdout);
-        let fingerprint = keys
-            .lines()
-            .find_map(|l| l.strip_prefix("fpr:"))
-            .and_then(|l| l.split(':').find(|f| !f.is_empty()))
-            .expect("the new key's fingerprint")
-            .to_string();
-        let public_key = base.join("release-key.asc");
-        let exported = run(gpg(&gnupg).args(["--armor", "--export", &fingerprint]));
-        std::fs::write(&public_key, exported.stdout).expect("write the public key");
+    static RELEASE: OnceLock<Result<Release, String>> = OnceLock::new();
+    let release = RELEASE.get_or_init(|| {
+        std::panic::catch_unwind(make_release).map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    });
+    match release {
+        Ok(release) => release,
+        Err(message) => panic!("the release could not be built: {message}"),
+    }
+}
 
-        // Exactly the README's command.
-        let released = Command::new("bash")
-            .arg(workspace_root().join("scripts/release.sh"))
-            .arg(&out)
-            .env("GNUPGHOME", &gnupg)
-            .env("GPG_FINGERPRINT", &fingerprint)
-            .env("CARGO_TARGET_DIR", target_dir())
-            .current_dir(workspace_root())
-            .output()
-            .expect("run scripts/release.sh");
-        stop_agent(&gnupg);
-        assert!(
-            released.status.success(),
-            "scripts/release.sh failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-            released.status,
-            String::from_utf8_lossy(&released.stdout),
-            String::from_utf8_lossy(&released.stderr)
-        );
-        Release { out, public_key }
-    })
+fn make_release() -> Release {
+    // Under the target directory (not /tmp): rewritten by every run, never left behind.
+    let base = target_dir().join("e2e-release");
+    let _ = std::fs::remove_dir_all(&base);
+    let (out, gnupg) = (base.join("out"), base.join("gnupg"));
+    std::fs::create_dir_all(&out).expect("release output dir");
+    std::fs::create_dir_all(&gnupg).expect("GNUPGHOME");
+    let _agent = Agent(&gnupg);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700))
+            .expect("GNUPGHOME mode");
+    }
+    run(gpg(&gnupg)
+        .args(["--passphrase", "", "--quick-gen-key"])
+        .args([
+            "Reliability release test <release-test@example.invalid>",
+            "rsa3072",
+            "sign",
+            "1d",
+        ]));
+    let keys = run(gpg(&gnupg).args(["--with-colons", "--list-secret-keys"]));
+    let keys = String::from_utf8_lossy(&keys.stdout);
+    let fingerprint = keys
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .and_then(|l| l.split(':').find(|f| !f.is_empty()))
+        .expect("the new key's fingerprint")
+        .to_string();
+    let public_key = base.join("release-key.asc");
+    let exported = run(gpg(&gnupg).args(["--armor", "--export", &fingerprint]));
+    std::fs::write(&public_key, exported.stdout).expect("write the public key");
+
+    // Exactly the README's command.
+    let released = Command::new("bash")
+        .arg(workspace_root().join("scripts/release.sh"))
+        .arg(&out)
+        .env("GNUPGHOME", &gnupg)
+        .env("GPG_FINGERPRINT", &fingerprint)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .current_dir(workspace_root())
+        .output()
+        .expect("run scripts/release.sh");
+    assert!(
+        released.status.success(),
+        "scripts/release.sh failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        released.status,
+        String::from_utf8_lossy(&released.stdout),
+        String::from_utf8_lossy(&released.stderr)
+    );
+    Release { out, public_key }
 }
 
 /// The `hashes` the mirror's `V.json` lists for this platform.
@@ -222,6 +241,7 @@ fn release_files_are_in_the_registry_layout_with_verified_checksums_and_signatur
 
     // The signature verifies with only the exported public key in a fresh keyring...
     let keyring = tempfile::tempdir().expect("keyring dir");
+    let _agent = Agent(keyring.path());
     run(gpg(keyring.path()).arg("--import").arg(&release.public_key));
     let sig = out.join(file_name("SHA256SUMS.sig"));
     let verified = run(gpg(keyring.path())
@@ -241,7 +261,6 @@ fn release_files_are_in_the_registry_layout_with_verified_checksums_and_signatur
         .arg(&forged)
         .output()
         .expect("run gpg --verify");
-    stop_agent(keyring.path());
     assert!(!bad.status.success(), "a forged SHA256SUMS verified");
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("BAD signature"),
