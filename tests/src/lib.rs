@@ -7,6 +7,7 @@
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
 pub mod exporter;
+pub mod https;
 pub mod lifecycle;
 pub mod prometheus;
 pub mod ruler_server;
@@ -28,7 +29,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+/// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/` in the workspace).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"))
@@ -205,22 +207,27 @@ impl Default for Terraform {
 impl Terraform {
     /// A fresh working directory whose CLI config installs the provider from the test mirror.
     pub fn new() -> Self {
+        let mirror = provider_mirror();
+        Self::with_cli_config(&format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = {mirror:?}\n    \
+             include = [\"registry.terraform.io/{PROVIDER_SOURCE}\"]\n  }}\n}}\n\
+             disable_checkpoint = true\n",
+        ))
+    }
+
+    /// A fresh working directory whose CLI configuration is exactly `cli_config`, for tests
+    /// of how the provider is installed (nothing is built or mirrored for it).
+    pub fn with_cli_config(cli_config: &str) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("reliability-tf-")
             .tempdir()
             .expect("temp working directory");
-        let cli_config = dir.path().join(".terraformrc.test");
-        let mirror = provider_mirror();
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = {mirror:?}\n    \
-                 include = [\"registry.terraform.io/{PROVIDER_SOURCE}\"]\n  }}\n}}\n\
-                 disable_checkpoint = true\n",
-            ),
-        )
-        .expect("write CLI config");
-        Terraform { dir, cli_config }
+        let path = dir.path().join(".terraformrc.test");
+        std::fs::write(&path, cli_config).expect("write CLI config");
+        Terraform {
+            dir,
+            cli_config: path,
+        }
     }
 
     /// The working directory.
