@@ -91,6 +91,32 @@ fn project_with_modules_tfvars_and_coverage() {
     );
 }
 
+/// AWS rules through local modules: subnets whose zones come from module arguments and
+/// tfvars, a bucket module whose versioning resource is switched by `count`, DocumentDB
+/// instances counted from tfvars, and a DynamoDB gap reported once.
+#[test]
+fn aws_project_through_modules() {
+    let r = run(&[], &fixtures().join("aws"));
+    compare("aws", &r);
+    assert_eq!(r.code, 1);
+    // module.cramped's subnets are all in eu-west-1a (terraform.tfvars); module.spread's
+    // are in two zones
+    assert_eq!(resources(&r, "RC107"), ["aws_autoscaling_group.batch"]);
+    assert_eq!(resources(&r, "RC121"), ["aws_eks_node_group.workers"]);
+    assert!(resources(&r, "RC123").is_empty());
+    assert_eq!(
+        resources(&r, "RC207"),
+        ["module.exports.aws_s3_bucket.this"]
+    );
+    assert_eq!(resources(&r, "RC117"), ["aws_docdb_cluster.docs"]);
+    assert_eq!(resources(&r, "RC118"), ["aws_elasticache_cluster.sessions"]);
+    assert_eq!(resources(&r, "RC120"), ["aws_memorydb_cluster.cart"]);
+    assert_eq!(resources(&r, "RC208"), ["aws_backup_plan.daily"]);
+    assert_eq!(resources(&r, "RC209"), ["aws_redshift_cluster.warehouse"]);
+    assert_eq!(resources(&r, "RC206"), ["aws_dynamodb_table.orders"]);
+    assert!(resources(&r, "RC202").is_empty());
+}
+
 /// A broken and a non-UTF-8 file are reported with positions; the others are still checked.
 #[test]
 fn broken_file_next_to_good_ones() {

@@ -85,12 +85,22 @@ rule_tests! {
     gke_zonal_cluster => "RC114",
     google_redis_basic_tier => "RC115",
     zonal_instance_group_manager => "RC116",
+    docdb_neptune_single_instance => "RC117",
+    elasticache_redis_single_node => "RC118",
+    memcached_single_az => "RC119",
+    memorydb_no_replicas => "RC120",
+    eks_node_group_single_az => "RC121",
+    ecs_service_single_az => "RC122",
+    load_balancer_single_az => "RC123",
     db_backup_retention_zero => "RC201",
     dynamodb_pitr_disabled => "RC202",
     elasticache_no_snapshots => "RC203",
     cloudsql_backups_disabled => "RC204",
     azure_db_no_geo_backup => "RC205",
     backup_coverage => "RC206",
+    s3_bucket_versioning_disabled => "RC207",
+    aws_backup_plan_no_offsite_copy => "RC208",
+    redshift_snapshots_disabled => "RC209",
     certificate_expiry_unmonitored => "RC301",
     slo_objective_unrealistic => "RC401",
     slo_alerting_disabled => "RC402",
@@ -168,6 +178,48 @@ resource "aws_backup_selection" "daily" {{
         coverage(cfg("var.unknown_tags")),
         0,
         "unknown default tags: no false alarm"
+    );
+}
+
+/// One gap, one finding: a DynamoDB table without point-in-time recovery that no backup
+/// covers is RC206's (with both remedies), not also RC202's; once it is backed up, RC202
+/// still asks for PITR.
+#[test]
+fn dynamodb_without_pitr_or_backup_is_reported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let findings = |selection: &str| {
+        let text = format!(
+            r#"
+resource "aws_dynamodb_table" "orders" {{
+  name     = "orders"
+  hash_key = "id"
+}}
+{selection}
+"#
+        );
+        std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+        let r = check(&[tmp.path().to_path_buf()], &Inputs::default());
+        let mut ids: Vec<(&str, String)> = r
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.help.clone()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let uncovered = findings("");
+    assert_eq!(uncovered.len(), 1, "{uncovered:?}");
+    assert_eq!(uncovered[0].0, "RC206");
+    assert!(uncovered[0].1.contains("point_in_time_recovery"));
+    assert!(uncovered[0].1.contains("aws_backup_selection"));
+    let covered = findings(
+        r#"resource "aws_backup_selection" "t" {
+  resources = [aws_dynamodb_table.orders.arn]
+}"#,
+    );
+    assert_eq!(
+        covered.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        ["RC202"]
     );
 }
 

@@ -239,6 +239,7 @@ mod aks_default_pool_zones;
 mod alert_page_no_for;
 mod alert_page_no_runbook;
 mod autoscaling_group_single_az;
+mod aws_backup_plan_no_offsite_copy;
 mod azure_db_no_geo_backup;
 mod azure_db_no_high_availability;
 mod azure_redis_single_zone;
@@ -252,16 +253,26 @@ mod cloudsql_backups_disabled;
 mod cloudsql_zonal_availability;
 mod db_backup_retention_zero;
 mod db_instance_single_az;
+mod docdb_neptune_single_instance;
 mod dynamodb_pitr_disabled;
+mod ecs_service_single_az;
 mod efs_one_zone;
+mod eks_node_group_single_az;
 mod elasticache_no_failover;
 mod elasticache_no_snapshots;
+mod elasticache_redis_single_node;
 mod fsx_single_az;
 mod gke_zonal_cluster;
 mod google_redis_basic_tier;
+mod load_balancer_single_az;
+mod memcached_single_az;
+mod memorydb_no_replicas;
 mod mq_broker_single_instance;
 mod opensearch_no_zone_awareness;
 mod rds_cluster_single_instance;
+mod redshift_snapshots_disabled;
+mod s3_bucket_versioning_disabled;
+pub mod shared;
 mod slo_alerting_disabled;
 mod slo_objective_unrealistic;
 mod zonal_instance_group_manager;
@@ -284,12 +295,22 @@ pub static RULES: &[&dyn Rule] = &[
     &gke_zonal_cluster::GkeZonalCluster,
     &google_redis_basic_tier::GoogleRedisBasicTier,
     &zonal_instance_group_manager::ZonalInstanceGroupManager,
+    &docdb_neptune_single_instance::DocdbNeptuneSingleInstance,
+    &elasticache_redis_single_node::ElasticacheRedisSingleNode,
+    &memcached_single_az::MemcachedSingleAz,
+    &memorydb_no_replicas::MemorydbNoReplicas,
+    &eks_node_group_single_az::EksNodeGroupSingleAz,
+    &ecs_service_single_az::EcsServiceSingleAz,
+    &load_balancer_single_az::LoadBalancerSingleAz,
     &db_backup_retention_zero::DbBackupRetentionZero,
     &dynamodb_pitr_disabled::DynamodbPitrDisabled,
     &elasticache_no_snapshots::ElasticacheNoSnapshots,
     &cloudsql_backups_disabled::CloudsqlBackupsDisabled,
     &azure_db_no_geo_backup::AzureDbNoGeoBackup,
     &backup_coverage::BackupCoverage,
+    &s3_bucket_versioning_disabled::S3BucketVersioningDisabled,
+    &aws_backup_plan_no_offsite_copy::AwsBackupPlanNoOffsiteCopy,
+    &redshift_snapshots_disabled::RedshiftSnapshotsDisabled,
     &certificate_expiry_unmonitored::CertificateExpiryUnmonitored,
     &slo_objective_unrealistic::SloObjectiveUnrealistic,
     &slo_alerting_disabled::SloAlertingDisabled,
