@@ -7,7 +7,9 @@ declare_rule! {
     /// elsewhere with a `copy_action` (a `destination_vault_arn` in another region or
     /// account). A `dynamic "copy_action"` whose `for_each` is unknown counts as present;
     /// one over a known empty collection does not. The destination itself is not judged:
-    /// a vault's region and account can rarely be known before apply.
+    /// a vault's region and account can rarely be known before apply. A rule backing up to
+    /// a logically air-gapped vault (`target_logically_air_gapped_backup_vault_arn`) is
+    /// reported too: that vault is in the plan's region.
     ///
     /// ## Why is this bad?
     /// A plan's target vault is always in the plan's own region and account. Without a
@@ -72,14 +74,22 @@ impl Rule for AwsBackupPlanNoOffsiteCopy {
                 },
                 None => "a rule".to_string(),
             };
+            // A logically air-gapped vault keeps its backups out of the account's reach,
+            // but in the same region.
+            let air_gapped = rule
+                .body
+                .attr("target_logically_air_gapped_backup_vault_arn")
+                .is_some_and(|a| !a.value.is_null());
+            let stay = if air_gapped {
+                "its recovery points stay in the plan's region (the logically air-gapped vault guards against a compromised account, not a region outage)"
+            } else {
+                "its recovery points stay in the plan's own region and account"
+            };
             cx.report_at(
                 self,
                 inst,
                 rule.span.clone(),
-                format!(
-                    "{name} of `{}` has no copy_action: its recovery points stay in the plan's own region and account",
-                    inst.address
-                ),
+                format!("{name} of `{}` has no copy_action: {stay}", inst.address),
                 "add `copy_action { destination_vault_arn = ... }` with a vault in another region or account",
             );
         }
