@@ -1,5 +1,5 @@
 use super::shared::{cluster_members, members_message};
-use super::{Rule, RuleCtx};
+use super::{is_replica_of, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -68,11 +68,7 @@ impl Rule for DocdbNeptuneSingleInstance {
                 Some("neptune:cluster:ReadReplicaCount"),
             )
         };
-        if inst
-            .body
-            .attr("replication_source_identifier")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(&inst.body, "replication_source_identifier") {
             return;
         }
         let Some(mut count) = cluster_members(cx.graph, inst, member) else {

@@ -1,4 +1,4 @@
-use super::{quote, Rule, RuleCtx};
+use super::{is_replica_of, quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -57,10 +57,7 @@ impl Rule for ElasticacheRedisSingleNode {
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
         let body = &inst.body;
-        if body
-            .attr("replication_group_id")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(body, "replication_group_id") {
             return;
         }
         let Some(engine) = body.attr("engine").filter(|a| !a.value.is_null()) else {

@@ -1,5 +1,5 @@
 use super::shared::{cluster_members, members_message};
-use super::{Rule, RuleCtx};
+use super::{is_replica_of, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -68,10 +68,7 @@ impl Rule for RdsClusterSingleInstance {
             _ => return,
         }
         // a secondary (replica) cluster is often headless on purpose
-        if body
-            .attr("replication_source_identifier")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(body, "replication_source_identifier") {
             return;
         }
         let Some(mut count) = cluster_members(cx.graph, inst, "aws_rds_cluster_instance") else {
