@@ -5,8 +5,8 @@ use crate::value::Value;
 declare_rule! {
     /// ## What it does
     /// Checks that an `aws_s3_bucket` keeps object versions: an `aws_s3_bucket_versioning`
-    /// whose `bucket` refers to it (`aws_s3_bucket.x.id` or `.bucket`, or the same literal
-    /// name) sets `versioning_configuration { status = "Enabled" }`, or the bucket has the
+    /// whose `bucket` refers to it (`aws_s3_bucket.x.id` or `.bucket`, the same literal
+    /// name, or a `data "aws_s3_bucket"` looked up by that name) sets `versioning_configuration { status = "Enabled" }`, or the bucket has the
     /// AWS provider v3 inline `versioning { enabled = true }`. Versioning is off by default;
     /// `Suspended` keeps no new versions. Buckets with S3 Object Lock are skipped (Object
     /// Lock turns versioning on). When a versioning resource's `count`, `bucket` or
@@ -89,7 +89,26 @@ impl Rule for S3BucketVersioningDisabled {
             if b.value.contains_opaque_unknown() {
                 return; // may be this bucket's
             }
-            if b.value.refers_to(&inst.base) || (name.is_some() && b.value.as_str() == name) {
+            // A `data "aws_s3_bucket"` looked up by this bucket's name (or an unknown one).
+            let mut refs = Vec::new();
+            b.value.collect_refs(&mut refs);
+            let mut via_data = false;
+            for r in refs {
+                for d in cx.graph.by_base(r) {
+                    if !d.data || d.rtype != "aws_s3_bucket" {
+                        continue;
+                    }
+                    match d.body.value("bucket").map(|v| v.as_str()) {
+                        Some(Some(n)) if Some(n) == name => via_data = true,
+                        Some(Some(_)) => {}
+                        _ => return, // unknown: may be this bucket
+                    }
+                }
+            }
+            if via_data
+                || b.value.refers_to(&inst.base)
+                || (name.is_some() && b.value.as_str() == name)
+            {
                 statuses.push((v.address.clone(), status(v)));
             }
         }
