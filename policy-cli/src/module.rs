@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::parse::{
     read_text, read_text_checked, relative_to, FileId, LoadError, ReadText, SourceFile,
 };
+use crate::syntax::visit_traversals;
 
 /// All files that were read, and which directories are modules.
 pub struct Workspace {
@@ -947,65 +948,6 @@ impl<'a> Module<'a> {
 /// Byte span of a block, attribute or expression (empty when unknown, e.g. `.tf.json`).
 pub fn span_of(s: &impl Span) -> std::ops::Range<usize> {
     s.span().unwrap_or(0..0)
-}
-
-/// Calls `f` with every traversal (`var.x`, `local.y`, `aws_x.y.id`) in an expression.
-pub fn visit_traversals<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)) {
-    use hcl_edit::expr::{ObjectKey, TraversalOperator};
-    use hcl_edit::template::Element;
-    let template = |t: &'e hcl_edit::template::Template,
-                    f: &mut dyn FnMut(&'e hcl_edit::expr::Traversal)| {
-        for el in t.iter() {
-            if let Element::Interpolation(i) = el {
-                visit_traversals(&i.expr, f);
-            }
-        }
-    };
-    match e {
-        Expression::Array(a) => a.iter().for_each(|x| visit_traversals(x, f)),
-        Expression::Object(o) => {
-            for (k, v) in o.iter() {
-                if let ObjectKey::Expression(k) = k {
-                    visit_traversals(k, f);
-                }
-                visit_traversals(v.expr(), f);
-            }
-        }
-        Expression::StringTemplate(t) => template(t, f),
-        Expression::HeredocTemplate(h) => template(&h.template, f),
-        Expression::Parenthesis(p) => visit_traversals(p.inner(), f),
-        Expression::Conditional(c) => {
-            visit_traversals(&c.cond_expr, f);
-            visit_traversals(&c.true_expr, f);
-            visit_traversals(&c.false_expr, f);
-        }
-        Expression::FuncCall(c) => c.args.iter().for_each(|x| visit_traversals(x, f)),
-        Expression::Traversal(t) => {
-            f(t);
-            visit_traversals(&t.expr, f);
-            for o in &t.operators {
-                if let TraversalOperator::Index(i) = o.value() {
-                    visit_traversals(i, f);
-                }
-            }
-        }
-        Expression::UnaryOp(u) => visit_traversals(&u.expr, f),
-        Expression::BinaryOp(b) => {
-            visit_traversals(&b.lhs_expr, f);
-            visit_traversals(&b.rhs_expr, f);
-        }
-        Expression::ForExpr(x) => {
-            visit_traversals(&x.intro.collection_expr, f);
-            visit_traversals(&x.value_expr, f);
-            if let Some(k) = &x.key_expr {
-                visit_traversals(k, f);
-            }
-            if let Some(c) = &x.cond {
-                visit_traversals(&c.expr, f);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// `local.NAME` / `var.NAME` → `NAME` for a traversal rooted at `root`.
