@@ -11,14 +11,14 @@ use rayon::prelude::*;
 
 use crate::eval::{self, Inputs};
 use crate::graph;
-use crate::module;
 use crate::parse::{self, LoadError};
 use crate::report::Report;
 use crate::rules::{self, Finding};
+use crate::workspace;
 
 /// Every resource instance of every root module (for tools and tests).
 pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Instance> {
-    let ws = module::Workspace::load(paths);
+    let ws = workspace::Workspace::load(paths);
     let files = &ws.files;
     let modules = ws.modules();
     let mut out = Vec::new();
@@ -43,13 +43,13 @@ pub fn check_with(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresho
     }
 }
 
-/// What one [`module::Unit`] gave: its files (syntax trees dropped) and, per root module,
+/// What one [`workspace::Unit`] gave: its files (syntax trees dropped) and, per root module,
 /// what the root's evaluation and rules found.
 struct UnitResult {
-    ws: module::Workspace,
-    /// What each root module gave, in [`module::Workspace::roots`] order.
+    ws: workspace::Workspace,
+    /// What each root module gave, in [`workspace::Workspace::roots`] order.
     roots: Vec<RootOut>,
-    /// Errors of [`module::Module::validate`], by module directory.
+    /// Errors of [`crate::module::Module::validate`], by module directory.
     invalid: Vec<(PathBuf, Vec<LoadError>)>,
 }
 
@@ -63,7 +63,7 @@ struct RootOut {
 }
 
 fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
-    let mut scan = module::Scan::new(paths);
+    let mut scan = workspace::Scan::new(paths);
     let bases: Vec<PathBuf> = paths
         .iter()
         .filter_map(|p| p.canonicalize().ok())
@@ -81,7 +81,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     // Units share no module: each is loaded, evaluated and checked on its own, and its
     // syntax trees are dropped before the next ones are parsed (peak memory is a few units'
     // trees, not the whole workspace's).
-    let units = module::plan(&mut scan);
+    let units = workspace::plan(&mut scan);
     let unit_todo: Vec<Vec<usize>> = units
         .iter()
         .map(|u| u.todo.iter().map(|(i, _, _)| *i).collect())
@@ -116,7 +116,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     let unit_todo = if split_ok {
         unit_todo
     } else {
-        let mut scan = module::Scan::new(paths);
+        let mut scan = workspace::Scan::new(paths);
         scan.errors.clear();
         let todo = std::mem::take(&mut scan.todo)
             .into_iter()
@@ -124,9 +124,9 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
             .map(|(i, (f, b))| (i, f, b))
             .collect::<Vec<_>>();
         let unit_todo = vec![todo.iter().map(|(i, _, _)| *i).collect()];
-        let unit = module::Unit {
+        let unit = workspace::Unit {
             todo,
-            manifests: module::read_manifests(&scan.scanned_dirs),
+            manifests: workspace::read_manifests(&scan.scanned_dirs),
             ..Default::default()
         };
         results = vec![check_unit(unit, &scanned, &bases, inputs, thresholds)];
@@ -241,13 +241,13 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
 
 /// Loads, evaluates and checks one unit; drops its syntax trees.
 fn check_unit(
-    unit: module::Unit,
+    unit: workspace::Unit,
     scanned: &HashSet<PathBuf>,
     bases: &[PathBuf],
     inputs: &Inputs,
     thresholds: rules::Thresholds,
 ) -> UnitResult {
-    let mut ws = module::Workspace::load_unit(unit, scanned);
+    let mut ws = workspace::Workspace::load_unit(unit, scanned);
     let files = &ws.files;
     let modules = ws.modules();
     let roots: Vec<RootOut> = ws

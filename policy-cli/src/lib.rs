@@ -1,6 +1,6 @@
 //! `relcheck`: catches unreliable infrastructure in Terraform code before it merges.
 //!
-//! Pipeline ([`check`]): [`module::Workspace`] finds and reads the files (in parallel) and
+//! Pipeline ([`check`]): [`workspace::Workspace`] finds and reads the files (in parallel) and
 //! the modules they call, [`parse`] turns each into a syntax tree (through [`hcl_compat`]
 //! for the valid HCL hcl-edit rejects; `.tf.json` through [`tfjson`]), the root modules are
 //! evaluated with [`eval::eval_root`] (variables, locals, module calls, `count`/`for_each`,
@@ -28,6 +28,7 @@ pub mod suppress;
 pub mod syntax;
 pub mod tfjson;
 pub mod value;
+pub mod workspace;
 
 pub use check::{check, check_with, evaluate_instances};
 pub use eval::Inputs;
