@@ -1,4 +1,5 @@
-use super::{is_replica_of, quote, Rule, RuleCtx};
+use super::shared::is_replica_of;
+use super::{quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {

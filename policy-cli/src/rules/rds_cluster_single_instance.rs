@@ -1,5 +1,5 @@
-use super::shared::{cluster_members, members_message};
-use super::{is_replica_of, Rule, RuleCtx};
+use super::shared::{cluster_members, is_replica_of, members_message};
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
