@@ -91,6 +91,44 @@ fn project_with_modules_tfvars_and_coverage() {
     );
 }
 
+/// Azure and GCP rules through modules, tfvars and conditionals, with coverage and
+/// certificate watches followed through module outputs.
+#[test]
+fn azure_and_gcp_project() {
+    let r = run(&[], &fixtures().join("azure_gcp"));
+    compare("azure_gcp", &r);
+    assert_eq!(r.code, 1);
+    // module.vm["api"]'s VM is protected through the module output; "batch" is not
+    assert_eq!(
+        resources(&r, "RC211"),
+        ["module.vm[\"batch\"].azurerm_linux_virtual_machine.this"]
+    );
+    assert_eq!(
+        resources(&r, "RC212"),
+        [
+            "module.vm[\"api\"].google_compute_disk.data",
+            "module.vm[\"batch\"].google_compute_disk.data"
+        ]
+    );
+    // three zones from terraform.tfvars for "general"; "batch" is pinned to one
+    assert_eq!(
+        resources(&r, "RC128"),
+        ["module.gke.google_container_node_pool.batch"]
+    );
+    // prod (terraform.tfvars): three zones, versioning on, a Premium plan without balancing
+    assert!(resources(&r, "RC125").is_empty());
+    assert!(resources(&r, "RC210").is_empty());
+    assert_eq!(resources(&r, "RC126"), ["azurerm_service_plan.web"]);
+    assert_eq!(resources(&r, "RC131"), ["google_redis_cluster.cache"]);
+    // the ingress certificate is watched from the root through the module's output
+    assert_eq!(
+        resources(&r, "RC301"),
+        ["google_compute_ssl_certificate.web"]
+    );
+    // no zonal cluster: RC114 says nothing, and RC128 does not report for it
+    assert!(resources(&r, "RC114").is_empty());
+}
+
 /// A broken and a non-UTF-8 file are reported with positions; the others are still checked.
 #[test]
 fn broken_file_next_to_good_ones() {

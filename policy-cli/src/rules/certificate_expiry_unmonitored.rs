@@ -4,12 +4,22 @@ use crate::value::Value;
 
 declare_rule! {
     /// ## What it does
-    /// Checks that every certificate (`aws_acm_certificate`, issued or imported, and
-    /// `aws_iam_server_certificate`) has its expiry watched: an
+    /// Checks that every certificate has its expiry watched: an
     /// `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` whose
-    /// `CertificateArn` dimension refers to it, or a `reliability_alert` whose
+    /// `CertificateArn` dimension refers to it (ACM only), or a `reliability_alert` whose
     /// `certificate_expiry { certificate = ... }` refers to it. The alarm may be anywhere in
     /// the configuration, also in another module (references through module outputs count).
+    ///
+    /// Certificates checked:
+    /// - AWS: `aws_acm_certificate` (issued or imported) and `aws_iam_server_certificate`;
+    /// - Google Cloud: self-managed certificates, which never renew:
+    ///   `google_compute_ssl_certificate`, `google_compute_region_ssl_certificate`, and a
+    ///   `google_certificate_manager_certificate` with a `self_managed` block. Google-managed
+    ///   ones (`google_compute_managed_ssl_certificate`, Certificate Manager `managed`)
+    ///   renew themselves and are not checked;
+    /// - Azure: an `azurerm_app_service_certificate` uploaded as `pfx_blob`. One read from
+    ///   Key Vault (`key_vault_secret_id`) is synced by App Service when the Key Vault
+    ///   certificate is renewed, so it is not checked here.
     ///
     /// ## Why is this bad?
     /// Expired certificates cause full outages that no health check predicts. Imported
@@ -47,7 +57,14 @@ declare_rule! {
         name: "certificate-expiry-unmonitored",
         category: CertificateMonitoring,
         severity: Warning,
-        types: ["aws_acm_certificate", "aws_iam_server_certificate"],
+        types: [
+            "aws_acm_certificate",
+            "aws_iam_server_certificate",
+            "google_compute_ssl_certificate",
+            "google_compute_region_ssl_certificate",
+            "google_certificate_manager_certificate",
+            "azurerm_app_service_certificate",
+        ],
     }
 }
 
@@ -102,12 +119,25 @@ fn alarm_watches(body: &EvalBody, base: &str) -> Option<bool> {
     }
 }
 
+/// Certificates their provider renews: Google-managed Certificate Manager certificates, and
+/// App Service certificates synced from Key Vault.
+fn renews_itself(inst: &Instance) -> bool {
+    match inst.rtype.as_str() {
+        "google_certificate_manager_certificate" => inst.body.block("self_managed").is_none(),
+        "azurerm_app_service_certificate" => inst.body.value("key_vault_secret_id").is_some(),
+        _ => false,
+    }
+}
+
 impl Rule for CertificateExpiryUnmonitored {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
+        if renews_itself(inst) {
+            return;
+        }
         let base = inst.base.as_str();
         for alarm in cx.graph.referrers(base, "aws_cloudwatch_metric_alarm") {
             if alarm_watches(&alarm.body, base) == Some(true) {
@@ -139,16 +169,23 @@ impl Rule for CertificateExpiryUnmonitored {
         if opaque {
             return;
         }
-        let help = if inst.rtype == "aws_acm_certificate" {
-            "add an `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` with `dimensions = { CertificateArn = <this certificate>.arn }`, or a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }`"
-        } else {
-            "add a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }` (CloudWatch has no expiry metric for IAM server certificates)"
+        let alert = "a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.id }`";
+        let help = match inst.rtype.as_str() {
+            "aws_acm_certificate" => "add an `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` with `dimensions = { CertificateArn = <this certificate>.arn }`, or a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }`".to_string(),
+            "aws_iam_server_certificate" => "add a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }` (CloudWatch has no expiry metric for IAM server certificates)".to_string(),
+            "azurerm_app_service_certificate" => format!("add {alert}, or keep the certificate in Key Vault with auto-renewal and read it through `key_vault_secret_id`"),
+            "google_certificate_manager_certificate" => format!("add {alert}, or use a Google-managed certificate (a `managed` block) that renews itself"),
+            _ => format!("add {alert}, or use a `google_compute_managed_ssl_certificate` (or Certificate Manager) that renews itself"),
         };
         cx.report(
             self,
             inst,
             None,
-            format!("certificate `{}` has no expiry monitoring: no DaysToExpiry alarm or reliability_alert refers to it", inst.address),
+            if inst.rtype == "aws_acm_certificate" {
+                format!("certificate `{}` has no expiry monitoring: no DaysToExpiry alarm or reliability_alert refers to it", inst.address)
+            } else {
+                format!("certificate `{}` has no expiry monitoring and does not renew itself: no reliability_alert `certificate_expiry` refers to it", inst.address)
+            },
             help,
         );
     }

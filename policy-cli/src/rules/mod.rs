@@ -192,7 +192,12 @@ impl<'a> RuleCtx<'a, '_> {
 
 /// Quotes an attribute's value for a message: `false` or `false (from var.multi_az)`.
 pub fn quote(attr: &EvalAttr) -> String {
-    match (&attr.source, &attr.origin) {
+    // A literal list or map (`["1"]`) reads the same as its value: no `(from ...)`.
+    let source = attr.source.as_ref().filter(|s| {
+        s.split_whitespace().collect::<String>()
+            != attr.value.display().split_whitespace().collect::<String>()
+    });
+    match (source, &attr.origin) {
         (Some(src), Some(origin)) => {
             format!("{} (from `{}`, {})", attr.value.display(), src, origin)
         }
@@ -236,13 +241,18 @@ macro_rules! declare_rule {
 }
 
 mod aks_default_pool_zones;
+mod aks_node_pool_zones;
 mod alert_page_no_for;
 mod alert_page_no_runbook;
+mod alloydb_zonal_instance;
 mod autoscaling_group_single_az;
 mod azure_db_no_geo_backup;
 mod azure_db_no_high_availability;
 mod azure_redis_single_zone;
+mod azure_service_plan_no_zone_balancing;
 mod azure_storage_lrs;
+mod azure_vm_backup_coverage;
+mod azure_vmss_no_zones;
 mod backup_coverage;
 mod backup_plan_no_offsite_copy;
 mod backup_plan_no_restore_test;
@@ -256,9 +266,14 @@ mod dynamodb_pitr_disabled;
 mod efs_one_zone;
 mod elasticache_no_failover;
 mod elasticache_no_snapshots;
+mod filestore_zonal_tier;
 mod fsx_single_az;
+mod gce_disk_no_snapshot_schedule;
+mod gcs_bucket_no_versioning;
+mod gke_node_pool_single_zone;
 mod gke_zonal_cluster;
 mod google_redis_basic_tier;
+mod google_redis_cluster_no_replicas;
 mod mq_broker_single_instance;
 mod opensearch_no_zone_awareness;
 mod rds_cluster_single_instance;
@@ -284,12 +299,22 @@ pub static RULES: &[&dyn Rule] = &[
     &gke_zonal_cluster::GkeZonalCluster,
     &google_redis_basic_tier::GoogleRedisBasicTier,
     &zonal_instance_group_manager::ZonalInstanceGroupManager,
+    &azure_vmss_no_zones::AzureVmssNoZones,
+    &aks_node_pool_zones::AksNodePoolZones,
+    &azure_service_plan_no_zone_balancing::AzureServicePlanNoZoneBalancing,
+    &gke_node_pool_single_zone::GkeNodePoolSingleZone,
+    &filestore_zonal_tier::FilestoreZonalTier,
+    &alloydb_zonal_instance::AlloydbZonalInstance,
+    &google_redis_cluster_no_replicas::GoogleRedisClusterNoReplicas,
     &db_backup_retention_zero::DbBackupRetentionZero,
     &dynamodb_pitr_disabled::DynamodbPitrDisabled,
     &elasticache_no_snapshots::ElasticacheNoSnapshots,
     &cloudsql_backups_disabled::CloudsqlBackupsDisabled,
     &azure_db_no_geo_backup::AzureDbNoGeoBackup,
     &backup_coverage::BackupCoverage,
+    &gcs_bucket_no_versioning::GcsBucketNoVersioning,
+    &azure_vm_backup_coverage::AzureVmBackupCoverage,
+    &gce_disk_no_snapshot_schedule::GceDiskNoSnapshotSchedule,
     &certificate_expiry_unmonitored::CertificateExpiryUnmonitored,
     &slo_objective_unrealistic::SloObjectiveUnrealistic,
     &slo_alerting_disabled::SloAlertingDisabled,
