@@ -25,7 +25,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::rules::{self, RuleMeta, Severity, Thresholds};
-use crate::suppress;
 use crate::Report;
 
 pub const FILE_NAME: &str = ".relcheck.toml";
@@ -100,10 +99,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 }
 
 fn every_meta() -> impl Iterator<Item = &'static RuleMeta> {
-    rules::RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(suppress::META_RULES.iter().copied())
+    rules::RULES.iter().map(|r| r.meta())
 }
 
 fn parse_severity(s: &str) -> Option<Option<Severity>> {

@@ -118,7 +118,7 @@ fn main() -> ExitCode {
                     m.name,
                     m.category.as_str(),
                     m.severity.as_str(),
-                    m.types.join(", ")
+                    rules::applies_to(m)
                 ));
             }
             print_out(&out);
@@ -133,7 +133,7 @@ fn main() -> ExitCode {
                     m.name,
                     m.category.as_str(),
                     m.severity.as_str(),
-                    m.types.join(", "),
+                    rules::applies_to(m),
                     m.documentation().trim_end()
                 ));
                 ExitCode::SUCCESS

@@ -5,33 +5,95 @@
 //! suppression that matches no finding (RC001). Above a `module` block it suppresses the
 //! rules in everything that module call creates.
 
+use crate::eval::Instance;
 use crate::locate;
 use crate::parse::{FileId, SourceFile};
-use crate::rules::{self, Category, Finding, RuleMeta, Severity};
+use crate::rules::{self, declare_rule, Finding, Rule, RuleCtx, RuleMeta};
 use crate::Report;
 
-/// Reported for a suppression comment that matches no finding.
-pub static UNUSED: RuleMeta = RuleMeta {
-    id: "RC001",
-    name: "unused-suppression",
-    category: Category::Suppression,
-    severity: Severity::Warning,
-    types: &[],
-    doc: "## What it does\nReports a `relcheck:ignore` comment that suppresses nothing.\n\n## Why is this bad?\nA stale suppression hides the next real problem at that place.\n",
-};
+declare_rule! {
+    /// ## What it does
+    /// Reports a `relcheck:ignore` comment that suppresses nothing: it names no rule, an
+    /// unknown rule, or a rule that reports nothing in the statement below it.
+    ///
+    /// ## Why is this bad?
+    /// A stale suppression hides the next real problem at that place.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// # relcheck:ignore RC101 -- replica of a multi-AZ primary
+    /// resource "aws_db_instance" "main" {
+    ///   multi_az = true
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_db_instance" "main" {
+    ///   multi_az = true
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - `relcheck rules` lists the rule ids and names a suppression can name.
+    pub struct UnusedSuppression {
+        id: "RC001",
+        name: "unused-suppression",
+        category: Suppression,
+        severity: Warning,
+        types: [],
+    }
+}
 
-/// Reported for a suppression comment without `-- reason`.
-pub static NO_REASON: RuleMeta = RuleMeta {
-    id: "RC002",
-    name: "suppression-without-reason",
-    category: Category::Suppression,
-    severity: Severity::Warning,
-    types: &[],
-    doc: "## What it does\nReports a `relcheck:ignore` comment without `-- reason`; it suppresses nothing.\n\n## Why is this bad?\nReviewers cannot tell an accepted risk from a silenced warning.\n",
-};
+declare_rule! {
+    /// ## What it does
+    /// Reports a `relcheck:ignore` comment without `-- reason`; it suppresses nothing.
+    ///
+    /// ## Why is this bad?
+    /// Reviewers cannot tell an accepted risk from a silenced warning.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// # relcheck:ignore RC101
+    /// resource "aws_db_instance" "replica" {
+    ///   multi_az = false
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// # relcheck:ignore RC101 -- replica of a multi-AZ primary
+    /// resource "aws_db_instance" "replica" {
+    ///   multi_az = false
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - The "On pull requests" section of relcheck's README.
+    pub struct SuppressionWithoutReason {
+        id: "RC002",
+        name: "suppression-without-reason",
+        category: Suppression,
+        severity: Warning,
+        types: [],
+    }
+}
 
-/// The suppression rules, for renderers that list every rule (SARIF).
-pub static META_RULES: &[&RuleMeta] = &[&UNUSED, &NO_REASON];
+/// RC001 and RC002 are reported by [`apply`] after every per-instance rule ran; they have
+/// no resource types, so the per-instance pass never calls `check`.
+impl Rule for UnusedSuppression {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _: &Instance, _: &mut RuleCtx) {}
+}
+
+impl Rule for SuppressionWithoutReason {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _: &Instance, _: &mut RuleCtx) {}
+}
 
 /// A finding hidden by a suppression comment.
 #[derive(Debug, Clone)]
@@ -208,7 +270,7 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
             .collect();
         let (meta, message, help) = if d.reason.is_none() {
             (
-                &NO_REASON,
+                &SuppressionWithoutReason::META,
                 format!(
                     "suppression of {} has no reason, so it suppresses nothing",
                     d.rules.join(", ")
@@ -217,13 +279,13 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
             )
         } else if d.rules.is_empty() {
             (
-                &UNUSED,
+                &UnusedSuppression::META,
                 "suppression names no rule".to_string(),
                 "name the rule: `# relcheck:ignore RC101 -- reason`".to_string(),
             )
         } else if !unknown.is_empty() {
             (
-                &UNUSED,
+                &UnusedSuppression::META,
                 format!(
                     "suppression names unknown rule {}",
                     unknown
@@ -236,7 +298,7 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
             )
         } else if !d.used {
             (
-                &UNUSED,
+                &UnusedSuppression::META,
                 format!(
                     "suppression of {} matches no finding in the statement below it",
                     d.rules.join(", ")

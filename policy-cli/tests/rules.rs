@@ -1,12 +1,16 @@
-//! One fixture pair per rule: `fixtures/rules/<rule_file>/{bad,good}/`. The bad fixture's
-//! rendered text output (only this rule's findings) is an insta snapshot; the good fixture
-//! must give no finding of the rule.
+//! One fixture pair per rule of the registry ([`RULES`]):
+//! `fixtures/rules/<rule_file>/{bad,good}/`, where `<rule_file>` is the rule's name in
+//! snake case (the name of its file in `src/rules/`). The bad fixture's rendered text output
+//! (only this rule's findings) is the insta snapshot `rules__<rule_file>.snap`; the good
+//! fixture must give no finding of the rule. Suppressions are applied as the binary does, so
+//! RC001/RC002 are tested the same way.
 
 use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-use relcheck::rules::{self, RULES};
-use relcheck::{check, render, Inputs};
+use relcheck::rules::{Rule, RULES};
+use relcheck::{check, render, suppress, Inputs, Report};
 
 fn fixture(rule_file: &str, case: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -15,27 +19,34 @@ fn fixture(rule_file: &str, case: &str) -> PathBuf {
         .join(case)
 }
 
-fn rule_test(rule_file: &str, id: &str) {
-    let rule = rules::find(id).expect("rule exists");
-    assert_eq!(
-        rule.meta().name.replace('-', "_"),
-        rule_file,
-        "file name is the rule name"
+fn checked(rule_file: &str, case: &str) -> Report {
+    let dir = fixture(rule_file, case);
+    assert!(
+        dir.is_dir(),
+        "no fixture {}: every rule in RULES needs tests/fixtures/rules/{rule_file}/{{bad,good}}/",
+        dir.display()
     );
+    let mut report = check(&[dir], &Inputs::default());
+    assert!(
+        report.errors.is_empty(),
+        "{case} fixture loads: {:?}",
+        report.errors
+    );
+    suppress::apply(&mut report);
+    report
+}
 
-    let mut bad = check(&[fixture(rule_file, "bad")], &Inputs::default());
-    assert!(bad.errors.is_empty(), "bad fixture loads: {:?}", bad.errors);
+fn rule_test(rule: &dyn Rule) {
+    let id = rule.meta().id;
+    let rule_file = rule.meta().name.replace('-', "_");
+
+    let mut bad = checked(&rule_file, "bad");
     bad.findings.retain(|f| f.rule.id == id);
     assert!(!bad.findings.is_empty(), "{id} reports on its bad fixture");
     let text = render::text::render(&bad, false);
-    insta::assert_snapshot!(format!("{rule_file}"), text);
+    insta::assert_snapshot!(rule_file.clone(), text);
 
-    let good = check(&[fixture(rule_file, "good")], &Inputs::default());
-    assert!(
-        good.errors.is_empty(),
-        "good fixture loads: {:?}",
-        good.errors
-    );
+    let good = checked(&rule_file, "good");
     let hits: Vec<String> = good
         .findings
         .iter()
@@ -48,67 +59,36 @@ fn rule_test(rule_file: &str, id: &str) {
     );
 }
 
-macro_rules! rule_tests {
-    ($($file:ident => $id:literal,)*) => {
-        $(
-            #[test]
-            fn $file() {
-                rule_test(stringify!($file), $id);
-            }
-        )*
-
-        #[test]
-        fn every_rule_has_a_test() {
-            let tested: HashSet<&str> = [$($id),*].into_iter().collect();
-            for r in RULES {
-                assert!(tested.contains(r.meta().id), "{} has no fixture test", r.meta().id);
-            }
-            assert_eq!(tested.len(), RULES.len());
-        }
-    };
+/// Every rule of the registry against its fixtures; all of them run, the failures are listed
+/// together at the end.
+#[test]
+fn every_rule_against_its_fixtures() {
+    let failed: Vec<&str> = RULES
+        .iter()
+        .filter(|r| catch_unwind(AssertUnwindSafe(|| rule_test(**r))).is_err())
+        .map(|r| r.meta().id)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "rules failing their fixture test: {failed:?}"
+    );
 }
 
-rule_tests! {
-    db_instance_single_az => "RC101",
-    rds_cluster_single_instance => "RC102",
-    elasticache_no_failover => "RC103",
-    efs_one_zone => "RC104",
-    mq_broker_single_instance => "RC105",
-    opensearch_no_zone_awareness => "RC106",
-    autoscaling_group_single_az => "RC107",
-    fsx_single_az => "RC108",
-    aks_default_pool_zones => "RC109",
-    azure_db_no_high_availability => "RC110",
-    azure_redis_single_zone => "RC111",
-    azure_storage_lrs => "RC112",
-    cloudsql_zonal_availability => "RC113",
-    gke_zonal_cluster => "RC114",
-    google_redis_basic_tier => "RC115",
-    zonal_instance_group_manager => "RC116",
-    azure_vmss_no_zones => "RC124",
-    aks_node_pool_zones => "RC125",
-    azure_service_plan_no_zone_balancing => "RC126",
-    gke_node_pool_single_zone => "RC128",
-    filestore_zonal_tier => "RC129",
-    alloydb_zonal_instance => "RC130",
-    google_redis_cluster_no_replicas => "RC131",
-    db_backup_retention_zero => "RC201",
-    dynamodb_pitr_disabled => "RC202",
-    elasticache_no_snapshots => "RC203",
-    cloudsql_backups_disabled => "RC204",
-    azure_db_no_geo_backup => "RC205",
-    backup_coverage => "RC206",
-    gcs_bucket_no_versioning => "RC210",
-    azure_vm_backup_coverage => "RC211",
-    gce_disk_no_snapshot_schedule => "RC212",
-    certificate_expiry_unmonitored => "RC301",
-    slo_objective_unrealistic => "RC401",
-    slo_alerting_disabled => "RC402",
-    alert_page_no_runbook => "RC501",
-    alert_page_no_for => "RC502",
-    backup_plan_no_restore_test => "RC601",
-    backup_plan_no_offsite_copy => "RC602",
-    backup_plan_rto_too_long => "RC603",
+/// Every fixture directory belongs to a rule (a renamed rule leaves none behind).
+#[test]
+fn every_fixture_has_a_rule() {
+    let names: HashSet<String> = RULES
+        .iter()
+        .map(|r| r.meta().name.replace('-', "_"))
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert!(
+            names.contains(&name),
+            "fixtures/rules/{name} belongs to no rule"
+        );
+    }
 }
 
 #[test]
@@ -137,7 +117,13 @@ fn metadata_is_consistent() {
         ] {
             assert!(doc.contains(section), "{} doc lacks `{section}`", m.id);
         }
-        assert!(!m.types.is_empty());
+        // only relcheck's own suppression checks look at no resource type
+        assert_eq!(
+            m.types.is_empty(),
+            m.category == relcheck::rules::Category::Suppression,
+            "{} types",
+            m.id
+        );
         assert!(!m.summary().is_empty());
     }
 }
@@ -181,21 +167,30 @@ resource "aws_backup_selection" "daily" {{
     );
 }
 
-/// The README's rule table lists every rule (it is generated from `relcheck rules`).
+/// The README's rules table is generated from the registry. Regenerate with
+/// `UPDATE_DOCS=1 cargo test -p relcheck --test rules`.
 #[test]
-fn readme_lists_every_rule() {
-    let readme =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
-    for r in RULES {
-        let m = r.meta();
-        let row = format!(
-            "| {} | `{}` | {} | {} |",
-            m.id,
-            m.name,
-            m.category.as_str(),
-            m.severity.as_str()
+fn readme_rules_table_is_current() {
+    const START: &str = "<!-- rules table: generated from RULES by `UPDATE_DOCS=1 cargo test -p relcheck --test rules` -->\n";
+    const END: &str = "<!-- end of rules table -->";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = readme
+        .split_once(START)
+        .expect("README.md has the rules table start marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("README.md has the rules table end marker");
+    let fresh = format!(
+        "{head}{START}{}{END}{tail}",
+        relcheck::rules::markdown_table()
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    } else {
+        assert!(
+            fresh == readme,
+            "the rules table in policy-cli/README.md is stale: run UPDATE_DOCS=1 cargo test -p relcheck --test rules"
         );
-        assert!(readme.contains(&row), "README lacks `{row}`");
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::baseline::fingerprint;
 use crate::rules::{self, Finding, RuleMeta, Severity};
-use crate::suppress::{self, Suppressed};
+use crate::suppress::Suppressed;
 use crate::Report;
 
 /// Key of our entry in `partialFingerprints`.
@@ -222,11 +222,7 @@ pub fn artifact_path(abs: &Path, shown: &str) -> String {
 }
 
 fn every_rule() -> Vec<&'static RuleMeta> {
-    rules::RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(suppress::META_RULES.iter().copied())
-        .collect()
+    rules::RULES.iter().map(|r| r.meta()).collect()
 }
 
 fn location(report: &Report, f: &Finding) -> Location {

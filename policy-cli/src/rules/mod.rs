@@ -1,6 +1,6 @@
 //! The rules. One rule per file; the doc comment of each rule is its documentation
 //! (`relcheck explain`). To add a rule: write `rules/<name>.rs` with `declare_rule!` and an
-//! `impl Rule`, then list it in [`RULES`].
+//! `impl Rule`, add its fixtures, and add one line to the `rules!` registry below.
 
 use std::fmt;
 use std::ops::Range;
@@ -239,91 +239,79 @@ macro_rules! declare_rule {
         }
     };
 }
+pub(crate) use declare_rule;
 
-mod aks_default_pool_zones;
-mod aks_node_pool_zones;
-mod alert_page_no_for;
-mod alert_page_no_runbook;
-mod alloydb_zonal_instance;
-mod autoscaling_group_single_az;
-mod azure_db_no_geo_backup;
-mod azure_db_no_high_availability;
-mod azure_redis_single_zone;
-mod azure_service_plan_no_zone_balancing;
-mod azure_storage_lrs;
-mod azure_vm_backup_coverage;
-mod azure_vmss_no_zones;
-mod backup_coverage;
-mod backup_plan_no_offsite_copy;
-mod backup_plan_no_restore_test;
-mod backup_plan_rto_too_long;
-mod certificate_expiry_unmonitored;
-mod cloudsql_backups_disabled;
-mod cloudsql_zonal_availability;
-mod db_backup_retention_zero;
-mod db_instance_single_az;
-mod dynamodb_pitr_disabled;
-mod efs_one_zone;
-mod elasticache_no_failover;
-mod elasticache_no_snapshots;
-mod filestore_zonal_tier;
-mod fsx_single_az;
-mod gce_disk_no_snapshot_schedule;
-mod gcs_bucket_no_versioning;
-mod gke_node_pool_single_zone;
-mod gke_zonal_cluster;
-mod google_redis_basic_tier;
-mod google_redis_cluster_no_replicas;
-mod mq_broker_single_instance;
-mod opensearch_no_zone_awareness;
-mod rds_cluster_single_instance;
-mod slo_alerting_disabled;
-mod slo_objective_unrealistic;
-mod zonal_instance_group_manager;
+/// The registry: `rule_file => Type` declares `mod rule_file;` and lists `rule_file::Type`
+/// in [`RULES`]. Adding a rule is its file, its fixtures and one line here; the tests walk
+/// [`RULES`] (fixtures `tests/fixtures/rules/<rule_file>/{bad,good}` and a snapshot per
+/// rule) and the README's rules table is generated from it.
+///
+/// `reported_by_relcheck` lists rules declared elsewhere and reported by relcheck itself
+/// after the per-instance rules ran (they have no `types`, so [`run_with`] never calls
+/// them).
+macro_rules! rules {
+    (
+        reported_by_relcheck: [$($ext:path),* $(,)?],
+        $($file:ident => $ty:ident,)*
+    ) => {
+        $(mod $file;)*
 
-/// Every rule, in id order.
-pub static RULES: &[&dyn Rule] = &[
-    &db_instance_single_az::DbInstanceSingleAz,
-    &rds_cluster_single_instance::RdsClusterSingleInstance,
-    &elasticache_no_failover::ElasticacheNoFailover,
-    &efs_one_zone::EfsOneZone,
-    &mq_broker_single_instance::MqBrokerSingleInstance,
-    &opensearch_no_zone_awareness::OpensearchNoZoneAwareness,
-    &autoscaling_group_single_az::AutoscalingGroupSingleAz,
-    &fsx_single_az::FsxSingleAz,
-    &aks_default_pool_zones::AksDefaultPoolZones,
-    &azure_db_no_high_availability::AzureDbNoHighAvailability,
-    &azure_redis_single_zone::AzureRedisSingleZone,
-    &azure_storage_lrs::AzureStorageLrs,
-    &cloudsql_zonal_availability::CloudsqlZonalAvailability,
-    &gke_zonal_cluster::GkeZonalCluster,
-    &google_redis_basic_tier::GoogleRedisBasicTier,
-    &zonal_instance_group_manager::ZonalInstanceGroupManager,
-    &azure_vmss_no_zones::AzureVmssNoZones,
-    &aks_node_pool_zones::AksNodePoolZones,
-    &azure_service_plan_no_zone_balancing::AzureServicePlanNoZoneBalancing,
-    &gke_node_pool_single_zone::GkeNodePoolSingleZone,
-    &filestore_zonal_tier::FilestoreZonalTier,
-    &alloydb_zonal_instance::AlloydbZonalInstance,
-    &google_redis_cluster_no_replicas::GoogleRedisClusterNoReplicas,
-    &db_backup_retention_zero::DbBackupRetentionZero,
-    &dynamodb_pitr_disabled::DynamodbPitrDisabled,
-    &elasticache_no_snapshots::ElasticacheNoSnapshots,
-    &cloudsql_backups_disabled::CloudsqlBackupsDisabled,
-    &azure_db_no_geo_backup::AzureDbNoGeoBackup,
-    &backup_coverage::BackupCoverage,
-    &gcs_bucket_no_versioning::GcsBucketNoVersioning,
-    &azure_vm_backup_coverage::AzureVmBackupCoverage,
-    &gce_disk_no_snapshot_schedule::GceDiskNoSnapshotSchedule,
-    &certificate_expiry_unmonitored::CertificateExpiryUnmonitored,
-    &slo_objective_unrealistic::SloObjectiveUnrealistic,
-    &slo_alerting_disabled::SloAlertingDisabled,
-    &alert_page_no_runbook::AlertPageNoRunbook,
-    &alert_page_no_for::AlertPageNoFor,
-    &backup_plan_no_restore_test::BackupPlanNoRestoreTest,
-    &backup_plan_no_offsite_copy::BackupPlanNoOffsiteCopy,
-    &backup_plan_rto_too_long::BackupPlanRtoTooLong,
-];
+        /// Every rule: the per-instance rules in id order, then relcheck's own (RC001,
+        /// RC002; last, so that SARIF rule indices stay as they were before they joined).
+        pub static RULES: &[&dyn Rule] = &[$(&$file::$ty,)* $(&$ext,)*];
+
+        /// Each registered rule file with the name of the rule declared in it.
+        #[cfg(test)]
+        const FILES: &[(&str, &str)] = &[$((stringify!($file), $file::$ty::META.name),)*];
+    };
+}
+
+rules! {
+    reported_by_relcheck: [
+        crate::suppress::UnusedSuppression,
+        crate::suppress::SuppressionWithoutReason,
+    ],
+    db_instance_single_az => DbInstanceSingleAz,
+    rds_cluster_single_instance => RdsClusterSingleInstance,
+    elasticache_no_failover => ElasticacheNoFailover,
+    efs_one_zone => EfsOneZone,
+    mq_broker_single_instance => MqBrokerSingleInstance,
+    opensearch_no_zone_awareness => OpensearchNoZoneAwareness,
+    autoscaling_group_single_az => AutoscalingGroupSingleAz,
+    fsx_single_az => FsxSingleAz,
+    aks_default_pool_zones => AksDefaultPoolZones,
+    azure_db_no_high_availability => AzureDbNoHighAvailability,
+    azure_redis_single_zone => AzureRedisSingleZone,
+    azure_storage_lrs => AzureStorageLrs,
+    cloudsql_zonal_availability => CloudsqlZonalAvailability,
+    gke_zonal_cluster => GkeZonalCluster,
+    google_redis_basic_tier => GoogleRedisBasicTier,
+    zonal_instance_group_manager => ZonalInstanceGroupManager,
+    azure_vmss_no_zones => AzureVmssNoZones,
+    aks_node_pool_zones => AksNodePoolZones,
+    azure_service_plan_no_zone_balancing => AzureServicePlanNoZoneBalancing,
+    gke_node_pool_single_zone => GkeNodePoolSingleZone,
+    filestore_zonal_tier => FilestoreZonalTier,
+    alloydb_zonal_instance => AlloydbZonalInstance,
+    google_redis_cluster_no_replicas => GoogleRedisClusterNoReplicas,
+    db_backup_retention_zero => DbBackupRetentionZero,
+    dynamodb_pitr_disabled => DynamodbPitrDisabled,
+    elasticache_no_snapshots => ElasticacheNoSnapshots,
+    cloudsql_backups_disabled => CloudsqlBackupsDisabled,
+    azure_db_no_geo_backup => AzureDbNoGeoBackup,
+    backup_coverage => BackupCoverage,
+    gcs_bucket_no_versioning => GcsBucketNoVersioning,
+    azure_vm_backup_coverage => AzureVmBackupCoverage,
+    gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
+    certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
+    slo_objective_unrealistic => SloObjectiveUnrealistic,
+    slo_alerting_disabled => SloAlertingDisabled,
+    alert_page_no_runbook => AlertPageNoRunbook,
+    alert_page_no_for => AlertPageNoFor,
+    backup_plan_no_restore_test => BackupPlanNoRestoreTest,
+    backup_plan_no_offsite_copy => BackupPlanNoOffsiteCopy,
+    backup_plan_rto_too_long => BackupPlanRtoTooLong,
+}
 
 /// Finds a rule by id (`RC101`) or name.
 pub fn find(key: &str) -> Option<&'static dyn Rule> {
@@ -331,6 +319,31 @@ pub fn find(key: &str) -> Option<&'static dyn Rule> {
         .iter()
         .copied()
         .find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
+}
+
+/// What a rule looks at, for listings: its resource types, or the comments RC001/RC002 check.
+pub fn applies_to(m: &RuleMeta) -> String {
+    if m.types.is_empty() {
+        "relcheck:ignore comments".to_string()
+    } else {
+        m.types.join(", ")
+    }
+}
+
+/// The README's rules table (policy-cli/README.md, checked by `tests/rules.rs`).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| id | name | category | severity |\n|---|---|---|---|\n");
+    for r in RULES {
+        let m = r.meta();
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str()
+        ));
+    }
+    out
 }
 
 /// Runs every rule over one root configuration, with the default thresholds.
@@ -389,4 +402,19 @@ pub fn is_one_of(v: &Value, options: &[&str]) -> bool {
     v.as_str()
         .map(|s| options.iter().any(|o| o.eq_ignore_ascii_case(s)))
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A rule's file is named after the rule (the fixtures and snapshot use that name).
+    #[test]
+    fn rule_files_are_named_after_their_rules() {
+        for (file, name) in super::FILES {
+            assert_eq!(
+                *file,
+                name.replace('-', "_"),
+                "rules/{file}.rs declares `{name}`"
+            );
+        }
+    }
 }
