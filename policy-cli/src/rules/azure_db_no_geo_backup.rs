@@ -34,6 +34,9 @@ declare_rule! {
     /// ```
     ///
     /// ## References
+    /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/postgresql_flexible_server#geo_redundant_backup_enabled
+    /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/mysql_flexible_server#geo_redundant_backup_enabled
+    /// - https://registry.terraform.io/providers/hashicorp/azurerm/3.117.0/docs/resources/postgresql_server#geo_redundant_backup_enabled
     /// - https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore
     pub struct AzureDbNoGeoBackup {
         id: "RC205",

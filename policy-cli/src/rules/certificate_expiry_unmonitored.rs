@@ -52,6 +52,11 @@ declare_rule! {
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/acm/latest/userguide/acm-metrics.html
+    /// - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_ssl_certificate
+    /// - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_managed_ssl_certificate
+    /// - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/certificate_manager_certificate
+    /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/app_service_certificate
+    /// - https://learn.microsoft.com/azure/app-service/configure-ssl-certificate#renew-an-expiring-certificate
     pub struct CertificateExpiryUnmonitored {
         id: "RC301",
         name: "certificate-expiry-unmonitored",
