@@ -12,7 +12,8 @@ declare_rule! {
     ///   `google_compute_region_disk_resource_policy_attachment`) has `disk` referring to it,
     ///   by reference or by its literal name;
     /// - a `google_backup_dr_backup_plan_association` has `resource` referring to it, or to
-    ///   a `google_compute_instance` the disk is attached to;
+    ///   a `google_compute_instance` the disk is attached to (in the instance's
+    ///   `attached_disk`/`boot_disk`, or by a `google_compute_attached_disk`);
     /// - or a `reliability_backup_plan` lists it in `targets`.
     ///
     /// Google Cloud takes no snapshots of a disk unless a schedule asks for them. When an
@@ -118,9 +119,19 @@ fn covered(inst: &Instance, cx: &mut RuleCtx) -> Cover {
     {
         return Cover::Yes;
     }
-    // Backed up with the instance it is attached to.
+    // Backed up with the instance it is attached to (in the instance, or through a
+    // `google_compute_attached_disk`).
     for vm in g.referrers(base, "google_compute_instance") {
         if refers(ASSOCIATION, "resource", &vm.base) {
+            return Cover::Yes;
+        }
+    }
+    for att in g.referrers(base, "google_compute_attached_disk") {
+        let mut vms = Vec::new();
+        if let Some(v) = att.body.value("instance") {
+            v.collect_refs(&mut vms);
+        }
+        if vms.iter().any(|vm| refers(ASSOCIATION, "resource", vm)) {
             return Cover::Yes;
         }
     }
