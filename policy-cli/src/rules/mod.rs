@@ -289,7 +289,7 @@ rules! {
     zonal_instance_group_manager => ZonalInstanceGroupManager,
     azure_vmss_no_zones => AzureVmssNoZones,
     aks_node_pool_zones => AksNodePoolZones,
-    azure_service_plan_no_zone_balancing => AzureServicePlanNoZoneBalancing,
+    app_service_plan_no_zones => AppServicePlanNoZones,
     gke_node_pool_single_zone => GkeNodePoolSingleZone,
     filestore_zonal_tier => FilestoreZonalTier,
     alloydb_zonal_instance => AlloydbZonalInstance,

@@ -41,9 +41,9 @@ declare_rule! {
     /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/service_plan#zone_balancing_enabled
     /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/app_service_plan#zone_redundant
     /// - https://learn.microsoft.com/azure/reliability/reliability-app-service
-    pub struct AzureServicePlanNoZoneBalancing {
+    pub struct AppServicePlanNoZones {
         id: "RC126",
-        name: "azure-service-plan-no-zone-balancing",
+        name: "app-service-plan-no-zones",
         category: MultiAz,
         severity: Warning,
         types: ["azurerm_service_plan", "azurerm_app_service_plan"],
@@ -72,7 +72,7 @@ fn sku(body: &EvalBody) -> Option<&str> {
         .and_then(|v| v.as_str())
 }
 
-impl Rule for AzureServicePlanNoZoneBalancing {
+impl Rule for AppServicePlanNoZones {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
     }
