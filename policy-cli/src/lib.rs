@@ -12,12 +12,14 @@ pub mod config;
 pub mod eval;
 pub mod functions;
 pub mod graph;
+pub mod hcl_compat;
 pub mod locate;
 pub mod module;
 pub mod parse;
 pub mod render;
 pub mod rules;
 pub mod suppress;
+pub mod syntax;
 pub mod tfjson;
 pub mod value;
 

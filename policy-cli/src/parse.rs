@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use hcl_edit::structure::Body;
 
+use crate::hcl_compat::ParseFailure;
+
 /// Index of a file in [`crate::Project::files`].
 pub type FileId = usize;
 
@@ -288,9 +290,11 @@ impl SourceFile {
                 format!("nesting deeper than {MAX_NESTING} levels"),
             ))
         } else {
-            // The parser is not ours: a panic in it becomes an error for this file.
-            match std::panic::catch_unwind(|| hcl_edit::parser::parse_body(&file.text)) {
-                Ok(result) => result.map_err(|e| {
+            // hcl-edit, with workarounds for the valid HCL it rejects; a panic in it (not
+            // our code) becomes an error for this file.
+            match crate::hcl_compat::parse_body(&file.text) {
+                Ok(body) => Ok(body),
+                Err(ParseFailure::Syntax(e)) => {
                     let loc = e.location();
                     let msg = e
                         .message()
@@ -298,9 +302,15 @@ impl SourceFile {
                         .next()
                         .unwrap_or("syntax error")
                         .to_string();
-                    err(loc.line(), loc.column(), format!("cannot parse: {msg}"))
-                }),
-                Err(_) => Err(err(1, 1, "cannot parse: internal parser error".into())),
+                    Err(err(
+                        loc.line(),
+                        loc.column(),
+                        format!("cannot parse: {msg}"),
+                    ))
+                }
+                Err(ParseFailure::Panic) => {
+                    Err(err(1, 1, "cannot parse: internal parser error".into()))
+                }
             }
         };
         match result {

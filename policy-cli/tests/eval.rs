@@ -301,3 +301,100 @@ resource "terraform_data" "probe" {
         ])
     );
 }
+
+/// Checks one `main.tf`: (rule id, 1-based line) of each finding, and the load errors.
+fn check_main_tf(text: &str) -> (Vec<(&'static str, usize)>, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+    let r = check(&[tmp.path().to_path_buf()], &Inputs::default());
+    let findings = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.id, r.position(f).0))
+        .collect();
+    (
+        findings,
+        r.errors.iter().map(|e| e.message.clone()).collect(),
+    )
+}
+
+/// Newlines are insignificant inside `for` expressions (cloudposse/terraform-null-label
+/// splits a conditional over lines in one): the file is read, evaluated, and findings after
+/// it keep their lines.
+#[test]
+fn conditional_split_over_lines_in_a_for_expression() {
+    let text = r#"locals {
+  answers = { for k, v in { a = true, b = false } : k => v ?
+    "yes" : "no" # trailing comment
+  }
+}
+resource "terraform_data" "probe" {
+  input = local.answers
+}
+resource "aws_db_instance" "main" {
+  multi_az = local.answers["b"] == "yes"
+}
+"#;
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("a".to_string(), s("yes"));
+    m.insert("b".to_string(), s("no"));
+    assert_eq!(main_tf(text), Value::Map(m));
+    assert_eq!(check_main_tf(text), (vec![("RC101", 10)], vec![]));
+}
+
+/// An object constructor may repeat a key; the last value wins (terraform-google-sql-db's
+/// cross-region example repeats `encryption_key_name`).
+#[test]
+fn repeated_object_key_last_value_wins() {
+    let text = r#"locals {
+  settings = {
+    multi_az = true
+    tier     = "x"
+    multi_az = false
+  }
+}
+resource "terraform_data" "probe" {
+  input = { a = 1, a = 2, b = local.settings.tier }
+}
+resource "aws_db_instance" "main" {
+  multi_az = local.settings.multi_az
+}
+"#;
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("a".to_string(), Value::Number(2.0));
+    m.insert("b".to_string(), s("x"));
+    assert_eq!(main_tf(text), Value::Map(m));
+    assert_eq!(check_main_tf(text), (vec![("RC101", 12)], vec![]));
+}
+
+/// An attribute repeated in a block body is an error for Terraform too: still reported.
+#[test]
+fn repeated_attribute_is_still_an_error() {
+    let (_, errors) = check_main_tf("resource \"x\" \"y\" {\n  a = 1\n  a = 2\n}\n");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+/// `replicate_source_db = ""` / `replication_source_identifier = ""` (modules' default)
+/// mean "not a replica": RC101, RC102 and RC201 still apply.
+#[test]
+fn empty_replica_source_is_not_a_replica() {
+    let text = r#"resource "aws_db_instance" "main" {
+  replicate_source_db     = ""
+  multi_az                = false
+  backup_retention_period = 0
+}
+resource "aws_rds_cluster" "main" {
+  replication_source_identifier = ""
+  backup_retention_period       = 0
+}
+resource "aws_db_instance" "replica" {
+  replicate_source_db     = aws_db_instance.main.identifier
+  backup_retention_period = 0
+}
+"#;
+    let (findings, errors) = check_main_tf(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut ids: Vec<&str> = findings.iter().map(|(id, _)| *id).collect();
+    ids.sort();
+    assert_eq!(ids, ["RC101", "RC102", "RC201", "RC201"], "{findings:?}");
+}

@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Rule, RuleCtx, is_replica_of};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -51,7 +51,7 @@ impl Rule for DbBackupRetentionZero {
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
         for key in ["replicate_source_db", "replication_source_identifier"] {
-            if inst.body.attr(key).is_some_and(|a| !a.value.is_null()) {
+            if is_replica_of(&inst.body, key) {
                 return;
             }
         }

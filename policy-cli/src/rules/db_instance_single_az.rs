@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Rule, RuleCtx, is_replica_of};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -48,10 +48,7 @@ impl Rule for DbInstanceSingleAz {
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
         let body = &inst.body;
-        if body
-            .attr("replicate_source_db")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(body, "replicate_source_db") {
             return;
         }
         // Aurora instances belong to a cluster; SQL Server Express and Web editions cannot

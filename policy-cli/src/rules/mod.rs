@@ -404,6 +404,15 @@ pub fn is_one_of(v: &Value, options: &[&str]) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a replica's source attribute (`replicate_source_db`,
+/// `replication_source_identifier`) makes the resource a replica: set, and neither null nor
+/// the empty string (modules default it to `""` for "not a replica"). Unknown counts as a
+/// replica: the resource may be one.
+pub fn is_replica_of(body: &crate::eval::EvalBody, source_attr: &str) -> bool {
+    body.attr(source_attr)
+        .is_some_and(|a| !a.value.is_null() && a.value.as_str() != Some(""))
+}
+
 #[cfg(test)]
 mod tests {
     /// A rule's file is named after the rule (the fixtures and snapshot use that name).

@@ -1,4 +1,4 @@
-use super::{Rule, RuleCtx};
+use super::{Rule, RuleCtx, is_replica_of};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -66,10 +66,7 @@ impl Rule for RdsClusterSingleInstance {
             _ => return,
         }
         // a secondary (replica) cluster is often headless on purpose
-        if body
-            .attr("replication_source_identifier")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(body, "replication_source_identifier") {
             return;
         }
         let literal_id = body.value("cluster_identifier").and_then(|v| v.as_str());
