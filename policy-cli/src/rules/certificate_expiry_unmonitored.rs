@@ -17,9 +17,12 @@ declare_rule! {
     ///   `google_certificate_manager_certificate` with a `self_managed` block. Google-managed
     ///   ones (`google_compute_managed_ssl_certificate`, Certificate Manager `managed`)
     ///   renew themselves and are not checked;
-    /// - Azure: an `azurerm_app_service_certificate` uploaded as `pfx_blob`. One read from
-    ///   Key Vault (`key_vault_secret_id`) is synced by App Service when the Key Vault
-    ///   certificate is renewed, so it is not checked here.
+    /// - Azure: an `azurerm_app_service_certificate` uploaded as `pfx_blob` (one read from
+    ///   Key Vault through `key_vault_secret_id` is synced by App Service when the Key Vault
+    ///   certificate is renewed, so it is not checked), and an `azurerm_key_vault_certificate`
+    ///   that Key Vault does not renew: imported (a `certificate` block), issued by an
+    ///   external CA (`issuer_parameters { name = "Unknown" }`), or whose `lifetime_action`s
+    ///   only e-mail the contacts (`EmailContacts`).
     ///
     /// ## Why is this bad?
     /// Expired certificates cause full outages that no health check predicts. Imported
@@ -56,6 +59,7 @@ declare_rule! {
     /// - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_managed_ssl_certificate
     /// - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/certificate_manager_certificate
     /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/app_service_certificate
+    /// - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/key_vault_certificate
     /// - https://learn.microsoft.com/azure/app-service/configure-ssl-certificate#renew-an-expiring-certificate
     pub struct CertificateExpiryUnmonitored {
         id: "RC301",
@@ -69,6 +73,7 @@ declare_rule! {
             "google_compute_region_ssl_certificate",
             "google_certificate_manager_certificate",
             "azurerm_app_service_certificate",
+            "azurerm_key_vault_certificate",
         ],
     }
 }
@@ -130,8 +135,40 @@ fn renews_itself(inst: &Instance) -> bool {
     match inst.rtype.as_str() {
         "google_certificate_manager_certificate" => inst.body.block("self_managed").is_none(),
         "azurerm_app_service_certificate" => inst.body.value("key_vault_secret_id").is_some(),
+        "azurerm_key_vault_certificate" => key_vault_renews(inst),
         _ => false,
     }
+}
+
+/// A Key Vault certificate renews itself unless it was imported (`certificate` block), is
+/// issued by an external CA Key Vault does not talk to (issuer `Unknown`), or its
+/// lifetime actions only e-mail the contacts. Unknown values count as renewing.
+fn key_vault_renews(inst: &Instance) -> bool {
+    if inst.body.block("certificate").is_some() {
+        return false;
+    }
+    let Some(policy) = inst.body.block("certificate_policy") else {
+        return true;
+    };
+    let issuer = policy
+        .body
+        .block("issuer_parameters")
+        .and_then(|b| b.body.value("name"))
+        .and_then(|v| v.as_str());
+    if issuer.is_some_and(|i| i.eq_ignore_ascii_case("Unknown")) {
+        return false;
+    }
+    let actions: Vec<Option<&str>> = policy
+        .body
+        .blocks("lifetime_action")
+        .map(|la| {
+            la.body
+                .block("action")
+                .and_then(|a| a.body.value("action_type"))
+                .and_then(|v| v.as_str())
+        })
+        .collect();
+    actions.is_empty() || !actions.iter().all(|a| *a == Some("EmailContacts"))
 }
 
 impl Rule for CertificateExpiryUnmonitored {
@@ -179,6 +216,7 @@ impl Rule for CertificateExpiryUnmonitored {
             "aws_acm_certificate" => "add an `aws_cloudwatch_metric_alarm` on `AWS/CertificateManager` `DaysToExpiry` with `dimensions = { CertificateArn = <this certificate>.arn }`, or a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }`".to_string(),
             "aws_iam_server_certificate" => "add a `reliability_alert` with `certificate_expiry { certificate = <this certificate>.arn }` (CloudWatch has no expiry metric for IAM server certificates)".to_string(),
             "azurerm_app_service_certificate" => format!("add {alert}, or keep the certificate in Key Vault with auto-renewal and read it through `key_vault_secret_id`"),
+            "azurerm_key_vault_certificate" => format!("add {alert}, or let Key Vault issue it with a `lifetime_action` whose `action_type = \"AutoRenew\"`"),
             "google_certificate_manager_certificate" => format!("add {alert}, or use a Google-managed certificate (a `managed` block) that renews itself"),
             _ => format!("add {alert}, or use a `google_compute_managed_ssl_certificate` (or Certificate Manager) that renews itself"),
         };
