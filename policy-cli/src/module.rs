@@ -622,6 +622,8 @@ impl Workspace {
             for (dir, base, map) in manifests.drain(..) {
                 for target in map.values() {
                     not_root.insert(target.clone());
+                    // Reached from the directory that installed it: never a cycle root.
+                    edges.entry(dir.clone()).or_default().push(target.clone());
                     if loaded_dirs.insert(target.clone()) {
                         new_dirs.push((target.clone(), base.clone()));
                     }

@@ -160,6 +160,13 @@ fn installed_registry_module() {
         r.stderr
     );
     assert_eq!(r.stderr.matches("module.not_downloaded").count(), 1);
+    // The installed module is checked through its call only, not also as a root module
+    // with its own defaults (retention 0 there, 7 from the call).
+    assert!(resources(&r, "RC201").is_empty(), "{}", r.stdout);
+    assert_eq!(
+        resources(&r, "RC101"),
+        ["module.db.aws_db_instance.this[0]"]
+    );
 }
 
 /// Without values, variables without defaults are unknown: no finding, exit 0.
