@@ -11,9 +11,10 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Element, Template};
 
 use crate::functions;
-use crate::module::{is_local_source, span_of, Module};
+use crate::module::{span_of, Module};
 use crate::parse::{FileId, LoadError, SourceFile};
 use crate::value::Value;
+use crate::workspace::is_local_source;
 
 /// Deepest expression nesting evaluated; deeper expressions are unknown.
 const MAX_DEPTH: usize = 128;
@@ -632,7 +633,11 @@ impl<'a, 'e> Ctx<'a, 'e> {
             // Workspace directories are canonical already.
             call.local_dir
                 .get_or_init(|| {
-                    crate::module::resolve_source(Some(&self.module.dir), &self.module.dir, &source)
+                    crate::workspace::resolve_source(
+                        Some(&self.module.dir),
+                        &self.module.dir,
+                        &source,
+                    )
                 })
                 .clone()
         } else {

@@ -7,7 +7,7 @@ use hcl_edit::structure::Body;
 
 use crate::hcl_compat::ParseFailure;
 
-/// Index of a file in [`crate::Project::files`].
+/// Index of a file in [`crate::report::Report::files`] (and a workspace's files).
 pub type FileId = usize;
 
 /// One source file, its text and (when it parsed) its body.
@@ -455,7 +455,7 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
 pub fn body_too_deep(body: &Body) -> Option<Range<usize>> {
     use hcl_edit::Span;
     for a in body.attributes() {
-        if expr_depth(&a.value, 0) > MAX_EXPR_DEPTH {
+        if crate::syntax::expr_depth(&a.value, 0, MAX_EXPR_DEPTH) > MAX_EXPR_DEPTH {
             return Some(a.span().unwrap_or(0..0));
         }
     }
@@ -465,69 +465,4 @@ pub fn body_too_deep(body: &Body) -> Option<Range<usize>> {
         }
     }
     None
-}
-
-/// Depth of an expression tree, counting at most to `MAX_EXPR_DEPTH + 1`.
-fn expr_depth(e: &hcl_edit::expr::Expression, d: usize) -> usize {
-    use hcl_edit::expr::{Expression as E, ObjectKey, TraversalOperator};
-    use hcl_edit::template::Element;
-    if d > MAX_EXPR_DEPTH {
-        return d;
-    }
-    let max =
-        |it: &mut dyn Iterator<Item = &E>| it.map(|x| expr_depth(x, d + 1)).max().unwrap_or(d);
-    let template = |t: &hcl_edit::template::Template| {
-        t.iter()
-            .map(|el| match el {
-                Element::Interpolation(i) => expr_depth(&i.expr, d + 1),
-                // directives are never evaluated
-                _ => d,
-            })
-            .max()
-            .unwrap_or(d)
-    };
-    match e {
-        E::Array(a) => max(&mut a.iter()),
-        E::Object(o) => o
-            .iter()
-            .map(|(k, v)| {
-                let kd = match k {
-                    ObjectKey::Expression(k) => expr_depth(k, d + 1),
-                    ObjectKey::Ident(_) => d,
-                };
-                kd.max(expr_depth(v.expr(), d + 1))
-            })
-            .max()
-            .unwrap_or(d),
-        E::StringTemplate(t) => template(t),
-        E::HeredocTemplate(h) => template(&h.template),
-        E::Parenthesis(p) => expr_depth(p.inner(), d + 1),
-        E::Conditional(c) => max(&mut [&c.cond_expr, &c.true_expr, &c.false_expr].into_iter()),
-        E::FuncCall(f) => max(&mut f.args.iter()),
-        E::Traversal(t) => {
-            let base = expr_depth(&t.expr, d + 1);
-            t.operators
-                .iter()
-                .map(|o| match o.value() {
-                    TraversalOperator::Index(i) => expr_depth(i, d + 1),
-                    _ => d,
-                })
-                .max()
-                .unwrap_or(d)
-                .max(base)
-        }
-        E::UnaryOp(u) => expr_depth(&u.expr, d + 1),
-        E::BinaryOp(b) => expr_depth(&b.lhs_expr, d + 1).max(expr_depth(&b.rhs_expr, d + 1)),
-        E::ForExpr(f) => {
-            let mut parts = vec![&f.intro.collection_expr, &f.value_expr];
-            if let Some(k) = &f.key_expr {
-                parts.push(k);
-            }
-            if let Some(c) = &f.cond {
-                parts.push(&c.expr);
-            }
-            max(&mut parts.into_iter())
-        }
-        _ => d,
-    }
 }

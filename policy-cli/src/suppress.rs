@@ -8,8 +8,8 @@
 use crate::eval::Instance;
 use crate::locate;
 use crate::parse::{FileId, SourceFile};
+use crate::report::Report;
 use crate::rules::{self, declare_rule, Finding, Rule, RuleCtx, RuleMeta};
-use crate::Report;
 
 declare_rule! {
     /// ## What it does

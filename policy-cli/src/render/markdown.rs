@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
+use crate::report::Report;
 use crate::rules::Severity;
 use crate::suppress::Suppressed;
-use crate::Report;
 
 /// At most this many findings are listed; the rest are counted.
 pub const MAX_ROWS: usize = 50;

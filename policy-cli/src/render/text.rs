@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::report::Report;
 use crate::rules::{Finding, Severity};
-use crate::Report;
 
 struct Style {
     color: bool,

@@ -132,7 +132,7 @@ fn covered(inst: &Instance, g: &Graph) -> Cover {
     let base = inst.base.as_str();
     // Built-in backups.
     match inst.rtype.as_str() {
-        "aws_dynamodb_table" => match super::dynamodb_pitr_disabled::pitr_enabled(inst) {
+        "aws_dynamodb_table" => match super::shared::pitr_enabled(inst) {
             Some(true) => return Cover::Yes,
             None => return Cover::Unknown,
             Some(false) => {}

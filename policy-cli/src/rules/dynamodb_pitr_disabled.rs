@@ -41,14 +41,6 @@ declare_rule! {
     }
 }
 
-/// PITR state of a table: `Some(true/false)` or unknown.
-pub fn pitr_enabled(inst: &Instance) -> Option<bool> {
-    match inst.body.block("point_in_time_recovery") {
-        None => Some(false),
-        Some(b) => setting(&b.body, "enabled", Value::Bool(false)).and_then(|(v, _)| v.as_bool()),
-    }
-}
-
 impl Rule for DynamodbPitrDisabled {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META

@@ -37,7 +37,7 @@ declare_rule! {
 }
 
 /// `europe-west1-b` is a zone, `europe-west1` a region.
-pub fn is_zone(s: &str) -> bool {
+fn is_zone(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 3
         && parts[1].chars().last().is_some_and(|c| c.is_ascii_digit())

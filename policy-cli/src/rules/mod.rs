@@ -241,6 +241,8 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
+pub mod shared;
+
 /// The registry: `rule_file => Type` declares `mod rule_file;` and lists `rule_file::Type`
 /// in [`RULES`]. Adding a rule is its file, its fixtures and one line here; the tests walk
 /// [`RULES`] (fixtures `tests/fixtures/rules/<rule_file>/{bad,good}` and a snapshot per
@@ -402,15 +404,6 @@ pub fn is_one_of(v: &Value, options: &[&str]) -> bool {
     v.as_str()
         .map(|s| options.iter().any(|o| o.eq_ignore_ascii_case(s)))
         .unwrap_or(false)
-}
-
-/// Whether a replica's source attribute (`replicate_source_db`,
-/// `replication_source_identifier`) makes the resource a replica: set, and neither null nor
-/// the empty string (modules default it to `""` for "not a replica"). Unknown counts as a
-/// replica: the resource may be one.
-pub fn is_replica_of(body: &crate::eval::EvalBody, source_attr: &str) -> bool {
-    body.attr(source_attr)
-        .is_some_and(|a| !a.value.is_null() && a.value.as_str() != Some(""))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-use super::{Rule, RuleCtx, is_replica_of};
+use super::{Rule, RuleCtx};
+use super::shared::is_replica_of;
 use crate::eval::Instance;
 
 declare_rule! {

@@ -1,0 +1,27 @@
+//! [`Report`]: what a check found, for the renderers, suppressions, baseline and
+//! `--changed-since`. It depends on nothing but the file and finding types.
+
+use crate::parse::{LoadError, SourceFile};
+use crate::rules::{Finding, Severity};
+
+/// The result of a check: what renderers need.
+pub struct Report {
+    pub files: Vec<SourceFile>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<LoadError>,
+    /// Module calls that were not evaluated (remote sources not installed).
+    pub skipped: Vec<String>,
+    pub roots: usize,
+}
+
+impl Report {
+    /// Highest severity found, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.rule.severity).max()
+    }
+
+    /// 1-based line and column of a finding.
+    pub fn position(&self, f: &Finding) -> (usize, usize) {
+        self.files[f.file].line_col(f.span.start)
+    }
+}
