@@ -23,7 +23,8 @@ pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Insta
     let modules = ws.modules();
     let mut out = Vec::new();
     for root in &ws.roots {
-        let res = eval::eval_root(files, &modules, ws.installed.get(root), root, inputs);
+        let given = eval::inputs::load(root, inputs);
+        let res = eval::eval_root(files, &modules, ws.installed.get(root), root, &given);
         out.extend(res.instances);
     }
     out
@@ -256,8 +257,9 @@ fn check_unit(
         .enumerate()
         .map(|(i, root)| {
             let installed = ws.installed.get(root);
+            let given = eval::inputs::load(root, inputs);
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                eval::eval_root(files, &modules, installed, root, inputs)
+                eval::eval_root(files, &modules, installed, root, &given)
             }));
             let res = match evaluated {
                 Ok(res) => res,

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod functions;
 pub mod graph;
 pub mod hcl_compat;
+pub mod instance;
 pub mod locate;
 pub mod module;
 pub mod parse;

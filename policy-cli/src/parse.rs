@@ -383,7 +383,8 @@ fn line_starts(text: &str) -> Vec<usize> {
     v
 }
 
-fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column (in bytes) of a byte offset in `text`.
+pub(crate) fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = offset

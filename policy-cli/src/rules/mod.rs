@@ -192,7 +192,12 @@ impl<'a> RuleCtx<'a, '_> {
 
 /// Quotes an attribute's value for a message: `false` or `false (from var.multi_az)`.
 pub fn quote(attr: &EvalAttr) -> String {
-    match (&attr.source, &attr.origin) {
+    // A literal list or map (`["1"]`) reads the same as its value: no `(from ...)`.
+    let source = attr.source.as_ref().filter(|s| {
+        s.split_whitespace().collect::<String>()
+            != attr.value.display().split_whitespace().collect::<String>()
+    });
+    match (source, &attr.origin) {
         (Some(src), Some(origin)) => {
             format!("{} (from `{}`, {})", attr.value.display(), src, origin)
         }
@@ -291,6 +296,13 @@ rules! {
     eks_node_group_single_az => EksNodeGroupSingleAz,
     ecs_service_single_az => EcsServiceSingleAz,
     load_balancer_single_az => LoadBalancerSingleAz,
+    azure_vmss_no_zones => AzureVmssNoZones,
+    aks_node_pool_zones => AksNodePoolZones,
+    app_service_plan_no_zones => AppServicePlanNoZones,
+    gke_node_pool_single_zone => GkeNodePoolSingleZone,
+    filestore_zonal_tier => FilestoreZonalTier,
+    alloydb_zonal_instance => AlloydbZonalInstance,
+    google_redis_cluster_no_replicas => GoogleRedisClusterNoReplicas,
     db_backup_retention_zero => DbBackupRetentionZero,
     dynamodb_pitr_disabled => DynamodbPitrDisabled,
     elasticache_no_snapshots => ElasticacheNoSnapshots,
@@ -300,6 +312,9 @@ rules! {
     s3_bucket_versioning_disabled => S3BucketVersioningDisabled,
     aws_backup_plan_no_offsite_copy => AwsBackupPlanNoOffsiteCopy,
     redshift_snapshots_disabled => RedshiftSnapshotsDisabled,
+    gcs_bucket_no_versioning => GcsBucketNoVersioning,
+    azure_vm_backup_coverage => AzureVmBackupCoverage,
+    gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
     certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
     slo_objective_unrealistic => SloObjectiveUnrealistic,
     slo_alerting_disabled => SloAlertingDisabled,

@@ -168,6 +168,8 @@ impl Workspace {
             for Manifest { dir, base, calls } in manifests.drain(..) {
                 for target in calls.values() {
                     not_root.insert(target.clone());
+                    // Reached from the directory that installed it: never a cycle root.
+                    edges.entry(dir.clone()).or_default().push(target.clone());
                     if loaded_dirs.insert(target.clone()) {
                         new_dirs.push((target.clone(), base.clone()));
                     }
