@@ -19,6 +19,10 @@ pub(crate) use plan::{plan, read_manifests, Manifest, Unit};
 use scan::list_tf_files;
 pub(crate) use scan::Scan;
 pub use sources::is_local_source;
+
+/// Most rounds of "load files, find the directories they call": a chain of local module
+/// calls longer than this is not followed further.
+pub(crate) const MAX_CALL_ROUNDS: usize = 64;
 pub(crate) use sources::resolve_source;
 
 /// All files that were read, and which directories are modules.
@@ -109,7 +113,7 @@ impl Workspace {
         // Local module calls: calling directory → called directories.
         let mut edges: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
         // Load in rounds: each round may discover module directories outside the scan.
-        for _round in 0..64 {
+        for _round in 0..MAX_CALL_ROUNDS {
             if todo.is_empty() {
                 break;
             }

@@ -134,7 +134,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
         .map(|((f, _), (_, c))| (f.as_path(), c.as_slice()))
         .collect();
     let mut later: Vec<(PathBuf, Vec<String>)>;
-    for _round in 0..64 {
+    for _round in 0..super::MAX_CALL_ROUNDS {
         for (f, calls) in &round {
             if calls.is_empty() {
                 continue;

@@ -7,6 +7,9 @@ use rayon::prelude::*;
 
 use crate::parse::{relative_to, LoadError};
 
+/// Deepest directory nesting walked under a path given on the command line.
+const MAX_DIR_DEPTH: usize = 64;
+
 /// Whether a path looks like a Terraform source file.
 fn is_tf_file(p: &Path) -> bool {
     let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -115,7 +118,7 @@ fn walk(
     base: &Path,
     depth: usize,
 ) {
-    if depth > 64 {
+    if depth > MAX_DIR_DEPTH {
         return;
     }
     let rd = match std::fs::read_dir(dir) {
