@@ -61,6 +61,8 @@ struct RootOut {
     findings: Vec<Finding>,
     errors: Vec<LoadError>,
     skipped: Vec<String>,
+    /// Evaluation steps the root took.
+    steps: u64,
 }
 
 fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
@@ -173,6 +175,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     }
     debug_assert!(slots.iter().all(Option::is_some));
     let files: Vec<parse::SourceFile> = slots.into_iter().flatten().collect();
+    let max_eval_steps = roots.iter().map(|r| r.steps).max().unwrap_or(0);
     // Roots in the order of a single load: by path, those only called from a cycle last.
     roots.sort_by(|a, b| (a.cycle, &a.root).cmp(&(b.cycle, &b.root)));
     invalid.sort_by(|a, b| a.0.cmp(&b.0));
@@ -237,6 +240,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
         errors,
         skipped,
         roots: roots_count,
+        max_eval_steps,
     }
 }
 
@@ -296,6 +300,7 @@ fn check_unit(
                 findings,
                 errors: res.errors,
                 skipped: res.skipped,
+                steps: res.steps,
             }
         })
         .collect();

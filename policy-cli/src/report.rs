@@ -12,6 +12,9 @@ pub struct Report {
     /// Module calls that were not evaluated (remote sources not installed).
     pub skipped: Vec<String>,
     pub roots: usize,
+    /// The most evaluation steps one root module took: the work the evaluator did, bounded
+    /// by [`crate::eval::MAX_STEPS`] (tests guard on it instead of the clock).
+    pub max_eval_steps: u64,
 }
 
 impl Report {
