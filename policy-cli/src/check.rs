@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::eval::{self, Inputs};
 use crate::graph;
 use crate::parse::{self, LoadError};
-use crate::report::Report;
+use crate::report::{sort_findings, Report};
 use crate::rules::{self, Finding};
 use crate::workspace;
 
@@ -225,14 +225,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
             })
         });
     }
-    findings.sort_by(|a, b| {
-        (&files[a.file].display, a.span.start, a.rule.id, &a.resource).cmp(&(
-            &files[b.file].display,
-            b.span.start,
-            b.rule.id,
-            &b.resource,
-        ))
-    });
+    sort_findings(&mut findings, &files);
     errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Report {
         files,

@@ -58,8 +58,9 @@ pub struct CallDecl<'a> {
 }
 
 impl<'a> Module<'a> {
-    pub fn build(dir: &Path, ids: &[FileId], files: &'a [SourceFile]) -> Module<'a> {
-        let mut m = Module {
+    /// A module that declares nothing.
+    pub fn empty(dir: &Path) -> Module<'a> {
+        Module {
             dir: dir.to_path_buf(),
             variables: HashMap::new(),
             locals: HashMap::new(),
@@ -67,7 +68,11 @@ impl<'a> Module<'a> {
             resources: Vec::new(),
             calls: Vec::new(),
             providers: Vec::new(),
-        };
+        }
+    }
+
+    pub fn build(dir: &Path, ids: &[FileId], files: &'a [SourceFile]) -> Module<'a> {
+        let mut m = Module::empty(dir);
         for &id in ids {
             let Some(body) = &files[id].body else {
                 continue;

@@ -9,7 +9,7 @@ use hcl_edit::structure::{Block, Body};
 
 use super::budget::{MAX_BLOCK_DEPTH, MAX_INSTANCES, MAX_MODULE_DEPTH};
 use super::expr::source_text;
-use super::{kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
+use super::{entries, kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
 use crate::module::{span_of, CallDecl, ResourceDecl};
 use crate::parse::FileId;
 use crate::value::Value;
@@ -348,15 +348,10 @@ impl<'a> Ctx<'a, '_> {
         };
         let items: Vec<(Value, Value)> = match b.body.get_attribute("for_each") {
             None => vec![(Value::unknown(), Value::unknown())],
-            Some(fe) => match self.eval(&fe.value, scope) {
-                Value::List(l) => l
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (Value::Number(i as f64), v))
-                    .collect(),
-                Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-                Value::Null => Vec::new(),
-                _ => vec![(Value::unknown(), Value::unknown())],
+            Some(fe) => match entries(self.eval(&fe.value, scope)) {
+                Ok(items) => items,
+                Err(Value::Null) => Vec::new(),
+                Err(_) => vec![(Value::unknown(), Value::unknown())],
             },
         };
         for (k, v) in items.into_iter().take(MAX_INSTANCES) {

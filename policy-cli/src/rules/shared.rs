@@ -6,7 +6,7 @@ use crate::eval::{EvalBody, Instance};
 use crate::value::Value;
 
 /// Whether a replica's source attribute (`replicate_source_db`,
-/// `replication_source_identifier`) makes the resource a replica: set, and neither null nor
+/// `replication_source_identifier`, `master_instance_name`) makes the resource a replica: set, and neither null nor
 /// the empty string (modules default it to `""` for "not a replica"). Unknown counts as a
 /// replica: the resource may be one.
 pub fn is_replica_of(body: &EvalBody, source_attr: &str) -> bool {
