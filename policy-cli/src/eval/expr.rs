@@ -10,7 +10,7 @@ use hcl_edit::template::{Element, Template};
 use super::budget::{weight, MAX_DEPTH, MAX_STRING_LEN, MAX_VALUE_SIZE};
 use super::{entries, Ctx, Scope};
 use crate::functions;
-use crate::module::span_of;
+use crate::module::{span_of, LocalDecl};
 use crate::value::Value;
 
 impl Ctx<'_, '_> {
@@ -19,11 +19,11 @@ impl Ctx<'_, '_> {
             // None: being evaluated (self-reference) → unknown
             return v.clone().unwrap_or_else(Value::unknown);
         }
-        let Some((file, expr)) = self.module.locals.get(name) else {
+        let Some(&LocalDecl { file, expr }) = self.module.locals.get(name) else {
             return Value::unknown();
         };
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let outer = self.env.current_file.replace(Some(*file));
+        let outer = self.env.current_file.replace(Some(file));
         let v = self.eval(expr, &Scope::default());
         self.env.current_file.set(outer);
         self.locals
