@@ -1,5 +1,6 @@
 //! Helpers shared by several rules (a rule does not import another rule): replica
-//! detection, page alerts, SLO tiers, durations, DynamoDB PITR.
+//! detection, page alerts, SLO tiers and labels, durations, DynamoDB PITR, Google Cloud
+//! zones.
 
 use super::setting;
 use crate::eval::{EvalBody, Instance};
@@ -100,4 +101,13 @@ pub fn label(body: &EvalBody, key: &str) -> Option<Option<String>> {
         },
         Some(_) => None,
     }
+}
+
+/// A Google Cloud location: `europe-west1-b` is a zone, `europe-west1` a region.
+pub fn is_zone(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 3
+        && parts[1].chars().last().is_some_and(|c| c.is_ascii_digit())
+        && parts[2].len() == 1
+        && parts[2].chars().all(|c| c.is_ascii_lowercase())
 }
