@@ -87,7 +87,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     let units = workspace::plan(&mut scan);
     let unit_todo: Vec<Vec<usize>> = units
         .iter()
-        .map(|u| u.todo.iter().map(|(i, _, _)| *i).collect())
+        .map(|u| u.todo.iter().map(|f| f.scan_index).collect())
         .collect();
     let mut results: Vec<UnitResult> = units
         .into_par_iter()
@@ -121,17 +121,8 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     } else {
         let mut scan = workspace::Scan::new(paths);
         scan.errors.clear();
-        let todo = std::mem::take(&mut scan.todo)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (f, b))| (i, f, b))
-            .collect::<Vec<_>>();
-        let unit_todo = vec![todo.iter().map(|(i, _, _)| *i).collect()];
-        let unit = workspace::Unit {
-            todo,
-            manifests: workspace::read_manifests(&scan.scanned_dirs),
-            ..Default::default()
-        };
+        let unit = workspace::Unit::whole(&mut scan);
+        let unit_todo = vec![unit.todo.iter().map(|f| f.scan_index).collect()];
         results = vec![check_unit(unit, &scanned, &bases, inputs, thresholds)];
         unit_todo
     };

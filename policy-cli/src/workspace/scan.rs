@@ -16,10 +16,16 @@ fn is_tf_file(p: &Path) -> bool {
     n.ends_with(".tf") || n.ends_with(".tf.json")
 }
 
+/// A file to read, and the base directory it is displayed relative to.
+pub(crate) struct ToRead {
+    pub path: PathBuf,
+    pub base: PathBuf,
+}
+
 /// The files named or found under the paths given on the command line, before reading.
 pub(crate) struct Scan {
-    /// (file path, base for display), in reading order.
-    pub todo: Vec<(PathBuf, PathBuf)>,
+    /// The files, in reading order.
+    pub todo: Vec<ToRead>,
     /// (directory, base its files are displayed relative to): where `terraform init`
     /// may have installed modules.
     pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
@@ -33,8 +39,7 @@ pub(crate) struct Scan {
 impl Scan {
     pub fn new(paths: &[PathBuf]) -> Scan {
         let mut errors = Vec::new();
-        // (file path, base for display)
-        let mut todo: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut todo: Vec<ToRead> = Vec::new();
         // (directory, base its files are displayed relative to)
         let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut scanned = HashSet::new();
@@ -67,8 +72,11 @@ impl Scan {
                     siblings.push(abs);
                 }
                 for f in siblings {
-                    if !todo.iter().any(|(t, _)| *t == f) {
-                        todo.push((f, base.clone()));
+                    if !todo.iter().any(|t| t.path == f) {
+                        todo.push(ToRead {
+                            path: f,
+                            base: base.clone(),
+                        });
                     }
                 }
             } else {
@@ -81,7 +89,10 @@ impl Scan {
                     if let Some(d) = f.parent() {
                         scanned_dirs.push((d.to_path_buf(), abs.clone()));
                     }
-                    todo.push((f, abs.clone()));
+                    todo.push(ToRead {
+                        path: f,
+                        base: abs.clone(),
+                    });
                 }
             }
         }
