@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::eval::{self, Inputs};
 use crate::graph;
 use crate::parse::{self, LoadError};
-use crate::report::Report;
+use crate::report::{sort_findings, Report};
 use crate::rules::{self, Finding};
 use crate::workspace;
 
@@ -61,6 +61,8 @@ struct RootOut {
     findings: Vec<Finding>,
     errors: Vec<LoadError>,
     skipped: Vec<String>,
+    /// Evaluation steps the root took.
+    steps: u64,
 }
 
 fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
@@ -85,7 +87,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     let units = workspace::plan(&mut scan);
     let unit_todo: Vec<Vec<usize>> = units
         .iter()
-        .map(|u| u.todo.iter().map(|(i, _, _)| *i).collect())
+        .map(|u| u.todo.iter().map(|f| f.scan_index).collect())
         .collect();
     let mut results: Vec<UnitResult> = units
         .into_par_iter()
@@ -119,17 +121,8 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     } else {
         let mut scan = workspace::Scan::new(paths);
         scan.errors.clear();
-        let todo = std::mem::take(&mut scan.todo)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (f, b))| (i, f, b))
-            .collect::<Vec<_>>();
-        let unit_todo = vec![todo.iter().map(|(i, _, _)| *i).collect()];
-        let unit = workspace::Unit {
-            todo,
-            manifests: workspace::read_manifests(&scan.scanned_dirs),
-            ..Default::default()
-        };
+        let unit = workspace::Unit::whole(&mut scan);
+        let unit_todo = vec![unit.todo.iter().map(|f| f.scan_index).collect()];
         results = vec![check_unit(unit, &scanned, &bases, inputs, thresholds)];
         unit_todo
     };
@@ -173,6 +166,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
     }
     debug_assert!(slots.iter().all(Option::is_some));
     let files: Vec<parse::SourceFile> = slots.into_iter().flatten().collect();
+    let max_eval_steps = roots.iter().map(|r| r.steps).max().unwrap_or(0);
     // Roots in the order of a single load: by path, those only called from a cycle last.
     roots.sort_by(|a, b| (a.cycle, &a.root).cmp(&(b.cycle, &b.root)));
     invalid.sort_by(|a, b| a.0.cmp(&b.0));
@@ -222,14 +216,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
             })
         });
     }
-    findings.sort_by(|a, b| {
-        (&files[a.file].display, a.span.start, a.rule.id, &a.resource).cmp(&(
-            &files[b.file].display,
-            b.span.start,
-            b.rule.id,
-            &b.resource,
-        ))
-    });
+    sort_findings(&mut findings, &files);
     errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Report {
         files,
@@ -237,6 +224,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
         errors,
         skipped,
         roots: roots_count,
+        max_eval_steps,
     }
 }
 
@@ -296,6 +284,7 @@ fn check_unit(
                 findings,
                 errors: res.errors,
                 skipped: res.skipped,
+                steps: res.steps,
             }
         })
         .collect();

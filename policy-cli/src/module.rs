@@ -25,12 +25,31 @@ pub fn attr_str(body: &Body, key: &str) -> Option<String> {
 pub struct Module<'a> {
     pub dir: PathBuf,
     pub variables: HashMap<String, VarDecl<'a>>,
-    pub locals: HashMap<String, (FileId, &'a Expression)>,
-    pub outputs: Vec<(String, FileId, &'a Expression)>,
+    pub locals: HashMap<String, LocalDecl<'a>>,
+    pub outputs: Vec<OutputDecl<'a>>,
     pub resources: Vec<ResourceDecl<'a>>,
     pub calls: Vec<CallDecl<'a>>,
-    /// `provider` blocks: (name, block).
-    pub providers: Vec<(String, &'a Block)>,
+    pub providers: Vec<ProviderDecl<'a>>,
+}
+
+/// `NAME = expr` in a `locals` block.
+#[derive(Clone, Copy)]
+pub struct LocalDecl<'a> {
+    pub file: FileId,
+    pub expr: &'a Expression,
+}
+
+/// An `output "NAME"` block's `value`.
+pub struct OutputDecl<'a> {
+    pub name: String,
+    pub file: FileId,
+    pub value: &'a Expression,
+}
+
+/// A `provider "NAME"` block.
+pub struct ProviderDecl<'a> {
+    pub name: String,
+    pub block: &'a Block,
 }
 
 pub struct VarDecl<'a> {
@@ -58,8 +77,9 @@ pub struct CallDecl<'a> {
 }
 
 impl<'a> Module<'a> {
-    pub fn build(dir: &Path, ids: &[FileId], files: &'a [SourceFile]) -> Module<'a> {
-        let mut m = Module {
+    /// A module that declares nothing.
+    pub fn empty(dir: &Path) -> Module<'a> {
+        Module {
             dir: dir.to_path_buf(),
             variables: HashMap::new(),
             locals: HashMap::new(),
@@ -67,7 +87,11 @@ impl<'a> Module<'a> {
             resources: Vec::new(),
             calls: Vec::new(),
             providers: Vec::new(),
-        };
+        }
+    }
+
+    pub fn build(dir: &Path, ids: &[FileId], files: &'a [SourceFile]) -> Module<'a> {
+        let mut m = Module::empty(dir);
         for &id in ids {
             let Some(body) = &files[id].body else {
                 continue;
@@ -94,12 +118,22 @@ impl<'a> Module<'a> {
                     }
                     "locals" => {
                         for a in block.body.attributes() {
-                            m.locals.insert(a.key.as_str().to_string(), (id, &a.value));
+                            m.locals.insert(
+                                a.key.as_str().to_string(),
+                                LocalDecl {
+                                    file: id,
+                                    expr: &a.value,
+                                },
+                            );
                         }
                     }
                     "output" => {
                         if let (Some(n), Some(v)) = (label(0), block.body.get_attribute("value")) {
-                            m.outputs.push((n, id, &v.value));
+                            m.outputs.push(OutputDecl {
+                                name: n,
+                                file: id,
+                                value: &v.value,
+                            });
                         }
                     }
                     "resource" | "data" => {
@@ -115,7 +149,7 @@ impl<'a> Module<'a> {
                     }
                     "provider" => {
                         if let Some(n) = label(0) {
-                            m.providers.push((n, block));
+                            m.providers.push(ProviderDecl { name: n, block });
                         }
                     }
                     "module" => {
@@ -196,7 +230,7 @@ impl Module<'_> {
         }
         // Local values: find the ones on a reference cycle.
         let mut deps: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (name, (_, expr)) in &self.locals {
+        for (name, LocalDecl { expr, .. }) in &self.locals {
             let mut d = Vec::new();
             visit_traversals(expr, &mut |t| {
                 if let Some(n) = traversal_name(t, "local") {
@@ -222,7 +256,7 @@ impl Module<'_> {
                 }
             }
             if cyclic {
-                let (file, expr) = self.locals[name];
+                let LocalDecl { file, expr } = self.locals[name];
                 errors.push(error(
                     file,
                     span_of(expr),

@@ -169,9 +169,31 @@ pub const MAX_EXPR_DEPTH: usize = 100;
 /// Largest file read: bigger ones are reported, not parsed.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
-/// What reading a file gave: its text, and the problem (line, column, message) if the
-/// text is not usable as it is.
-pub type ReadText = (String, Option<(usize, usize, String)>);
+/// What reading a file gave: its text, and the problem if the text is not usable as it is.
+pub struct ReadText {
+    pub text: String,
+    pub problem: Option<ReadProblem>,
+}
+
+/// Why a file's text is not usable: where (1-based; 0 when not in the text) and what.
+pub struct ReadProblem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl ReadText {
+    fn failed(message: String) -> ReadText {
+        ReadText {
+            text: String::new(),
+            problem: Some(ReadProblem {
+                line: 0,
+                column: 0,
+                message,
+            }),
+        }
+    }
+}
 
 /// Reads a file for [`SourceFile::parse`]. Never panics.
 pub fn read_text(path: &Path) -> ReadText {
@@ -226,18 +248,25 @@ pub(crate) fn read_text_checked(path: &Path, regular: bool) -> ReadText {
         }
     };
     match read {
-        Err(e) if too_big => (String::new(), Some((0, 0, e.to_string()))),
-        Err(e) => (
-            String::new(),
-            Some((0, 0, format!("cannot read file: {e}"))),
-        ),
+        Err(e) if too_big => ReadText::failed(e.to_string()),
+        Err(e) => ReadText::failed(format!("cannot read file: {e}")),
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => (t, None),
+            Ok(text) => ReadText {
+                text,
+                problem: None,
+            },
             Err(e) => {
                 let off = e.utf8_error().valid_up_to();
-                let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let (l, c) = line_col_of(&t, off);
-                (t, Some((l, c, "file is not valid UTF-8".into())))
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let (line, column) = line_col_of(&text, off);
+                ReadText {
+                    text,
+                    problem: Some(ReadProblem {
+                        line,
+                        column,
+                        message: "file is not valid UTF-8".into(),
+                    }),
+                }
             }
         },
     }
@@ -263,8 +292,8 @@ impl SourceFile {
             column,
             message,
         };
-        let (text, error) = read;
-        let error = error.map(|(l, c, m)| err(l, c, m));
+        let ReadText { text, problem } = read;
+        let error = problem.map(|p| err(p.line, p.column, p.message));
         let mut file = SourceFile {
             line_starts: line_starts(&text),
             path,

@@ -209,7 +209,28 @@ resource "aws_dynamodb_table" "orders" {{
     );
 }
 
-/// The README's rule table lists every rule (it is generated from `relcheck rules`).
+/// A rule does not import another rule: helpers shared by rules live in `rules/shared.rs`.
+#[test]
+fn rules_do_not_import_rules() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let files: Vec<String> = RULES
+        .iter()
+        .map(|r| r.meta().name.replace('-', "_"))
+        .collect();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        for f in &files {
+            for path in [format!("super::{f}::"), format!("rules::{f}::")] {
+                assert!(
+                    !text.contains(&path),
+                    "{} uses `{path}`: move what it needs to rules/shared.rs",
+                    e.path().display()
+                );
+            }
+        }
+    }
+}
+
 /// The README's rules table is generated from the registry. Regenerate with
 /// `UPDATE_DOCS=1 cargo test -p relcheck --test rules`.
 #[test]

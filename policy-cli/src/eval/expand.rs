@@ -9,8 +9,8 @@ use hcl_edit::structure::{Block, Body};
 
 use super::budget::{MAX_BLOCK_DEPTH, MAX_INSTANCES, MAX_MODULE_DEPTH};
 use super::expr::source_text;
-use super::{kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
-use crate::module::{span_of, CallDecl, ResourceDecl};
+use super::{entries, kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
+use crate::module::{span_of, CallDecl, OutputDecl, ProviderDecl, ResourceDecl};
 use crate::parse::FileId;
 use crate::value::Value;
 use crate::workspace::is_local_source;
@@ -18,7 +18,7 @@ use crate::workspace::is_local_source;
 impl<'a> Ctx<'a, '_> {
     pub(super) fn aws_default_tags(&self) -> Option<Value> {
         let mut found: Vec<Value> = Vec::new();
-        for (name, block) in &self.module.providers {
+        for ProviderDecl { name, block } in &self.module.providers {
             if name != "aws" {
                 continue;
             }
@@ -231,9 +231,9 @@ impl<'a> Ctx<'a, '_> {
             child.certain = self.certain && known;
             child.expand(depth + 1, &chain);
             let mut outs = BTreeMap::new();
-            for (name, file, expr) in &child_module.outputs {
+            for OutputDecl { name, file, value } in &child_module.outputs {
                 self.env.current_file.set(Some(*file));
-                outs.insert(name.clone(), child.eval(expr, &Scope::default()));
+                outs.insert(name.clone(), child.eval(value, &Scope::default()));
             }
             results.push((k, Value::Map(outs)));
         }
@@ -348,15 +348,10 @@ impl<'a> Ctx<'a, '_> {
         };
         let items: Vec<(Value, Value)> = match b.body.get_attribute("for_each") {
             None => vec![(Value::unknown(), Value::unknown())],
-            Some(fe) => match self.eval(&fe.value, scope) {
-                Value::List(l) => l
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (Value::Number(i as f64), v))
-                    .collect(),
-                Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-                Value::Null => Vec::new(),
-                _ => vec![(Value::unknown(), Value::unknown())],
+            Some(fe) => match entries(self.eval(&fe.value, scope)) {
+                Ok(items) => items,
+                Err(Value::Null) => Vec::new(),
+                Err(_) => vec![(Value::unknown(), Value::unknown())],
             },
         };
         for (k, v) in items.into_iter().take(MAX_INSTANCES) {

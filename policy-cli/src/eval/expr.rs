@@ -8,9 +8,9 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::template::{Element, Template};
 
 use super::budget::{weight, MAX_DEPTH, MAX_STRING_LEN, MAX_VALUE_SIZE};
-use super::{Ctx, Scope};
+use super::{entries, Ctx, Scope};
 use crate::functions;
-use crate::module::span_of;
+use crate::module::{span_of, LocalDecl};
 use crate::value::Value;
 
 impl Ctx<'_, '_> {
@@ -19,11 +19,11 @@ impl Ctx<'_, '_> {
             // None: being evaluated (self-reference) → unknown
             return v.clone().unwrap_or_else(Value::unknown);
         }
-        let Some((file, expr)) = self.module.locals.get(name) else {
+        let Some(&LocalDecl { file, expr }) = self.module.locals.get(name) else {
             return Value::unknown();
         };
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let outer = self.env.current_file.replace(Some(*file));
+        let outer = self.env.current_file.replace(Some(file));
         let v = self.eval(expr, &Scope::default());
         self.env.current_file.set(outer);
         self.locals
@@ -170,15 +170,10 @@ impl Ctx<'_, '_> {
 
     fn eval_for(&self, f: &hcl_edit::expr::ForExpr, scope: &Scope) -> Value {
         let coll = self.eval(&f.intro.collection_expr, scope);
-        let items: Vec<(Value, Value)> = match coll {
-            Value::List(l) => l
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v))
-                .collect(),
-            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-            Value::Null => return Value::unknown(),
-            other => return Value::unknown_from([&other]),
+        let items = match entries(coll) {
+            Ok(items) => items,
+            Err(Value::Null) => return Value::unknown(),
+            Err(other) => return Value::unknown_from([&other]),
         };
         let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let val_var = f.intro.value_var.as_str().to_string();

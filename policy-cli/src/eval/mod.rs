@@ -100,6 +100,20 @@ impl Scope {
     }
 }
 
+/// The (key, value) pairs of a list (index, element) or map, in order; anything else is
+/// given back.
+fn entries(v: Value) -> Result<Vec<(Value, Value)>, Value> {
+    match v {
+        Value::List(l) => Ok(l
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Number(i as f64), v))
+            .collect()),
+        Value::Map(m) => Ok(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()),
+        other => Err(other),
+    }
+}
+
 fn kv(key: Value, value: Value) -> Value {
     let mut m = BTreeMap::new();
     m.insert("key".to_string(), key);
@@ -133,15 +147,7 @@ pub fn eval_root<'a>(
         .errors
         .extend(inputs.errors.iter().cloned());
     // Variables files are evaluated outside any module (literals and functions only).
-    let no_module = Module {
-        dir: PathBuf::new(),
-        variables: HashMap::new(),
-        locals: HashMap::new(),
-        outputs: Vec::new(),
-        resources: Vec::new(),
-        calls: Vec::new(),
-        providers: Vec::new(),
-    };
+    let no_module = Module::empty(Path::new(""));
     let mut given: Given = HashMap::new();
     for input in &inputs.values {
         let value = match &input.value {

@@ -1,6 +1,6 @@
 //! Helpers shared by several rules (a rule does not import another rule): replica
-//! detection, page alerts, SLO tiers, durations, DynamoDB PITR; the zones of subnets,
-//! the instances of a cluster, backup coverage.
+//! detection, page alerts, SLO tiers and labels, durations, DynamoDB PITR, Google Cloud
+//! zones; the zones of subnets, the instances of a cluster, backup coverage.
 
 use super::setting;
 use crate::eval::{EvalBody, Instance};
@@ -8,7 +8,7 @@ use crate::graph::Graph;
 use crate::value::Value;
 
 /// Whether a replica's source attribute (`replicate_source_db`,
-/// `replication_source_identifier`) makes the resource a replica: set, and neither null nor
+/// `replication_source_identifier`, `master_instance_name`) makes the resource a replica: set, and neither null nor
 /// the empty string (modules default it to `""` for "not a replica"). Unknown counts as a
 /// replica: the resource may be one.
 pub fn is_replica_of(body: &EvalBody, source_attr: &str) -> bool {
@@ -436,4 +436,13 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
     } else {
         Cover::No
     }
+}
+
+/// A Google Cloud location: `europe-west1-b` is a zone, `europe-west1` a region.
+pub fn is_zone(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 3
+        && parts[1].chars().last().is_some_and(|c| c.is_ascii_digit())
+        && parts[2].len() == 1
+        && parts[2].chars().all(|c| c.is_ascii_lowercase())
 }

@@ -15,10 +15,14 @@ use rayon::prelude::*;
 
 use crate::module::{attr_str, Module};
 use crate::parse::{read_text, relative_to, FileId, LoadError, ReadText, SourceFile};
-pub(crate) use plan::{plan, read_manifests, Manifest, Unit};
+pub(crate) use plan::{plan, Manifest, Unit};
 use scan::list_tf_files;
 pub(crate) use scan::Scan;
 pub use sources::is_local_source;
+
+/// Most rounds of "load files, find the directories they call": a chain of local module
+/// calls longer than this is not followed further.
+pub(crate) const MAX_CALL_ROUNDS: usize = 64;
 pub(crate) use sources::resolve_source;
 
 /// All files that were read, and which directories are modules.
@@ -48,18 +52,8 @@ impl Workspace {
 
     /// Reads every path given on the command line.
     pub fn load(paths: &[PathBuf]) -> Workspace {
-        let scan = Scan::new(paths);
-        let todo = scan
-            .todo
-            .into_iter()
-            .enumerate()
-            .map(|(i, (f, b))| (i, f, b))
-            .collect();
-        let unit = Unit {
-            todo,
-            manifests: read_manifests(&scan.scanned_dirs),
-            ..Unit::default()
-        };
+        let mut scan = Scan::new(paths);
+        let unit = Unit::whole(&mut scan);
         let mut ws = Workspace::load_unit(unit, &scan.scanned);
         let mut errors = scan.errors;
         errors.append(&mut ws.errors);
@@ -90,7 +84,7 @@ impl Workspace {
         let mut todo: Vec<(PathBuf, PathBuf, Option<ReadText>)> = todo
             .into_iter()
             .zip(todo_texts)
-            .map(|((_, f, b), t)| (f, b, t))
+            .map(|(f, t)| (f.path, f.base, t))
             .collect();
         let mut loaded_dirs: HashSet<PathBuf> = HashSet::new();
         let mut last: Option<&Path> = None;
@@ -109,7 +103,7 @@ impl Workspace {
         // Local module calls: calling directory → called directories.
         let mut edges: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
         // Load in rounds: each round may discover module directories outside the scan.
-        for _round in 0..64 {
+        for _round in 0..MAX_CALL_ROUNDS {
             if todo.is_empty() {
                 break;
             }

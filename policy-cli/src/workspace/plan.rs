@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::scan::{list_tf_files, Scan};
+use super::scan::{list_tf_files, Scan, ToRead};
 use super::sources::{candidate_sources, resolve_source};
 use crate::parse::{read_text_checked, ReadText};
 
@@ -15,8 +15,8 @@ use crate::parse::{read_text_checked, ReadText};
 /// or installed) crosses from one unit to another. See [`plan`].
 #[derive(Default)]
 pub(crate) struct Unit {
-    /// (index in [`Scan::todo`], file path, base for display).
-    pub todo: Vec<(usize, PathBuf, PathBuf)>,
+    /// The unit's files of the scan.
+    pub todo: Vec<UnitFile>,
     /// The text of each `todo` file, when already read (same order).
     pub todo_texts: Vec<ReadText>,
     /// `.terraform/modules/modules.json` of scanned directories: (directory, base, map).
@@ -25,6 +25,33 @@ pub(crate) struct Unit {
     pub texts: HashMap<PathBuf, ReadText>,
     /// Local module sources already resolved: calling directory → source → directory.
     pub resolved: HashMap<PathBuf, HashMap<String, Option<PathBuf>>>,
+}
+
+/// A file of a [`Unit`]: its place in the scan's order, path, and display base.
+pub(crate) struct UnitFile {
+    pub scan_index: usize,
+    pub path: PathBuf,
+    pub base: PathBuf,
+}
+
+impl Unit {
+    /// The whole scan as one unit, its files not read yet.
+    pub(crate) fn whole(scan: &mut Scan) -> Unit {
+        let todo = std::mem::take(&mut scan.todo)
+            .into_iter()
+            .enumerate()
+            .map(|(scan_index, ToRead { path, base })| UnitFile {
+                scan_index,
+                path,
+                base,
+            })
+            .collect();
+        Unit {
+            todo,
+            manifests: read_manifests(&scan.scanned_dirs),
+            ..Unit::default()
+        }
+    }
 }
 
 /// A scanned directory's `.terraform/modules/modules.json`.
@@ -38,7 +65,7 @@ pub(crate) struct Manifest {
 }
 
 /// The `modules.json` of each scanned directory (once per directory and base).
-pub(crate) fn read_manifests(scanned_dirs: &[(PathBuf, PathBuf)]) -> Vec<Manifest> {
+fn read_manifests(scanned_dirs: &[(PathBuf, PathBuf)]) -> Vec<Manifest> {
     let mut seen: HashSet<(&Path, &Path)> = HashSet::new();
     let mut out = Vec::new();
     for (dir, base) in scanned_dirs {
@@ -69,7 +96,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let todo = std::mem::take(&mut scan.todo);
     let read: Vec<(ReadText, Vec<String>)> = todo
         .par_iter()
-        .map(|(path, _)| {
+        .map(|ToRead { path, .. }| {
             let regular = scan.unsure.is_empty() || !scan.unsure.contains(path);
             let r = read_text_checked(path, regular);
             let c = candidate_sources(path, &r);
@@ -103,7 +130,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     }
     let mut loaded: HashSet<PathBuf> = HashSet::new();
     let mut last: Option<&Path> = None;
-    for (f, _) in &todo {
+    for ToRead { path: f, .. } in &todo {
         let d = f.parent();
         if d != last {
             if let Some(d) = d {
@@ -131,10 +158,10 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let mut round: Vec<(&Path, &[String])> = todo
         .iter()
         .zip(&read)
-        .map(|((f, _), (_, c))| (f.as_path(), c.as_slice()))
+        .map(|(t, (_, c))| (t.path.as_path(), c.as_slice()))
         .collect();
     let mut later: Vec<(PathBuf, Vec<String>)>;
-    for _round in 0..64 {
+    for _round in 0..super::MAX_CALL_ROUNDS {
         for (f, calls) in &round {
             if calls.is_empty() {
                 continue;
@@ -196,7 +223,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
         })
     };
     let mut last: Option<(PathBuf, usize)> = None;
-    for (i, ((f, base), (r, _))) in todo.into_iter().zip(read).enumerate() {
+    for (scan_index, (ToRead { path: f, base }, (r, _))) in todo.into_iter().zip(read).enumerate() {
         let u = match (f.parent(), &last) {
             (Some(d), Some((l, u))) if d == l => *u,
             (Some(d), _) => {
@@ -210,7 +237,11 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             units.push(Unit::default());
         }
         units[u].todo_texts.push(r);
-        units[u].todo.push((i, f, base));
+        units[u].todo.push(UnitFile {
+            scan_index,
+            path: f,
+            base,
+        });
     }
     scan.scanned_dirs.clear();
     for m in manifests {

@@ -7,16 +7,25 @@ use rayon::prelude::*;
 
 use crate::parse::{relative_to, LoadError};
 
+/// Deepest directory nesting walked under a path given on the command line.
+const MAX_DIR_DEPTH: usize = 64;
+
 /// Whether a path looks like a Terraform source file.
 fn is_tf_file(p: &Path) -> bool {
     let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     n.ends_with(".tf") || n.ends_with(".tf.json")
 }
 
+/// A file to read, and the base directory it is displayed relative to.
+pub(crate) struct ToRead {
+    pub path: PathBuf,
+    pub base: PathBuf,
+}
+
 /// The files named or found under the paths given on the command line, before reading.
 pub(crate) struct Scan {
-    /// (file path, base for display), in reading order.
-    pub todo: Vec<(PathBuf, PathBuf)>,
+    /// The files, in reading order.
+    pub todo: Vec<ToRead>,
     /// (directory, base its files are displayed relative to): where `terraform init`
     /// may have installed modules.
     pub scanned_dirs: Vec<(PathBuf, PathBuf)>,
@@ -30,8 +39,7 @@ pub(crate) struct Scan {
 impl Scan {
     pub fn new(paths: &[PathBuf]) -> Scan {
         let mut errors = Vec::new();
-        // (file path, base for display)
-        let mut todo: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut todo: Vec<ToRead> = Vec::new();
         // (directory, base its files are displayed relative to)
         let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut scanned = HashSet::new();
@@ -64,8 +72,11 @@ impl Scan {
                     siblings.push(abs);
                 }
                 for f in siblings {
-                    if !todo.iter().any(|(t, _)| *t == f) {
-                        todo.push((f, base.clone()));
+                    if !todo.iter().any(|t| t.path == f) {
+                        todo.push(ToRead {
+                            path: f,
+                            base: base.clone(),
+                        });
                     }
                 }
             } else {
@@ -78,7 +89,10 @@ impl Scan {
                     if let Some(d) = f.parent() {
                         scanned_dirs.push((d.to_path_buf(), abs.clone()));
                     }
-                    todo.push((f, abs.clone()));
+                    todo.push(ToRead {
+                        path: f,
+                        base: abs.clone(),
+                    });
                 }
             }
         }
@@ -115,7 +129,7 @@ fn walk(
     base: &Path,
     depth: usize,
 ) {
-    if depth > 64 {
+    if depth > MAX_DIR_DEPTH {
         return;
     }
     let rd = match std::fs::read_dir(dir) {

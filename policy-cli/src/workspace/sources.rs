@@ -13,9 +13,9 @@ pub fn is_local_source(s: &str) -> bool {
 /// Every local path after `source =` (HCL) or under a `"source"` key (JSON) in a file:
 /// a superset of the local sources of its `module` blocks, without parsing.
 pub(super) fn candidate_sources(path: &Path, read: &ReadText) -> Vec<String> {
-    let (text, error) = read;
+    let ReadText { text, problem } = read;
     let mut out = Vec::new();
-    if error.is_some() {
+    if problem.is_some() {
         return out;
     }
     if path.to_string_lossy().ends_with(".json") {
