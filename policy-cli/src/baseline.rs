@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::locate;
+use crate::report::Report;
 use crate::rules::Finding;
-use crate::Report;
 
 /// Stable identity of a finding (hex, 32 characters).
 pub fn fingerprint(report: &Report, f: &Finding) -> String {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::locate;
-use crate::Report;
+use crate::report::Report;
 
 /// Changed line ranges (1-based, inclusive) per absolute file path; `None`: the whole file.
 #[derive(Debug, Default)]

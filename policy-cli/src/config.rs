@@ -24,8 +24,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::report::Report;
 use crate::rules::{self, RuleMeta, Severity, Thresholds};
-use crate::Report;
 
 pub const FILE_NAME: &str = ".relcheck.toml";
 

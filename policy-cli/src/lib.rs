@@ -1,348 +1,36 @@
 //! `relcheck`: catches unreliable infrastructure in Terraform code before it merges.
 //!
-//! Pipeline: [`module::Workspace::load`] reads and parses every file (in parallel), the
-//! root modules are evaluated with [`eval::eval_root`] (variables, locals, module calls,
-//! `count`/`for_each`), [`graph::Graph`] indexes the instances once, and every rule in
-//! [`rules::RULES`] looks at the instances of its resource types. Renderers in [`render`]
-//! turn the [`Report`] into text or JSON.
+//! Pipeline ([`check`]): [`workspace::Workspace`] finds and reads the files (in parallel) and
+//! the modules they call, [`parse`] turns each into a syntax tree (through [`hcl_compat`]
+//! for the valid HCL hcl-edit rejects; `.tf.json` through [`tfjson`]), the root modules are
+//! evaluated with [`eval::eval_root`] (variables, locals, module calls, `count`/`for_each`,
+//! `dynamic` blocks) into [`eval::Instance`]s, [`graph::Graph`] indexes them, and every
+//! rule in [`rules::RULES`] looks at the instances of its resource types. The [`Report`]
+//! then goes through [`suppress`] (`relcheck:ignore`), [`config`] (`.relcheck.toml`),
+//! [`baseline`] and [`changed`] (`--changed-since`), and one of the six renderers in
+//! [`render`]: text, JSON, SARIF, GitHub annotations, JUnit XML, Markdown.
 
 pub mod baseline;
 pub mod changed;
+mod check;
 pub mod config;
 pub mod eval;
 pub mod functions;
 pub mod graph;
 pub mod hcl_compat;
+pub mod instance;
 pub mod locate;
 pub mod module;
 pub mod parse;
 pub mod render;
+mod report;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
 pub mod tfjson;
 pub mod value;
+pub mod workspace;
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-
-use rayon::prelude::*;
-
+pub use check::{check, check_with, evaluate_instances};
 pub use eval::Inputs;
-use parse::{LoadError, SourceFile};
-use rules::{Finding, Severity};
-
-/// The result of a check: what renderers need.
-pub struct Report {
-    pub files: Vec<SourceFile>,
-    pub findings: Vec<Finding>,
-    pub errors: Vec<LoadError>,
-    /// Module calls that were not evaluated (remote sources not installed).
-    pub skipped: Vec<String>,
-    pub roots: usize,
-}
-
-impl Report {
-    /// Highest severity found, if any.
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.rule.severity).max()
-    }
-
-    /// 1-based line and column of a finding.
-    pub fn position(&self, f: &Finding) -> (usize, usize) {
-        self.files[f.file].line_col(f.span.start)
-    }
-}
-
-/// Every resource instance of every root module (for tools and tests).
-pub fn evaluate_instances(paths: &[PathBuf], inputs: &Inputs) -> Vec<eval::Instance> {
-    let ws = module::Workspace::load(paths);
-    let files = &ws.files;
-    let modules = ws.modules();
-    let mut out = Vec::new();
-    for root in &ws.roots {
-        let res = eval::eval_root(files, &modules, ws.installed.get(root), root, inputs);
-        out.extend(res.instances);
-    }
-    out
-}
-
-/// Checks the given paths. Never panics on bad input: problems become [`Report::errors`].
-pub fn check(paths: &[PathBuf], inputs: &Inputs) -> Report {
-    check_with(paths, inputs, rules::Thresholds::default())
-}
-
-/// [`check`] with thresholds from the configuration (`[thresholds]`).
-pub fn check_with(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
-    let pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build();
-    match pool {
-        Ok(pool) => pool.install(|| check_inner(paths, inputs, thresholds)),
-        Err(_) => check_inner(paths, inputs, thresholds),
-    }
-}
-
-/// What one [`module::Unit`] gave: its files (syntax trees dropped) and, per root module,
-/// what the root's evaluation and rules found.
-struct UnitResult {
-    ws: module::Workspace,
-    /// What each root module gave, in [`module::Workspace::roots`] order.
-    roots: Vec<RootOut>,
-    /// Errors of [`module::Module::validate`], by module directory.
-    invalid: Vec<(PathBuf, Vec<LoadError>)>,
-}
-
-struct RootOut {
-    root: PathBuf,
-    /// Only called from a module cycle (checked after the other roots).
-    cycle: bool,
-    findings: Vec<Finding>,
-    errors: Vec<LoadError>,
-    skipped: Vec<String>,
-}
-
-fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
-    let mut scan = module::Scan::new(paths);
-    let bases: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .map(|p| {
-            if p.is_file() {
-                p.parent().map(|d| d.to_path_buf()).unwrap_or(p)
-            } else {
-                p
-            }
-        })
-        .collect();
-    let scan_errors = std::mem::take(&mut scan.errors);
-    let todo_len = scan.todo.len();
-    let scanned = std::mem::take(&mut scan.scanned);
-    // Units share no module: each is loaded, evaluated and checked on its own, and its
-    // syntax trees are dropped before the next ones are parsed (peak memory is a few units'
-    // trees, not the whole workspace's).
-    let units = module::plan(&mut scan);
-    let unit_todo: Vec<Vec<usize>> = units
-        .iter()
-        .map(|u| u.todo.iter().map(|(i, _, _)| *i).collect())
-        .collect();
-    let mut results: Vec<UnitResult> = units
-        .into_par_iter()
-        .map(|u| check_unit(u, &scanned, &bases, inputs, thresholds))
-        .collect();
-    // A module call the plan did not see (it reads `source` without parsing) would show
-    // as a directory loaded by two units: then check everything as one unit.
-    let mut owner: HashMap<&PathBuf, usize> = HashMap::new();
-    let mut split_ok = true;
-    for (i, r) in results.iter().enumerate() {
-        for d in r.ws.dirs.keys() {
-            if owner.insert(d, i).is_some() {
-                split_ok = false;
-            }
-        }
-    }
-    if split_ok {
-        for (i, r) in results.iter().enumerate() {
-            if r.ws
-                .not_root
-                .iter()
-                .any(|d| owner.get(d).is_some_and(|&o| o != i))
-            {
-                split_ok = false;
-            }
-        }
-    }
-    drop(owner);
-    let unit_todo = if split_ok {
-        unit_todo
-    } else {
-        let mut scan = module::Scan::new(paths);
-        scan.errors.clear();
-        let todo = std::mem::take(&mut scan.todo)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (f, b))| (i, f, b))
-            .collect::<Vec<_>>();
-        let unit_todo = vec![todo.iter().map(|(i, _, _)| *i).collect()];
-        let unit = module::Unit {
-            todo,
-            manifests: module::read_manifests(&scan.scanned_dirs),
-            ..Default::default()
-        };
-        results = vec![check_unit(unit, &scanned, &bases, inputs, thresholds)];
-        unit_todo
-    };
-    // Files in the order of a single load: the scan's files first, then the ones of
-    // modules found outside the scan.
-    let total: usize = results.iter().map(|r| r.ws.files.len()).sum();
-    let mut slots: Vec<Option<parse::SourceFile>> = Vec::with_capacity(total);
-    slots.resize_with(total, || None);
-    let mut next_extra = todo_len;
-    let mut errors = scan_errors;
-    let mut roots: Vec<RootOut> = Vec::new();
-    let mut invalid: Vec<(PathBuf, Vec<LoadError>)> = Vec::new();
-    let mut roots_count = 0;
-    for (r, todo) in results.into_iter().zip(&unit_todo) {
-        let UnitResult {
-            ws,
-            roots: unit_roots,
-            invalid: unit_invalid,
-        } = r;
-        let ids: Vec<usize> = (0..ws.files.len())
-            .map(|j| match todo.get(j) {
-                Some(&i) => i,
-                None => {
-                    next_extra += 1;
-                    next_extra - 1
-                }
-            })
-            .collect();
-        for (j, f) in ws.files.into_iter().enumerate() {
-            slots[ids[j]] = Some(f);
-        }
-        errors.extend(ws.errors);
-        roots_count += ws.roots.len();
-        for mut out in unit_roots {
-            for f in &mut out.findings {
-                f.file = ids[f.file];
-            }
-            roots.push(out);
-        }
-        invalid.extend(unit_invalid);
-    }
-    debug_assert!(slots.iter().all(Option::is_some));
-    let files: Vec<parse::SourceFile> = slots.into_iter().flatten().collect();
-    // Roots in the order of a single load: by path, those only called from a cycle last.
-    roots.sort_by(|a, b| (a.cycle, &a.root).cmp(&(b.cycle, &b.root)));
-    invalid.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut findings = Vec::new();
-    for (_, e) in invalid {
-        errors.extend(e);
-    }
-    let mut skipped = Vec::new();
-    let mut seen = HashSet::new();
-    let mut seen_err = HashSet::new();
-    for e in &errors {
-        seen_err.insert((e.file.clone(), e.line, e.column, e.message.clone()));
-    }
-    for out in roots {
-        for x in out.findings {
-            let key = (
-                x.rule.id,
-                x.file,
-                x.span.start,
-                x.resource.clone(),
-                x.message.clone(),
-            );
-            if seen.insert(key) {
-                findings.push(x);
-            }
-        }
-        for x in out.errors {
-            if seen_err.insert((x.file.clone(), x.line, x.column, x.message.clone())) {
-                errors.push(x);
-            }
-        }
-        skipped.extend(out.skipped);
-    }
-    skipped.sort();
-    skipped.dedup();
-    // Files named on the command line: report only on them (and under directories named).
-    let canon: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    if canon.iter().any(|p| p.is_file()) {
-        findings.retain(|f: &Finding| {
-            let path = &files[f.file].path;
-            canon.iter().any(|c| {
-                if c.is_file() {
-                    c == path
-                } else {
-                    path.starts_with(c)
-                }
-            })
-        });
-    }
-    findings.sort_by(|a, b| {
-        (&files[a.file].display, a.span.start, a.rule.id, &a.resource).cmp(&(
-            &files[b.file].display,
-            b.span.start,
-            b.rule.id,
-            &b.resource,
-        ))
-    });
-    errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    Report {
-        files,
-        findings,
-        errors,
-        skipped,
-        roots: roots_count,
-    }
-}
-
-/// Loads, evaluates and checks one unit; drops its syntax trees.
-fn check_unit(
-    unit: module::Unit,
-    scanned: &HashSet<PathBuf>,
-    bases: &[PathBuf],
-    inputs: &Inputs,
-    thresholds: rules::Thresholds,
-) -> UnitResult {
-    let mut ws = module::Workspace::load_unit(unit, scanned);
-    let files = &ws.files;
-    let modules = ws.modules();
-    let roots: Vec<RootOut> = ws
-        .roots
-        .par_iter()
-        .enumerate()
-        .map(|(i, root)| {
-            let installed = ws.installed.get(root);
-            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                eval::eval_root(files, &modules, installed, root, inputs)
-            }));
-            let res = match evaluated {
-                Ok(res) => res,
-                Err(_) => eval::RootResult {
-                    errors: vec![LoadError {
-                        file: root.display().to_string(),
-                        line: 0,
-                        column: 0,
-                        message:
-                            "internal error while evaluating this root module (please report it)"
-                                .into(),
-                    }],
-                    ..Default::default()
-                },
-            };
-            let mut graph = graph::Graph::build(&res.instances);
-            graph.default_tags = res.default_tags.clone();
-            let mut findings = rules::run_with(&graph, thresholds);
-            // A finding inside a called module says which root module it comes from.
-            let root_name = bases
-                .iter()
-                .find(|b| root.starts_with(b))
-                .map(|b| parse::relative_to(root, b))
-                .unwrap_or_else(|| root.display().to_string());
-            for f in &mut findings {
-                if !files[f.file].path.starts_with(root) {
-                    f.message
-                        .push_str(&format!(" (in root module `{root_name}`)"));
-                }
-            }
-            RootOut {
-                root: root.clone(),
-                cycle: i >= ws.first_cycle_root,
-                findings,
-                errors: res.errors,
-                skipped: res.skipped,
-            }
-        })
-        .collect();
-    let invalid = modules
-        .iter()
-        .map(|(d, m)| (d.clone(), m.validate(files)))
-        .filter(|(_, e)| !e.is_empty())
-        .collect();
-    drop(modules);
-    for f in &mut ws.files {
-        f.body = None;
-    }
-    UnitResult { ws, roots, invalid }
-}
+pub use report::Report;

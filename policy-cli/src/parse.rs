@@ -7,7 +7,7 @@ use hcl_edit::structure::Body;
 
 use crate::hcl_compat::ParseFailure;
 
-/// Index of a file in [`crate::Project::files`].
+/// Index of a file in [`crate::report::Report::files`] (and a workspace's files).
 pub type FileId = usize;
 
 /// One source file, its text and (when it parsed) its body.
@@ -169,9 +169,31 @@ pub const MAX_EXPR_DEPTH: usize = 100;
 /// Largest file read: bigger ones are reported, not parsed.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
-/// What reading a file gave: its text, and the problem (line, column, message) if the
-/// text is not usable as it is.
-pub type ReadText = (String, Option<(usize, usize, String)>);
+/// What reading a file gave: its text, and the problem if the text is not usable as it is.
+pub struct ReadText {
+    pub text: String,
+    pub problem: Option<ReadProblem>,
+}
+
+/// Why a file's text is not usable: where (1-based; 0 when not in the text) and what.
+pub struct ReadProblem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl ReadText {
+    fn failed(message: String) -> ReadText {
+        ReadText {
+            text: String::new(),
+            problem: Some(ReadProblem {
+                line: 0,
+                column: 0,
+                message,
+            }),
+        }
+    }
+}
 
 /// Reads a file for [`SourceFile::parse`]. Never panics.
 pub fn read_text(path: &Path) -> ReadText {
@@ -226,18 +248,25 @@ pub(crate) fn read_text_checked(path: &Path, regular: bool) -> ReadText {
         }
     };
     match read {
-        Err(e) if too_big => (String::new(), Some((0, 0, e.to_string()))),
-        Err(e) => (
-            String::new(),
-            Some((0, 0, format!("cannot read file: {e}"))),
-        ),
+        Err(e) if too_big => ReadText::failed(e.to_string()),
+        Err(e) => ReadText::failed(format!("cannot read file: {e}")),
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => (t, None),
+            Ok(text) => ReadText {
+                text,
+                problem: None,
+            },
             Err(e) => {
                 let off = e.utf8_error().valid_up_to();
-                let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let (l, c) = line_col_of(&t, off);
-                (t, Some((l, c, "file is not valid UTF-8".into())))
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let (line, column) = line_col_of(&text, off);
+                ReadText {
+                    text,
+                    problem: Some(ReadProblem {
+                        line,
+                        column,
+                        message: "file is not valid UTF-8".into(),
+                    }),
+                }
             }
         },
     }
@@ -263,8 +292,8 @@ impl SourceFile {
             column,
             message,
         };
-        let (text, error) = read;
-        let error = error.map(|(l, c, m)| err(l, c, m));
+        let ReadText { text, problem } = read;
+        let error = problem.map(|p| err(p.line, p.column, p.message));
         let mut file = SourceFile {
             line_starts: line_starts(&text),
             path,
@@ -383,7 +412,8 @@ fn line_starts(text: &str) -> Vec<usize> {
     v
 }
 
-fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column (in bytes) of a byte offset in `text`.
+pub(crate) fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = offset
@@ -455,7 +485,7 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
 pub fn body_too_deep(body: &Body) -> Option<Range<usize>> {
     use hcl_edit::Span;
     for a in body.attributes() {
-        if expr_depth(&a.value, 0) > MAX_EXPR_DEPTH {
+        if crate::syntax::expr_depth(&a.value, 0, MAX_EXPR_DEPTH) > MAX_EXPR_DEPTH {
             return Some(a.span().unwrap_or(0..0));
         }
     }
@@ -465,69 +495,4 @@ pub fn body_too_deep(body: &Body) -> Option<Range<usize>> {
         }
     }
     None
-}
-
-/// Depth of an expression tree, counting at most to `MAX_EXPR_DEPTH + 1`.
-fn expr_depth(e: &hcl_edit::expr::Expression, d: usize) -> usize {
-    use hcl_edit::expr::{Expression as E, ObjectKey, TraversalOperator};
-    use hcl_edit::template::Element;
-    if d > MAX_EXPR_DEPTH {
-        return d;
-    }
-    let max =
-        |it: &mut dyn Iterator<Item = &E>| it.map(|x| expr_depth(x, d + 1)).max().unwrap_or(d);
-    let template = |t: &hcl_edit::template::Template| {
-        t.iter()
-            .map(|el| match el {
-                Element::Interpolation(i) => expr_depth(&i.expr, d + 1),
-                // directives are never evaluated
-                _ => d,
-            })
-            .max()
-            .unwrap_or(d)
-    };
-    match e {
-        E::Array(a) => max(&mut a.iter()),
-        E::Object(o) => o
-            .iter()
-            .map(|(k, v)| {
-                let kd = match k {
-                    ObjectKey::Expression(k) => expr_depth(k, d + 1),
-                    ObjectKey::Ident(_) => d,
-                };
-                kd.max(expr_depth(v.expr(), d + 1))
-            })
-            .max()
-            .unwrap_or(d),
-        E::StringTemplate(t) => template(t),
-        E::HeredocTemplate(h) => template(&h.template),
-        E::Parenthesis(p) => expr_depth(p.inner(), d + 1),
-        E::Conditional(c) => max(&mut [&c.cond_expr, &c.true_expr, &c.false_expr].into_iter()),
-        E::FuncCall(f) => max(&mut f.args.iter()),
-        E::Traversal(t) => {
-            let base = expr_depth(&t.expr, d + 1);
-            t.operators
-                .iter()
-                .map(|o| match o.value() {
-                    TraversalOperator::Index(i) => expr_depth(i, d + 1),
-                    _ => d,
-                })
-                .max()
-                .unwrap_or(d)
-                .max(base)
-        }
-        E::UnaryOp(u) => expr_depth(&u.expr, d + 1),
-        E::BinaryOp(b) => expr_depth(&b.lhs_expr, d + 1).max(expr_depth(&b.rhs_expr, d + 1)),
-        E::ForExpr(f) => {
-            let mut parts = vec![&f.intro.collection_expr, &f.value_expr];
-            if let Some(k) = &f.key_expr {
-                parts.push(k);
-            }
-            if let Some(c) = &f.cond {
-                parts.push(&c.expr);
-            }
-            max(&mut parts.into_iter())
-        }
-        _ => d,
-    }
 }

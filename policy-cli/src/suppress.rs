@@ -8,8 +8,8 @@
 use crate::eval::Instance;
 use crate::locate;
 use crate::parse::{FileId, SourceFile};
+use crate::report::{sort_findings, Report};
 use crate::rules::{self, declare_rule, Finding, Rule, RuleCtx, RuleMeta};
-use crate::Report;
 
 declare_rule! {
     /// ## What it does
@@ -317,15 +317,7 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
             help,
         });
     }
-    let files = &report.files;
-    kept.sort_by(|a, b| {
-        (&files[a.file].display, a.span.start, a.rule.id, &a.resource).cmp(&(
-            &files[b.file].display,
-            b.span.start,
-            b.rule.id,
-            &b.resource,
-        ))
-    });
+    sort_findings(&mut kept, &report.files);
     report.findings = kept;
     suppressed
 }

@@ -11,8 +11,8 @@ use hcl_edit::template::{Element, Template};
 /// keys (when expressions) and values, template interpolations (directives are never
 /// evaluated, so not their contents), operands, call arguments, a traversal's base and
 /// index expressions, and a `for` expression's collection, value, key and condition.
-pub fn for_each_child<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e Expression)) {
-    let template = |t: &'e Template, f: &mut dyn FnMut(&'e Expression)| {
+pub fn for_each_child<'e, F: FnMut(&'e Expression)>(e: &'e Expression, f: &mut F) {
+    let template = |t: &'e Template, f: &mut F| {
         for el in t.iter() {
             if let Element::Interpolation(i) = el {
                 f(&i.expr);
@@ -20,7 +20,7 @@ pub fn for_each_child<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e Expression)) 
         }
     };
     match e {
-        Expression::Array(a) => a.iter().for_each(f),
+        Expression::Array(a) => a.iter().for_each(&mut *f),
         Expression::Object(o) => {
             for (k, v) in o.iter() {
                 if let ObjectKey::Expression(k) = k {
@@ -37,7 +37,7 @@ pub fn for_each_child<'e>(e: &'e Expression, f: &mut dyn FnMut(&'e Expression)) 
             f(&c.true_expr);
             f(&c.false_expr);
         }
-        Expression::FuncCall(c) => c.args.iter().for_each(f),
+        Expression::FuncCall(c) => c.args.iter().for_each(&mut *f),
         Expression::Traversal(t) => {
             f(&t.expr);
             for o in &t.operators {

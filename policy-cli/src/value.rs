@@ -7,6 +7,10 @@
 use std::collections::BTreeMap;
 
 const ERROR_MARK: &str = "!error";
+/// In the refs of an unknown derived from values of which one was opaque (an unknown that
+/// refers to nothing, such as a variable without a value): the value may come from
+/// anywhere, not only from the refs beside the mark.
+const OPAQUE_MARK: &str = "?";
 
 /// A statically evaluated Terraform value.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +111,7 @@ impl Value {
     /// Whether some part is unknown without telling what it refers to (could be anything).
     pub fn contains_opaque_unknown(&self) -> bool {
         match self {
-            Value::Unknown(r) => r.is_empty(),
+            Value::Unknown(r) => r.is_empty() || r.iter().any(|x| x == OPAQUE_MARK),
             Value::List(l) => l.iter().any(Value::contains_opaque_unknown),
             Value::Map(m) => m.values().any(Value::contains_opaque_unknown),
             _ => false,
@@ -130,10 +134,15 @@ impl Value {
         refs.contains(&address)
     }
 
-    /// Merges the refs of several values into one unknown.
+    /// Merges the refs of several values into one unknown. When one of them is opaque the
+    /// result stays opaque (see [`OPAQUE_MARK`]): `concat(var.x, [aws_subnet.a.id])` is not
+    /// derived from `aws_subnet.a` alone.
     pub fn unknown_from<'a>(vals: impl IntoIterator<Item = &'a Value>) -> Value {
         let mut refs: Vec<String> = Vec::new();
         for v in vals {
+            if v.contains_opaque_unknown() && !refs.iter().any(|x| x == OPAQUE_MARK) {
+                refs.push(OPAQUE_MARK.to_string());
+            }
             let mut r = Vec::new();
             v.collect_refs(&mut r);
             for s in r {

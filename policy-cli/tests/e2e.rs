@@ -91,6 +91,70 @@ fn project_with_modules_tfvars_and_coverage() {
     );
 }
 
+/// AWS rules through local modules: subnets whose zones come from module arguments and
+/// tfvars, a bucket module whose versioning resource is switched by `count`, DocumentDB
+/// instances counted from tfvars, and a DynamoDB gap reported once.
+#[test]
+fn aws_project_through_modules() {
+    let r = run(&[], &fixtures().join("aws"));
+    compare("aws", &r);
+    assert_eq!(r.code, 1);
+    // module.cramped's subnets are all in eu-west-1a (terraform.tfvars); module.spread's
+    // are in two zones
+    assert_eq!(resources(&r, "RC107"), ["aws_autoscaling_group.batch"]);
+    assert_eq!(resources(&r, "RC121"), ["aws_eks_node_group.workers"]);
+    assert!(resources(&r, "RC123").is_empty());
+    assert_eq!(
+        resources(&r, "RC207"),
+        ["module.exports.aws_s3_bucket.this"]
+    );
+    assert_eq!(resources(&r, "RC117"), ["aws_docdb_cluster.docs"]);
+    assert_eq!(resources(&r, "RC118"), ["aws_elasticache_cluster.sessions"]);
+    assert_eq!(resources(&r, "RC120"), ["aws_memorydb_cluster.cart"]);
+    assert_eq!(resources(&r, "RC208"), ["aws_backup_plan.daily"]);
+    assert_eq!(resources(&r, "RC209"), ["aws_redshift_cluster.warehouse"]);
+    assert_eq!(resources(&r, "RC206"), ["aws_dynamodb_table.orders"]);
+    assert!(resources(&r, "RC202").is_empty());
+}
+
+/// Azure and GCP rules through modules, tfvars and conditionals, with coverage and
+/// certificate watches followed through module outputs.
+#[test]
+fn azure_and_gcp_project() {
+    let r = run(&[], &fixtures().join("azure_gcp"));
+    compare("azure_gcp", &r);
+    assert_eq!(r.code, 1);
+    // module.vm["api"]'s VM is protected through the module output; "batch" is not
+    assert_eq!(
+        resources(&r, "RC211"),
+        ["module.vm[\"batch\"].azurerm_linux_virtual_machine.this"]
+    );
+    assert_eq!(
+        resources(&r, "RC212"),
+        [
+            "module.vm[\"api\"].google_compute_disk.data",
+            "module.vm[\"batch\"].google_compute_disk.data"
+        ]
+    );
+    // three zones from terraform.tfvars for "general"; "batch" is pinned to one
+    assert_eq!(
+        resources(&r, "RC128"),
+        ["module.gke.google_container_node_pool.batch"]
+    );
+    // prod (terraform.tfvars): three zones, versioning on, a Premium plan without balancing
+    assert!(resources(&r, "RC125").is_empty());
+    assert!(resources(&r, "RC210").is_empty());
+    assert_eq!(resources(&r, "RC126"), ["azurerm_service_plan.web"]);
+    assert_eq!(resources(&r, "RC131"), ["google_redis_cluster.cache"]);
+    // the ingress certificate is watched from the root through the module's output
+    assert_eq!(
+        resources(&r, "RC301"),
+        ["google_compute_ssl_certificate.web"]
+    );
+    // no zonal cluster: RC114 says nothing, and RC128 does not report for it
+    assert!(resources(&r, "RC114").is_empty());
+}
+
 /// A broken and a non-UTF-8 file are reported with positions; the others are still checked.
 #[test]
 fn broken_file_next_to_good_ones() {
@@ -122,6 +186,13 @@ fn installed_registry_module() {
         r.stderr
     );
     assert_eq!(r.stderr.matches("module.not_downloaded").count(), 1);
+    // The installed module is checked through its call only, not also as a root module
+    // with its own defaults (retention 0 there, 7 from the call).
+    assert!(resources(&r, "RC201").is_empty(), "{}", r.stdout);
+    assert_eq!(
+        resources(&r, "RC101"),
+        ["module.db.aws_db_instance.this[0]"]
+    );
 }
 
 /// Without values, variables without defaults are unknown: no finding, exit 0.

@@ -398,3 +398,27 @@ resource "aws_db_instance" "replica" {
     ids.sort();
     assert_eq!(ids, ["RC101", "RC102", "RC201", "RC201"], "{findings:?}");
 }
+
+/// A chain of module calls deeper than the limit is reported as too deep (not as a cycle).
+#[test]
+fn module_nesting_deeper_than_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dir = tmp.path().to_path_buf();
+    for _ in 0..30 {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "module \"next\" {\n  source = \"./next\"\n}\n",
+        )
+        .unwrap();
+        dir = dir.join("next");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), "").unwrap();
+    let r = check(&[tmp.path().to_path_buf()], &Inputs::default());
+    let messages: Vec<&str> = r.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["module \"next\" is nested deeper than 24 module calls; not evaluated"]
+    );
+}

@@ -1,5 +1,6 @@
 //! The pull-request formats: SARIF (validated against the official 2.1.0 schema), GitHub
-//! workflow commands, JUnit and Markdown, each with a snapshot.
+//! workflow commands, JUnit and Markdown, each with a snapshot. Snapshots are named
+//! `<test file>__<what>.snap` throughout (`formats__junit`, `render__json`, `rules__efs_one_zone`).
 
 use std::path::PathBuf;
 
@@ -83,7 +84,7 @@ fn sarif_lists_every_rule_with_help() {
 #[test]
 fn sarif_results_snapshot() {
     let doc = sarif("project");
-    insta::assert_json_snapshot!(doc["runs"][0]["results"]);
+    insta::assert_json_snapshot!("sarif_results", doc["runs"][0]["results"]);
 }
 
 #[test]
@@ -99,7 +100,7 @@ fn sarif_parse_errors_are_notifications() {
 
 #[test]
 fn github_snapshot() {
-    insta::assert_snapshot!(render::github::render(&report("project")));
+    insta::assert_snapshot!("github", render::github::render(&report("project")));
 }
 
 #[test]
@@ -133,7 +134,7 @@ fn github_escaping() {
 
 #[test]
 fn junit_snapshot() {
-    insta::assert_snapshot!(render::junit::render(&report("project")));
+    insta::assert_snapshot!("junit", render::junit::render(&report("project")));
 }
 
 #[test]
@@ -145,7 +146,10 @@ fn junit_clean_run_has_one_passing_case() {
 
 #[test]
 fn markdown_snapshot() {
-    insta::assert_snapshot!(render::markdown::render(&report("project"), &[]));
+    insta::assert_snapshot!(
+        "markdown",
+        render::markdown::render(&report("project"), &[])
+    );
 }
 
 #[test]

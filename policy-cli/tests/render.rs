@@ -15,12 +15,15 @@ fn report(case: &str) -> relcheck::Report {
 
 #[test]
 fn text_plain() {
-    insta::assert_snapshot!(render::text::render(&report("broken"), false));
+    insta::assert_snapshot!("text_plain", render::text::render(&report("broken"), false));
 }
 
 #[test]
 fn text_with_modules() {
-    insta::assert_snapshot!(render::text::render(&report("project"), false));
+    insta::assert_snapshot!(
+        "text_with_modules",
+        render::text::render(&report("project"), false)
+    );
 }
 
 #[test]
@@ -33,7 +36,7 @@ fn text_color_only_when_asked() {
 
 #[test]
 fn json() {
-    insta::assert_snapshot!(render::json::render(&report("project")));
+    insta::assert_snapshot!("json", render::json::render(&report("project")));
 }
 
 #[test]

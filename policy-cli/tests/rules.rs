@@ -167,6 +167,70 @@ resource "aws_backup_selection" "daily" {{
     );
 }
 
+/// One gap, one finding: a DynamoDB table without point-in-time recovery that no backup
+/// covers is RC206's (with both remedies), not also RC202's; once it is backed up, RC202
+/// still asks for PITR.
+#[test]
+fn dynamodb_without_pitr_or_backup_is_reported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let findings = |selection: &str| {
+        let text = format!(
+            r#"
+resource "aws_dynamodb_table" "orders" {{
+  name     = "orders"
+  hash_key = "id"
+}}
+{selection}
+"#
+        );
+        std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+        let r = check(&[tmp.path().to_path_buf()], &Inputs::default());
+        let mut ids: Vec<(&str, String)> = r
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.help.clone()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let uncovered = findings("");
+    assert_eq!(uncovered.len(), 1, "{uncovered:?}");
+    assert_eq!(uncovered[0].0, "RC206");
+    assert!(uncovered[0].1.contains("point_in_time_recovery"));
+    assert!(uncovered[0].1.contains("aws_backup_selection"));
+    let covered = findings(
+        r#"resource "aws_backup_selection" "t" {
+  resources = [aws_dynamodb_table.orders.arn]
+}"#,
+    );
+    assert_eq!(
+        covered.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        ["RC202"]
+    );
+}
+
+/// A rule does not import another rule: helpers shared by rules live in `rules/shared.rs`.
+#[test]
+fn rules_do_not_import_rules() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let files: Vec<String> = RULES
+        .iter()
+        .map(|r| r.meta().name.replace('-', "_"))
+        .collect();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        for f in &files {
+            for path in [format!("super::{f}::"), format!("rules::{f}::")] {
+                assert!(
+                    !text.contains(&path),
+                    "{} uses `{path}`: move what it needs to rules/shared.rs",
+                    e.path().display()
+                );
+            }
+        }
+    }
+}
+
 /// The README's rules table is generated from the registry. Regenerate with
 /// `UPDATE_DOCS=1 cargo test -p relcheck --test rules`.
 #[test]

@@ -59,24 +59,14 @@ pub fn insignificant_newlines_to_spaces(text: &str) -> Option<String> {
         }
         let top = stack.last().copied().unwrap_or(Frame::Braces);
         match top {
-            Frame::Quoted => {
-                match b[i] {
-                    b'\\' => i += 1,
-                    b'"' => {
-                        stack.pop();
-                    }
-                    b'$' | b'%' if b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{') => {
-                        // `$${` / `%%{`: a literal `${` / `%{`
-                        i += 2;
-                    }
-                    b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
-                        stack.push(Frame::Interpolation);
-                        i += 1;
-                    }
-                    _ => {}
+            Frame::Quoted => match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
                 }
-                i += 1;
-            }
+                _ => i = template_byte(b, i, &mut stack),
+            },
             Frame::Heredoc { start, len } => {
                 let line_start = i == 0 || b[i - 1] == b'\n';
                 if line_start {
@@ -97,17 +87,7 @@ pub fn insignificant_newlines_to_spaces(text: &str) -> Option<String> {
                         continue;
                     }
                 }
-                match b[i] {
-                    b'$' | b'%' if b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{') => {
-                        i += 2;
-                    }
-                    b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
-                        stack.push(Frame::Interpolation);
-                        i += 1;
-                    }
-                    _ => {}
-                }
-                i += 1;
+                i = template_byte(b, i, &mut stack);
             }
             _ => {
                 let blank = top.newlines_insignificant();
@@ -172,6 +152,20 @@ pub fn insignificant_newlines_to_spaces(text: &str) -> Option<String> {
     }
     // Only ASCII bytes and whole comments (whole characters) were replaced with spaces.
     String::from_utf8(out).ok()
+}
+
+/// One byte of template text (a quoted string's or a heredoc's) at `i`: `${` and `%{` open
+/// an interpolation or directive, `$${` and `%%{` are literal. Returns where scanning goes
+/// on.
+fn template_byte(b: &[u8], i: usize, stack: &mut Vec<Frame>) -> usize {
+    match b[i] {
+        b'$' | b'%' if b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{') => i + 3,
+        b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+            stack.push(Frame::Interpolation);
+            i + 2
+        }
+        _ => i + 1,
+    }
 }
 
 /// A line comment from `start` (its text from `text_start`) to the end of its line: blanked

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::sarif::artifact_path;
+use crate::report::Report;
 use crate::rules::Severity;
-use crate::Report;
 
 /// Escapes a command's message (data).
 pub fn escape_data(s: &str) -> String {

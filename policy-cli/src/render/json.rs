@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use crate::report::Report;
 use crate::rules::Finding;
 use crate::suppress::Suppressed;
-use crate::Report;
 
 #[derive(Serialize)]
 struct Output<'a> {

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::report::Report;
 use crate::rules::Finding;
-use crate::Report;
 
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
+use crate::report::Report;
 use crate::rules::Severity;
 use crate::suppress::Suppressed;
-use crate::Report;
 
 /// At most this many findings are listed; the rest are counted.
 pub const MAX_ROWS: usize = 50;
@@ -15,13 +15,7 @@ fn cell(s: &str) -> String {
 
 /// Renders a heading line, counts by severity and a table of findings.
 pub fn render(report: &Report, suppressed: &[Suppressed]) -> String {
-    let count = |s| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.rule.severity == s)
-            .count()
-    };
+    let count = |s| report.count(s);
     let mut out = String::from("### relcheck\n\n");
     if report.findings.is_empty() && report.errors.is_empty() {
         out.push_str("No findings.");

@@ -1,4 +1,4 @@
-//! Renderers: each turns a [`crate::Report`] into one output format.
+//! Renderers: each turns a [`crate::report::Report`] into one output format.
 
 pub mod github;
 pub mod json;

@@ -16,9 +16,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::baseline::fingerprint;
+use crate::report::Report;
 use crate::rules::{self, Finding, RuleMeta, Severity};
 use crate::suppress::Suppressed;
-use crate::Report;
 
 /// Key of our entry in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "relcheck/v1";

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::report::Report;
 use crate::rules::{Finding, Severity};
-use crate::Report;
 
 struct Style {
     color: bool,
@@ -120,13 +120,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn summary(report: &Report, st: &Style) -> String {
-    let count = |s| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.rule.severity == s)
-            .count()
-    };
+    let count = |s| report.count(s);
     let mut parts = vec![
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),

@@ -53,7 +53,7 @@ impl Rule for AlertPageNoFor {
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
         let body = &inst.body;
-        if super::alert_page_no_runbook::is_page(body) != Some(true) {
+        if super::shared::is_page(body) != Some(true) {
             return;
         }
         // Only raw expressions: a known or unknown `expr`, but not null/absent.
@@ -65,7 +65,7 @@ impl Rule for AlertPageNoFor {
             None | Some(Value::Null) => true,
             Some(v) => match v
                 .as_str()
-                .and_then(super::backup_plan_rto_too_long::duration_secs)
+                .and_then(super::shared::duration_secs)
             {
                 Some(secs) => secs == 0.0,
                 None => return, // unknown or not a duration

@@ -1,3 +1,4 @@
+use super::shared::is_page;
 use super::{Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
 use crate::value::Value;
@@ -77,14 +78,6 @@ fn has_runbook(body: &EvalBody) -> Option<bool> {
     }
 }
 
-/// Whether a `reliability_alert` pages: `None` when its severity is unknown.
-pub(super) fn is_page(body: &EvalBody) -> Option<bool> {
-    match body.value("severity") {
-        None | Some(Value::Null) => Some(false),
-        Some(v) => v.as_str().map(|s| s.eq_ignore_ascii_case("page")),
-    }
-}
-
 impl Rule for AlertPageNoRunbook {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
@@ -118,7 +111,7 @@ impl Rule for AlertPageNoRunbook {
         // reliability_slo: the page tier's alerts take alerting.runbook_url.
         let alerting = inst.body.block("alerting");
         let a = alerting.map(|b| &b.body);
-        if super::slo_alerting_disabled::tier_disabled(a, "page") != Some(false) {
+        if super::shared::tier_disabled(a, "page") != Some(false) {
             return;
         }
         let Some(url) = a.map_or(Some(false), has_runbook) else {

@@ -1,11 +1,18 @@
+use super::shared::subnets_in_one_zone;
 use super::{quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
     /// ## What it does
     /// Checks that an `aws_autoscaling_group` spans more than one Availability Zone: a
-    /// single entry in `availability_zones`, or a single subnet in `vpc_zone_identifier`
-    /// (a subnet lives in exactly one zone), is flagged.
+    /// single zone in `availability_zones` is flagged, and so are `vpc_zone_identifier`
+    /// subnets that all lie in one zone: a single subnet (a subnet lives in exactly one
+    /// zone), or `aws_subnet` resources or data sources of the configuration whose
+    /// `availability_zone` (or `availability_zone_id`) is the same. `count`/`for_each`
+    /// subnets (`aws_subnet.private[*].id`, `[for s in aws_subnet.private : s.id]`,
+    /// `values(aws_subnet.private)[*].id`) count with the zones of all their instances.
+    /// Subnets whose zone cannot be known (ids from variables, other modules' outputs,
+    /// zones from `data.aws_availability_zones`) are not reported.
     ///
     /// ## Why is this bad?
     /// All instances of the group run in one zone; when it fails, the group cannot launch
@@ -13,19 +20,30 @@ declare_rule! {
     ///
     /// ## Example
     /// ```hcl
+    /// resource "aws_subnet" "private" {
+    ///   for_each          = { a = "10.0.1.0/24", b = "10.0.2.0/24" }
+    ///   cidr_block        = each.value
+    ///   availability_zone = "eu-west-1a"
+    /// }
     /// resource "aws_autoscaling_group" "web" {
-    ///   vpc_zone_identifier = [aws_subnet.private_a.id]
+    ///   vpc_zone_identifier = values(aws_subnet.private)[*].id
     /// }
     /// ```
     ///
     /// ## Use instead
     /// ```hcl
+    /// resource "aws_subnet" "private" {
+    ///   for_each          = { "eu-west-1a" = "10.0.1.0/24", "eu-west-1b" = "10.0.2.0/24" }
+    ///   cidr_block        = each.value
+    ///   availability_zone = each.key
+    /// }
     /// resource "aws_autoscaling_group" "web" {
-    ///   vpc_zone_identifier = [aws_subnet.private_a.id, aws_subnet.private_b.id]
+    ///   vpc_zone_identifier = values(aws_subnet.private)[*].id
     /// }
     /// ```
     ///
     /// ## References
+    /// - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group#vpc_zone_identifier
     /// - https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html
     pub struct AutoscalingGroupSingleAz {
         id: "RC107",
@@ -42,20 +60,40 @@ impl Rule for AutoscalingGroupSingleAz {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        for (key, what) in [
-            ("availability_zones", "zone"),
-            ("vpc_zone_identifier", "subnet"),
-        ] {
-            let Some(a) = inst.body.attr(key) else {
-                continue;
-            };
-            if a.value.as_list().map(|l| l.len()) == Some(1) {
+        if let Some(a) = inst.body.attr("availability_zones") {
+            let zones: Option<Vec<&str>> = a
+                .value
+                .as_list()
+                .and_then(|l| l.iter().map(|z| z.as_str()).collect());
+            if let Some(mut zones) = zones {
+                zones.sort_unstable();
+                zones.dedup();
+                if zones.len() == 1 {
+                    cx.report(
+                        self,
+                        inst,
+                        Some(a),
+                        format!(
+                            "availability_zones is {}: a single zone, so every instance runs in one Availability Zone",
+                            quote(a)
+                        ),
+                        "list at least two Availability Zones in `availability_zones`",
+                    );
+                }
+            }
+        }
+        if let Some(a) = inst.body.attr("vpc_zone_identifier") {
+            if let Some(one) = subnets_in_one_zone(&a.value, cx.graph) {
                 cx.report(
                     self,
                     inst,
                     Some(a),
-                    format!("{key} is {}: a single {what}, so every instance runs in one Availability Zone", quote(a)),
-                    format!("list {what}s in at least two Availability Zones in `{key}`"),
+                    format!(
+                        "vpc_zone_identifier is {}: {}, so every instance runs in one Availability Zone",
+                        quote(a),
+                        one.describe()
+                    ),
+                    "list subnets in at least two Availability Zones in `vpc_zone_identifier`",
                 );
             }
         }

@@ -1,3 +1,4 @@
+use super::shared::duration_secs;
 use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -48,48 +49,13 @@ declare_rule! {
 /// The longest RTO for a tier 0/1 service, in seconds.
 const MAX_RTO: f64 = 4.0 * 3600.0;
 
-/// Seconds in a Prometheus duration (`1h30m`, `500ms`, `0`); `None` when it is not one.
-pub(super) fn duration_secs(s: &str) -> Option<f64> {
-    let s = s.trim();
-    if s == "0" {
-        return Some(0.0);
-    }
-    if s.is_empty() {
-        return None;
-    }
-    let mut total = 0.0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let n: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = match &rest[..unit_len] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86400.0,
-            "w" => 7.0 * 86400.0,
-            "y" => 365.0 * 86400.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += n * unit;
-    }
-    Some(total)
-}
-
 impl Rule for BackupPlanRtoTooLong {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        let Some(Some(tier)) = super::slo_objective_unrealistic::tier(&inst.body) else {
+        let Some(Some(tier)) = super::shared::tier(&inst.body) else {
             return;
         };
         if tier > 1 {

@@ -1,3 +1,4 @@
+use super::shared::is_replica_of;
 use super::{describe, setting, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
@@ -51,11 +52,7 @@ impl Rule for CloudsqlBackupsDisabled {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        if inst
-            .body
-            .attr("master_instance_name")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(&inst.body, "master_instance_name") {
             return;
         }
         let help = "add `backup_configuration { enabled = true }` to `settings`";

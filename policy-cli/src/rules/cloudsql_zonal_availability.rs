@@ -1,3 +1,4 @@
+use super::shared::is_replica_of;
 use super::{describe, setting, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
@@ -47,11 +48,7 @@ impl Rule for CloudsqlZonalAvailability {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        if inst
-            .body
-            .attr("master_instance_name")
-            .is_some_and(|a| !a.value.is_null())
-        {
+        if is_replica_of(&inst.body, "master_instance_name") {
             return;
         }
         let help = "set `availability_type = \"REGIONAL\"` in `settings`";

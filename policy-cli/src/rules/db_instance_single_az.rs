@@ -1,4 +1,5 @@
-use super::{describe, setting, Rule, RuleCtx, is_replica_of};
+use super::{describe, setting, Rule, RuleCtx};
+use super::shared::is_replica_of;
 use crate::eval::Instance;
 use crate::value::Value;
 

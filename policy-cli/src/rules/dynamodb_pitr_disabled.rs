@@ -1,3 +1,4 @@
+use super::shared::{backup_cover, Cover};
 use super::{describe, setting, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
@@ -5,7 +6,11 @@ use crate::value::Value;
 declare_rule! {
     /// ## What it does
     /// Checks that an `aws_dynamodb_table` enables point-in-time recovery
-    /// (`point_in_time_recovery { enabled = true }`); it is off by default.
+    /// (`point_in_time_recovery { enabled = true }`); it is off by default. A table that
+    /// has no backup at all (no `aws_backup_selection` or `reliability_backup_plan` covers
+    /// it either) is reported once, by RC206 (`backup-coverage`), with both remedies; this
+    /// rule reports tables that are backed up by a selection (snapshots only) or whose
+    /// coverage cannot be known.
     ///
     /// ## Why is this bad?
     /// Without PITR a table cannot be restored to a moment before a faulty deploy or an
@@ -41,14 +46,6 @@ declare_rule! {
     }
 }
 
-/// PITR state of a table: `Some(true/false)` or unknown.
-pub fn pitr_enabled(inst: &Instance) -> Option<bool> {
-    match inst.body.block("point_in_time_recovery") {
-        None => Some(false),
-        Some(b) => setting(&b.body, "enabled", Value::Bool(false)).and_then(|(v, _)| v.as_bool()),
-    }
-}
-
 impl Rule for DynamodbPitrDisabled {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
@@ -56,13 +53,23 @@ impl Rule for DynamodbPitrDisabled {
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
         let help = "add `point_in_time_recovery { enabled = true }`";
+        // PITR off and no backup at all: one gap, reported once by RC206.
+        let covered = match backup_cover(inst, cx.graph) {
+            Cover::No => return,
+            Cover::Yes => true,
+            Cover::Unknown => false,
+        };
+        let note = if covered {
+            "; it is backed up, but can only be restored to the time of a backup"
+        } else {
+            ""
+        };
         match inst.body.block("point_in_time_recovery") {
             None => cx.report(
                 self,
                 inst,
                 None,
-                "no point_in_time_recovery block: point-in-time recovery is off (provider default)"
-                    .into(),
+                format!("no point_in_time_recovery block: point-in-time recovery is off (provider default){note}"),
                 help,
             ),
             Some(b) => {
@@ -70,7 +77,10 @@ impl Rule for DynamodbPitrDisabled {
                     return;
                 };
                 if v.as_bool() == Some(false) {
-                    let msg = format!("point_in_time_recovery.enabled is {}", describe(&v, a));
+                    let msg = format!(
+                        "point_in_time_recovery.enabled is {}{note}",
+                        describe(&v, a)
+                    );
                     match a {
                         Some(_) => cx.report(self, inst, a, msg, "set `enabled = true`"),
                         None => {

@@ -1,3 +1,4 @@
+use super::shared::is_zone;
 use super::{quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -34,15 +35,6 @@ declare_rule! {
         severity: Warning,
         types: ["google_container_cluster"],
     }
-}
-
-/// `europe-west1-b` is a zone, `europe-west1` a region.
-pub fn is_zone(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 3
-        && parts[1].chars().last().is_some_and(|c| c.is_ascii_digit())
-        && parts[2].len() == 1
-        && parts[2].chars().all(|c| c.is_ascii_lowercase())
 }
 
 impl Rule for GkeZonalCluster {

@@ -192,7 +192,12 @@ impl<'a> RuleCtx<'a, '_> {
 
 /// Quotes an attribute's value for a message: `false` or `false (from var.multi_az)`.
 pub fn quote(attr: &EvalAttr) -> String {
-    match (&attr.source, &attr.origin) {
+    // A literal list or map (`["1"]`) reads the same as its value: no `(from ...)`.
+    let source = attr.source.as_ref().filter(|s| {
+        s.split_whitespace().collect::<String>()
+            != attr.value.display().split_whitespace().collect::<String>()
+    });
+    match (source, &attr.origin) {
         (Some(src), Some(origin)) => {
             format!("{} (from `{}`, {})", attr.value.display(), src, origin)
         }
@@ -235,6 +240,8 @@ macro_rules! declare_rule {
     };
 }
 pub(crate) use declare_rule;
+
+pub mod shared;
 
 /// The registry: `rule_file => Type` declares `mod rule_file;` and lists `rule_file::Type`
 /// in [`RULES`]. Adding a rule is its file, its fixtures and one line here; the tests walk
@@ -282,12 +289,32 @@ rules! {
     gke_zonal_cluster => GkeZonalCluster,
     google_redis_basic_tier => GoogleRedisBasicTier,
     zonal_instance_group_manager => ZonalInstanceGroupManager,
+    docdb_neptune_single_instance => DocdbNeptuneSingleInstance,
+    elasticache_redis_single_node => ElasticacheRedisSingleNode,
+    memcached_single_az => MemcachedSingleAz,
+    memorydb_no_replicas => MemorydbNoReplicas,
+    eks_node_group_single_az => EksNodeGroupSingleAz,
+    ecs_service_single_az => EcsServiceSingleAz,
+    load_balancer_single_az => LoadBalancerSingleAz,
+    azure_vmss_no_zones => AzureVmssNoZones,
+    aks_node_pool_zones => AksNodePoolZones,
+    app_service_plan_no_zones => AppServicePlanNoZones,
+    gke_node_pool_single_zone => GkeNodePoolSingleZone,
+    filestore_zonal_tier => FilestoreZonalTier,
+    alloydb_zonal_instance => AlloydbZonalInstance,
+    google_redis_cluster_no_replicas => GoogleRedisClusterNoReplicas,
     db_backup_retention_zero => DbBackupRetentionZero,
     dynamodb_pitr_disabled => DynamodbPitrDisabled,
     elasticache_no_snapshots => ElasticacheNoSnapshots,
     cloudsql_backups_disabled => CloudsqlBackupsDisabled,
     azure_db_no_geo_backup => AzureDbNoGeoBackup,
     backup_coverage => BackupCoverage,
+    s3_bucket_versioning_disabled => S3BucketVersioningDisabled,
+    aws_backup_plan_no_offsite_copy => AwsBackupPlanNoOffsiteCopy,
+    redshift_snapshots_disabled => RedshiftSnapshotsDisabled,
+    gcs_bucket_no_versioning => GcsBucketNoVersioning,
+    azure_vm_backup_coverage => AzureVmBackupCoverage,
+    gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
     certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
     slo_objective_unrealistic => SloObjectiveUnrealistic,
     slo_alerting_disabled => SloAlertingDisabled,
@@ -387,15 +414,6 @@ pub fn is_one_of(v: &Value, options: &[&str]) -> bool {
     v.as_str()
         .map(|s| options.iter().any(|o| o.eq_ignore_ascii_case(s)))
         .unwrap_or(false)
-}
-
-/// Whether a replica's source attribute (`replicate_source_db`,
-/// `replication_source_identifier`) makes the resource a replica: set, and neither null nor
-/// the empty string (modules default it to `""` for "not a replica"). Unknown counts as a
-/// replica: the resource may be one.
-pub fn is_replica_of(body: &crate::eval::EvalBody, source_attr: &str) -> bool {
-    body.attr(source_attr)
-        .is_some_and(|a| !a.value.is_null() && a.value.as_str() != Some(""))
 }
 
 #[cfg(test)]

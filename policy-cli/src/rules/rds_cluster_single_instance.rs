@@ -1,4 +1,5 @@
-use super::{Rule, RuleCtx, is_replica_of};
+use super::shared::{cluster_members, is_replica_of, members_message};
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -34,6 +35,7 @@ declare_rule! {
     /// ```
     ///
     /// ## References
+    /// - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster_instance
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html
     pub struct RdsClusterSingleInstance {
         id: "RC102",
@@ -69,23 +71,9 @@ impl Rule for RdsClusterSingleInstance {
         if is_replica_of(body, "replication_source_identifier") {
             return;
         }
-        let literal_id = body.value("cluster_identifier").and_then(|v| v.as_str());
-        let mut count = 0usize;
-        let candidates = cx.graph.of_type("aws_rds_cluster_instance");
-        for i in candidates {
-            let Some(cid) = i.body.attr("cluster_identifier") else {
-                continue;
-            };
-            let matches = cid.value.refers_to(&inst.base)
-                || (literal_id.is_some() && cid.value.as_str() == literal_id);
-            if !matches {
-                continue;
-            }
-            if !i.count_known {
-                return;
-            }
-            count += 1;
-        }
+        let Some(mut count) = cluster_members(cx.graph, inst, "aws_rds_cluster_instance") else {
+            return;
+        };
         // Aurora Auto Scaling adds readers: its minimum capacity counts.
         for t in cx.graph.referrers(&inst.base, "aws_appautoscaling_target") {
             if t.body.value("scalable_dimension").and_then(|v| v.as_str())
@@ -103,11 +91,7 @@ impl Rule for RdsClusterSingleInstance {
                 self,
                 inst,
                 None,
-                format!(
-                    "Aurora cluster `{}` has {count} aws_rds_cluster_instance{}: no reader in another zone to fail over to",
-                    inst.address,
-                    if count == 1 { "" } else { "s" }
-                ),
+                members_message("Aurora cluster", &inst.address, count, "aws_rds_cluster_instance"),
                 "run at least two aws_rds_cluster_instance resources for this cluster (e.g. `count = 2`)",
             );
         }

@@ -1,6 +1,6 @@
+use super::shared::tier_disabled;
 use super::{Rule, RuleCtx};
-use crate::eval::{EvalBody, Instance};
-use crate::value::Value;
+use crate::eval::Instance;
 
 declare_rule! {
     /// ## What it does
@@ -48,18 +48,6 @@ declare_rule! {
         category: Slo,
         severity: Warning,
         types: ["reliability_slo"],
-    }
-}
-
-/// Whether the `which` tier of an `alerting` body is disabled: `Some(true)`, `Some(false)`
-/// (on, also by default), `None` when unknown.
-pub(super) fn tier_disabled(alerting: Option<&EvalBody>, which: &str) -> Option<bool> {
-    let Some(tier) = alerting.and_then(|a| a.block(which)) else {
-        return Some(false);
-    };
-    match tier.body.value("disabled") {
-        None | Some(Value::Null) => Some(false),
-        Some(v) => v.as_bool(),
     }
 }
 

@@ -1,6 +1,6 @@
+use super::shared::{label, tier};
 use super::{quote, Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
-use crate::value::Value;
 
 declare_rule! {
     /// ## What it does
@@ -53,33 +53,8 @@ declare_rule! {
 /// Objectives at or above this many percent need a critical service.
 const THRESHOLD: f64 = 99.99;
 
-/// A label of `body.labels`: `Some(None)` when the labels or the key are absent, `None` when
-/// unknown.
-pub(super) fn label(body: &EvalBody, key: &str) -> Option<Option<String>> {
-    match body.value("labels") {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Map(m)) => match m.get(key) {
-            None | Some(Value::Null) => Some(None),
-            Some(v) => v.to_str().map(Some),
-        },
-        Some(_) => None,
-    }
-}
-
-/// The service tier from `labels.tier` (`"1"`, `1`, `"tier1"`, `"tier-1"`, `"Tier_1"`):
-/// `Some(None)` when absent or not a tier number, `None` when unknown.
-pub(super) fn tier(body: &EvalBody) -> Option<Option<u32>> {
-    let t = label(body, "tier")?;
-    Some(t.and_then(|t| {
-        let t = t.trim().to_ascii_lowercase();
-        let t = t.strip_prefix("tier").unwrap_or(&t);
-        let t = t.strip_prefix(['-', '_', ' ']).unwrap_or(t);
-        t.parse().ok()
-    }))
-}
-
 /// Whether the labels mark the service critical; `None` when that cannot be known.
-pub(super) fn critical(body: &EvalBody) -> Option<bool> {
+fn critical(body: &EvalBody) -> Option<bool> {
     let crit = label(body, "criticality");
     if crit.as_ref().is_some_and(|c| {
         c.as_deref()
