@@ -82,7 +82,7 @@ out="$(cd "$out" && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 # Archives are reproducible: fixed file time (the commit's, or SOURCE_DATE_EPOCH), mode and
-# no extra zip fields, so rebuilding the same commit gives the same zh: hash.
+# no extra zip fields, so the same binary always gives the same archive (and zh: hash).
 epoch="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)}"
 
 # Terraform's <os>_<arch> for a Rust target triple.
@@ -106,6 +106,15 @@ platform_of() {
 }
 
 if [ "$build" = 1 ]; then
+  # Build as from a shell also when a cargo test runs this script: cargo sets variables such
+  # as CARGO_MANIFEST_DIR for the processes it runs, and build scripts that track them (ring's)
+  # would otherwise make every switch between a test run and a shell run a full rebuild.
+  while read -r var; do
+    case "$var" in
+      CARGO_MANIFEST_*|CARGO_PKG_*|CARGO_CRATE_NAME|CARGO_BIN_*|CARGO_PRIMARY_PACKAGE|CARGO_TARGET_TMPDIR|CARGO_RUSTC_CURRENT_DIR)
+        unset "$var" ;;
+    esac
+  done < <(compgen -e)
   host="$(rustc -vV | sed -n 's/^host: //p')"
   [ ${#targets[@]} -gt 0 ] || targets=("$host")
 fi
