@@ -128,7 +128,7 @@ for target in ${targets[@]+"${targets[@]}"}; do
   case "$platform" in windows_*) exe=".exe" ;; esac
   echo "==> building $name $version for $target ($platform)"
   if [ "$target" = "$host" ]; then
-    # The host build without --target lands in target/release, shared with quickstart.sh.
+    # The host build without --target lands in target/release, as `cargo build --release` does.
     (cd "$root" && cargo build --release --locked --quiet -p "$name" --bin "$name")
     binary="$target_dir/release/$name$exe"
   else
