@@ -31,7 +31,8 @@
 # --unsigned skips the .sig (for the per-runner jobs of a multi-runner release, or a
 # private network mirror, which Terraform verifies by the h1: hashes only); it says so.
 #
-# Needs cargo, zip, gpg, python3 and sha256sum (scripts/setup.sh installs zip and gnupg).
+# Needs cargo, zip, gpg, python3 and sha256sum or shasum (scripts/setup.sh installs zip and
+# gnupg; on macOS runners only protobuf is missing: brew install protobuf).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -59,8 +60,10 @@ if [ "$build" = 0 ] && [ ${#targets[@]} -gt 0 ]; then
   die "--no-build indexes the archives already in $out; it takes no targets"
 fi
 
-tools=(zip python3 sha256sum)
+tools=(zip python3)
 [ "$build" = 0 ] || tools+=(cargo rustc)
+# sha256sum (GNU) or shasum -a 256 (macOS): the same "<hash>  <file>" lines.
+if command -v sha256sum >/dev/null; then sha256=(sha256sum); else sha256=(shasum -a 256); tools+=(shasum); fi
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || die "$tool is not installed (scripts/setup.sh installs zip and gnupg)"
 done
@@ -82,7 +85,7 @@ out="$(cd "$out" && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 # Archives are reproducible: fixed file time (the commit's, or SOURCE_DATE_EPOCH), mode and
-# no extra zip fields, so rebuilding the same commit gives the same zh: hash.
+# no extra zip fields, so the same binary always gives the same archive (and zh: hash).
 epoch="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)}"
 
 # Terraform's <os>_<arch> for a Rust target triple.
@@ -106,6 +109,15 @@ platform_of() {
 }
 
 if [ "$build" = 1 ]; then
+  # Build as from a shell also when a cargo test runs this script: cargo sets variables such
+  # as CARGO_MANIFEST_DIR for the processes it runs, and build scripts that track them (ring's)
+  # would otherwise make every switch between a test run and a shell run a full rebuild.
+  while read -r var; do
+    case "$var" in
+      CARGO_MANIFEST_*|CARGO_PKG_*|CARGO_CRATE_NAME|CARGO_BIN_*|CARGO_PRIMARY_PACKAGE|CARGO_TARGET_TMPDIR|CARGO_RUSTC_CURRENT_DIR)
+        unset "$var" ;;
+    esac
+  done < <(compgen -e)
   host="$(rustc -vV | sed -n 's/^host: //p')"
   [ ${#targets[@]} -gt 0 ] || targets=("$host")
 fi
@@ -116,7 +128,7 @@ for target in ${targets[@]+"${targets[@]}"}; do
   case "$platform" in windows_*) exe=".exe" ;; esac
   echo "==> building $name $version for $target ($platform)"
   if [ "$target" = "$host" ]; then
-    # The host build without --target lands in target/release, shared with quickstart.sh.
+    # The host build without --target lands in target/release, as `cargo build --release` does.
     (cd "$root" && cargo build --release --locked --quiet -p "$name" --bin "$name")
     binary="$target_dir/release/$name$exe"
   else
@@ -127,7 +139,8 @@ for target in ${targets[@]+"${targets[@]}"}; do
 
   stage="$(mktemp -d)"
   install -m 0755 "$binary" "$stage/${name}_v$version$exe"
-  touch -d "@$epoch" "$stage/${name}_v$version$exe"
+  python3 -c 'import os, sys; os.utime(sys.argv[1], (int(sys.argv[2]),) * 2)' \
+    "$stage/${name}_v$version$exe" "$epoch"
   zipfile="${name}_${version}_$platform.zip"
   rm -f "$out/$zipfile.tmp"
   (cd "$stage" && TZ=UTC zip -q -X -9 "$out/$zipfile.tmp" "${name}_v$version$exe")
@@ -149,7 +162,7 @@ write() { # write FILE (contents on stdin)
 printf '{"version":1,"metadata":{"protocol_versions":["6.0"]}}\n' | write "$out/${name}_${version}_manifest.json"
 
 sums="${name}_${version}_SHA256SUMS"
-(cd "$out" && sha256sum -- "${archives[@]##*/}" "${name}_${version}_manifest.json") | write "$out/$sums"
+(cd "$out" && "${sha256[@]}" -- "${archives[@]##*/}" "${name}_${version}_manifest.json") | write "$out/$sums"
 
 rm -f "$out/$sums.sig"
 if [ "$sign" = 1 ]; then

@@ -55,6 +55,15 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     if !built.iter().any(|b| b == bin) {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         cmd.args(["build", "--quiet", "-p", package, "--bin", bin]);
+        // Build as `cargo test` itself does: the variables cargo sets for the test process
+        // (CARGO_MANIFEST_DIR, CARGO_PKG_*) dirty build scripts that track them (ring's), and
+        // every switch between the two environments would rebuild ring and its dependents.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if is_cargo_process_var(&key) {
+                cmd.env_remove(&*key);
+            }
+        }
         if profile == "release" {
             cmd.arg("--release");
         }
@@ -71,6 +80,21 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Whether cargo sets `key` for the processes it runs (tests, build scripts), as opposed to
+/// configuration a user sets for cargo (`CARGO_TARGET_DIR`, `CARGO_HOME`, ...).
+fn is_cargo_process_var(key: &str) -> bool {
+    ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        || matches!(
+            key,
+            "CARGO_CRATE_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+        )
 }
 
 /// The provider binary under test.
