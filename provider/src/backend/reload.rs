@@ -140,21 +140,6 @@ impl Clock for RealClock {
     }
 }
 
-impl<C: Clock> Clock for Arc<C> {
-    fn now(&self) -> Instant {
-        C::now(self)
-    }
-
-    fn wait_timeout<'a, T>(
-        &self,
-        cv: &Condvar,
-        guard: MutexGuard<'a, T>,
-        timeout: Duration,
-    ) -> MutexGuard<'a, T> {
-        C::wait_timeout(self, cv, guard, timeout)
-    }
-}
-
 /// Reloads one Prometheus for the changes this process makes, following [`Policy`].
 pub struct Reloader<F, C: Clock = RealClock> {
     reload: F,
@@ -450,18 +435,20 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// A clock that moves only when the test (or a fake reload) advances it.
+    /// A clock that moves only when the test (or a fake reload) advances it; clones share
+    /// the time.
+    #[derive(Clone)]
     struct ManualClock {
         start: Instant,
-        offset: Mutex<Duration>,
+        offset: Arc<Mutex<Duration>>,
     }
 
     impl ManualClock {
-        fn new() -> Arc<ManualClock> {
-            Arc::new(ManualClock {
+        fn new() -> ManualClock {
+            ManualClock {
                 start: Instant::now(),
-                offset: Mutex::new(Duration::ZERO),
-            })
+                offset: Arc::new(Mutex::new(Duration::ZERO)),
+            }
         }
 
         fn advance(&self, by: Duration) {
@@ -485,7 +472,7 @@ mod tests {
         }
     }
 
-    type Manual = Reloader<Dyn, Arc<ManualClock>>;
+    type Manual = Reloader<Dyn, ManualClock>;
 
     /// A reloader on a manual clock whose reloads count themselves, take `takes` of manual
     /// time and return `result`.
@@ -493,7 +480,7 @@ mod tests {
         policy: Policy,
         takes: Duration,
         result: Result<(), String>,
-    ) -> (Arc<AtomicU64>, Arc<ManualClock>, Arc<Manual>) {
+    ) -> (Arc<AtomicU64>, ManualClock, Arc<Manual>) {
         let calls = Arc::new(AtomicU64::new(0));
         let clock = ManualClock::new();
         let (c, k) = (calls.clone(), clock.clone());
@@ -533,6 +520,19 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         false
+    }
+
+    /// 1,000 changes from 4 threads at once, all deferred.
+    fn burst_of_deferred_changes<C: Clock>(r: &Arc<Reloader<Dyn, C>>) {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || (0..250).map(|_| r.change()).collect::<Vec<_>>())
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap().iter().all(|o| *o == Outcome::Deferred));
+        }
     }
 
     /// Gives the background thread real time to act on the current manual time, so that a
@@ -715,15 +715,7 @@ mod tests {
     #[test]
     fn past_the_budget_a_burst_of_changes_costs_one_reload_after_the_pause() {
         let (calls, clock, r) = manual(deferring(100 * MS), Duration::ZERO, Ok(()));
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let r = r.clone();
-                std::thread::spawn(move || (0..250).map(|_| r.change()).collect::<Vec<_>>())
-            })
-            .collect();
-        for t in threads {
-            assert!(t.join().unwrap().iter().all(|o| *o == Outcome::Deferred));
-        }
+        burst_of_deferred_changes(&r);
         settle();
         assert_eq!(calls.load(Ordering::SeqCst), 0, "no pause yet");
         clock.advance(99 * MS);
@@ -831,15 +823,7 @@ mod tests {
             Ok(())
         });
         let r = Arc::new(Reloader::new(reload, deferring(100 * MS)));
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let r = r.clone();
-                std::thread::spawn(move || (0..250).map(|_| r.change()).collect::<Vec<_>>())
-            })
-            .collect();
-        for t in threads {
-            assert!(t.join().unwrap().iter().all(|o| *o == Outcome::Deferred));
-        }
+        burst_of_deferred_changes(&r);
         assert!(
             eventually(|| calls.load(Ordering::SeqCst) >= 1),
             "reloaded after the pause"
