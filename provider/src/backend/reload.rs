@@ -106,10 +106,45 @@ pub enum Outcome {
 /// Prefix of the marker files that record changes no reload has covered yet.
 pub const MARKER_PREFIX: &str = ".reliability-reload-pending-";
 
+/// Time as a [`Reloader`] sees it: the real clock, or one a test drives.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Instant;
+    /// Waits on `cv` until notified or until `timeout` has passed on this clock (spurious
+    /// wake-ups allowed: callers re-check the time).
+    fn wait_timeout<'a, T>(
+        &self,
+        cv: &Condvar,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, T>;
+}
+
+/// The system's monotonic clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealClock;
+
+impl Clock for RealClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wait_timeout<'a, T>(
+        &self,
+        cv: &Condvar,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, T> {
+        cv.wait_timeout(guard, timeout)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0)
+    }
+}
+
 /// Reloads one Prometheus for the changes this process makes, following [`Policy`].
-pub struct Reloader<F> {
+pub struct Reloader<F, C: Clock = RealClock> {
     reload: F,
     policy: Policy,
+    clock: C,
     state: Mutex<State>,
     changed: Condvar,
 }
@@ -135,29 +170,68 @@ struct State {
     performed: u64,
 }
 
+impl State {
+    fn new() -> State {
+        State {
+            changes: 0,
+            covered: 0,
+            last: Ok(()),
+            running: false,
+            spent: Duration::ZERO,
+            last_duration: Duration::ZERO,
+            last_end: None,
+            oldest_pending: None,
+            newest: None,
+            markers: BTreeSet::new(),
+            worker: false,
+            performed: 0,
+        }
+    }
+
+    /// Whether a change made now waits for its reload (within the budget, or after a
+    /// failure) rather than deferring it.
+    fn waits(&self, policy: &Policy) -> bool {
+        self.spent < policy.wait_budget || self.last.is_err()
+    }
+
+    /// How long the background reloader waits, at `now`, before reloading the pending
+    /// changes ([`Duration::ZERO`]: reload now); `None` when nothing is pending or a reload
+    /// runs. This is the whole deferred policy, as a function of the state and the time.
+    fn background_wait(&self, policy: &Policy, now: Instant) -> Option<Duration> {
+        if self.covered >= self.changes || self.running {
+            return None;
+        }
+        let since =
+            |t: Option<Instant>| t.map_or(Duration::MAX, |t| now.saturating_duration_since(t));
+        let gap = self.last_duration * policy.period_factor;
+        let period = policy.min_period.max(gap);
+        // Time left until writes have paused long enough *and* the last reload is far
+        // enough behind; and until the oldest pending change has waited a full period.
+        let after_pause = (policy.quiet.saturating_sub(since(self.newest)))
+            .max(gap.saturating_sub(since(self.last_end)));
+        let after_period = period.saturating_sub(since(self.oldest_pending));
+        Some(after_pause.min(after_period))
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
     pub fn new(reload: F, policy: Policy) -> Self {
+        Reloader::with_clock(reload, policy, RealClock)
+    }
+}
+
+impl<F: Fn() -> Result<(), String> + Send + Sync + 'static, C: Clock> Reloader<F, C> {
+    /// A reloader on `clock` (tests drive time with a manual clock).
+    pub fn with_clock(reload: F, policy: Policy, clock: C) -> Self {
         Reloader {
             reload,
             policy,
-            state: Mutex::new(State {
-                changes: 0,
-                covered: 0,
-                last: Ok(()),
-                running: false,
-                spent: Duration::ZERO,
-                last_duration: Duration::ZERO,
-                last_end: None,
-                oldest_pending: None,
-                newest: None,
-                markers: BTreeSet::new(),
-                worker: false,
-                performed: 0,
-            }),
+            clock,
+            state: Mutex::new(State::new()),
             changed: Condvar::new(),
         }
     }
@@ -183,10 +257,10 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
         let mut st = lock(&self.state);
         st.changes += 1;
         let ticket = st.changes;
-        let now = Instant::now();
+        let now = self.clock.now();
         st.oldest_pending.get_or_insert(now);
         st.newest = Some(now);
-        if st.spent < self.policy.wait_budget || st.last.is_err() {
+        if st.waits(&self.policy) {
             return Outcome::Reloaded(self.wait_for(st, ticket));
         }
         if !st.worker {
@@ -217,6 +291,12 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
         lock(&self.state).performed
     }
 
+    /// How many changes were recorded.
+    #[cfg(test)]
+    fn changes(&self) -> u64 {
+        lock(&self.state).changes
+    }
+
     /// Waits until a reload covers `ticket`, running it if none is running.
     fn wait_for<'a>(&'a self, mut st: MutexGuard<'a, State>, ticket: u64) -> Result<(), String> {
         loop {
@@ -236,15 +316,16 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
         st.running = true;
         let cover = st.changes;
         drop(st);
-        let started = Instant::now();
+        let started = self.clock.now();
         let result = (self.reload)();
-        let took = started.elapsed();
+        let ended = self.clock.now();
+        let took = ended.saturating_duration_since(started);
         let mut st = lock(&self.state);
         st.running = false;
         st.covered = cover;
         st.spent += took;
         st.last_duration = took;
-        st.last_end = Some(Instant::now());
+        st.last_end = Some(ended);
         st.performed += 1;
         if st.changes > cover {
             // Changes made during the reload are not covered: they count from its start.
@@ -262,33 +343,16 @@ impl<F: Fn() -> Result<(), String> + Send + Sync + 'static> Reloader<F> {
         st
     }
 
-    /// The background reloader: waits for deferred changes, then for a pause (or the period).
+    /// The background reloader: waits for deferred changes, then for a pause (or the period),
+    /// as [`State::background_wait`] says.
     fn background(&self) {
         let mut st = lock(&self.state);
         loop {
-            if st.covered >= st.changes || st.running {
-                st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
-                continue;
+            match st.background_wait(&self.policy, self.clock.now()) {
+                None => st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner()),
+                Some(wait) if wait.is_zero() => st = self.run(st),
+                Some(wait) => st = self.clock.wait_timeout(&self.changed, st, wait),
             }
-            let now = Instant::now();
-            let since = |t: Option<Instant>| t.map_or(Duration::MAX, |t| now - t);
-            let gap = st.last_duration * self.policy.period_factor;
-            let period = self.policy.min_period.max(gap);
-            // Time left until writes have paused long enough *and* the last reload is far
-            // enough behind; and until the oldest pending change has waited a full period.
-            let after_pause = (self.policy.quiet.saturating_sub(since(st.newest)))
-                .max(gap.saturating_sub(since(st.last_end)));
-            let after_period = period.saturating_sub(since(st.oldest_pending));
-            let wait = after_pause.min(after_period);
-            if wait.is_zero() {
-                st = self.run(st);
-                continue;
-            }
-            st = self
-                .changed
-                .wait_timeout(st, wait)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
         }
     }
 }
@@ -371,19 +435,62 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    fn counting(
+    /// A clock that moves only when the test (or a fake reload) advances it; clones share
+    /// the time.
+    #[derive(Clone)]
+    struct ManualClock {
+        start: Instant,
+        offset: Arc<Mutex<Duration>>,
+    }
+
+    impl ManualClock {
+        fn new() -> ManualClock {
+            ManualClock {
+                start: Instant::now(),
+                offset: Arc::new(Mutex::new(Duration::ZERO)),
+            }
+        }
+
+        fn advance(&self, by: Duration) {
+            *lock(&self.offset) += by;
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now(&self) -> Instant {
+            self.start + *lock(&self.offset)
+        }
+
+        /// Wakes up every real millisecond so that the caller re-reads the manual time.
+        fn wait_timeout<'a, T>(
+            &self,
+            cv: &Condvar,
+            guard: MutexGuard<'a, T>,
+            _timeout: Duration,
+        ) -> MutexGuard<'a, T> {
+            RealClock.wait_timeout(cv, guard, Duration::from_millis(1))
+        }
+    }
+
+    type Manual = Reloader<Dyn, ManualClock>;
+
+    /// A reloader on a manual clock whose reloads count themselves, take `takes` of manual
+    /// time and return `result`.
+    fn manual(
         policy: Policy,
-        pause: Duration,
+        takes: Duration,
         result: Result<(), String>,
-    ) -> (Arc<AtomicU64>, Arc<Reloader<Dyn>>) {
+    ) -> (Arc<AtomicU64>, ManualClock, Arc<Manual>) {
         let calls = Arc::new(AtomicU64::new(0));
-        let c = calls.clone();
+        let clock = ManualClock::new();
+        let (c, k) = (calls.clone(), clock.clone());
         let reload: Dyn = Box::new(move || {
             c.fetch_add(1, Ordering::SeqCst);
-            std::thread::sleep(pause);
+            k.advance(takes);
             result.clone()
         });
-        (calls, Arc::new(Reloader::new(reload, policy)))
+        let r = Arc::new(Reloader::with_clock(reload, policy, clock.clone()));
+        (calls, clock, r)
     }
 
     fn deferring(quiet: Duration) -> Policy {
@@ -395,15 +502,18 @@ mod tests {
         }
     }
 
+    const MS: Duration = Duration::from_millis(1);
+
     /// A Prometheus URL nothing answers: a loopback port nobody listens on.
     fn unreachable() -> String {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     }
 
-    /// Polls `cond` for up to 5 s.
+    /// Polls `cond` for up to 20 s of real time (the background thread may be slow to be
+    /// scheduled on a busy machine; the outcome does not depend on how slow).
     fn eventually(cond: impl Fn() -> bool) -> bool {
-        for _ in 0..500 {
+        for _ in 0..2000 {
             if cond() {
                 return true;
             }
@@ -412,21 +522,181 @@ mod tests {
         false
     }
 
+    /// 1,000 changes from 4 threads at once, all deferred.
+    fn burst_of_deferred_changes<C: Clock>(r: &Arc<Reloader<Dyn, C>>) {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || (0..250).map(|_| r.change()).collect::<Vec<_>>())
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap().iter().all(|o| *o == Outcome::Deferred));
+        }
+    }
+
+    /// Gives the background thread real time to act on the current manual time, so that a
+    /// reload it should not start would show up.
+    fn settle() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // ---- the deferred policy, as a pure function of the state and the time ----
+
+    fn pending(t0: Instant) -> State {
+        let mut st = State::new();
+        st.changes = 10;
+        st.oldest_pending = Some(t0);
+        st.newest = Some(t0);
+        st
+    }
+
+    #[test]
+    fn nothing_pending_or_a_reload_running_means_no_background_reload() {
+        let policy = deferring(100 * MS);
+        let t0 = Instant::now();
+        let idle = State::new();
+        assert_eq!(idle.background_wait(&policy, t0), None);
+        let mut covered = pending(t0);
+        covered.covered = 10;
+        assert_eq!(
+            covered.background_wait(&policy, t0 + 3600 * 1000 * MS),
+            None
+        );
+        let mut running = pending(t0);
+        running.running = true;
+        assert_eq!(
+            running.background_wait(&policy, t0 + 3600 * 1000 * MS),
+            None
+        );
+    }
+
+    #[test]
+    fn a_background_reload_follows_a_pause_of_quiet() {
+        let policy = deferring(100 * MS);
+        let t0 = Instant::now();
+        let mut st = pending(t0);
+        st.newest = Some(t0 + 40 * MS);
+        assert_eq!(st.background_wait(&policy, t0 + 40 * MS), Some(100 * MS));
+        assert_eq!(st.background_wait(&policy, t0 + 139 * MS), Some(MS));
+        assert_eq!(
+            st.background_wait(&policy, t0 + 140 * MS),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn without_a_pause_changes_wait_at_most_a_period() {
+        let policy = Policy {
+            wait_budget: Duration::ZERO,
+            quiet: Duration::from_secs(60),
+            min_period: 100 * MS,
+            period_factor: 10,
+        };
+        let t0 = Instant::now();
+        let mut st = pending(t0);
+        for step in 0..20u32 {
+            let now = t0 + step * 5 * MS;
+            st.newest = Some(now);
+            assert_eq!(
+                st.background_wait(&policy, now),
+                Some(100 * MS - step * 5 * MS)
+            );
+        }
+        st.newest = Some(t0 + 100 * MS);
+        assert_eq!(
+            st.background_wait(&policy, t0 + 100 * MS),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn reloads_are_spaced_by_period_factor_times_the_last_duration() {
+        // The last reload took 30 ms and ended at t0: the next starts no sooner than
+        // 300 ms later, however long writes have paused.
+        let policy = deferring(5 * MS);
+        let t0 = Instant::now();
+        let mut st = pending(t0);
+        st.last_duration = 30 * MS;
+        st.last_end = Some(t0);
+        st.newest = Some(t0 + 10 * MS);
+        assert_eq!(st.background_wait(&policy, t0 + 20 * MS), Some(280 * MS));
+        assert_eq!(st.background_wait(&policy, t0 + 299 * MS), Some(MS));
+        assert_eq!(
+            st.background_wait(&policy, t0 + 300 * MS),
+            Some(Duration::ZERO)
+        );
+        // The period grows with the gap: 1 s reloads, period 10 s (not min_period's 60 s
+        // here, which is larger) ...
+        let mut slow = pending(t0);
+        slow.last_duration = Duration::from_secs(1);
+        slow.last_end = Some(t0);
+        let quiet_forever = Policy {
+            quiet: Duration::from_secs(3600),
+            min_period: Duration::from_secs(1),
+            ..policy
+        };
+        // ... so without a pause the oldest change waits max(1 s, 10 × 1 s) = 10 s.
+        slow.newest = Some(t0 + Duration::from_secs(9));
+        assert_eq!(
+            slow.background_wait(&quiet_forever, t0 + Duration::from_secs(9)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            slow.background_wait(&quiet_forever, t0 + Duration::from_secs(10)),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn changes_wait_within_the_budget_and_after_a_failure() {
+        let policy = Policy::default();
+        let mut st = State::new();
+        assert!(st.waits(&policy));
+        st.spent = policy.wait_budget;
+        assert!(!st.waits(&policy), "past the budget: deferred");
+        st.last = Err("HTTP 500".into());
+        assert!(st.waits(&policy), "after a failure: waits again");
+    }
+
+    // ---- the reloader's threads, on a manual clock ----
+
     #[test]
     fn within_the_budget_concurrent_changes_wait_and_share_reloads() {
-        let (calls, r) = counting(Policy::default(), Duration::from_millis(20), Ok(()));
+        // The first reload blocks until all 40 changes are recorded: the other 39 share
+        // at most one more.
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let calls = Arc::new(AtomicU64::new(0));
+        let (g, c) = (gate.clone(), calls.clone());
+        let reload: Dyn = Box::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+            let mut open = lock(&g.0);
+            while !*open {
+                open = g.1.wait(open).unwrap_or_else(|e| e.into_inner());
+            }
+            Ok(())
+        });
+        let r = Arc::new(Reloader::with_clock(
+            reload,
+            Policy::default(),
+            ManualClock::new(),
+        ));
         let threads: Vec<_> = (0..40)
             .map(|_| {
                 let r = r.clone();
                 std::thread::spawn(move || r.change())
             })
             .collect();
+        assert!(eventually(|| r.changes() == 40));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one reload runs, blocked");
+        *lock(&gate.0) = true;
+        gate.1.notify_all();
         for t in threads {
             assert_eq!(t.join().unwrap(), Outcome::Reloaded(Ok(())));
         }
         let n = calls.load(Ordering::SeqCst);
         assert!(
-            (1..40).contains(&n),
+            (1..=2).contains(&n),
             "40 concurrent changes took {n} reloads"
         );
         assert_eq!(r.performed(), n);
@@ -437,29 +707,28 @@ mod tests {
 
     #[test]
     fn errors_reach_every_change_they_cover() {
-        let (_, r) = counting(Policy::default(), Duration::ZERO, Err("HTTP 500".into()));
+        let (_, _, r) = manual(Policy::default(), Duration::ZERO, Err("HTTP 500".into()));
         assert_eq!(r.change(), Outcome::Reloaded(Err("HTTP 500".into())));
         assert_eq!(r.change(), Outcome::Reloaded(Err("HTTP 500".into())));
     }
 
     #[test]
     fn past_the_budget_a_burst_of_changes_costs_one_reload_after_the_pause() {
-        let (calls, r) = counting(
-            deferring(Duration::from_millis(100)),
-            Duration::ZERO,
-            Ok(()),
+        let (calls, clock, r) = manual(deferring(100 * MS), Duration::ZERO, Ok(()));
+        burst_of_deferred_changes(&r);
+        settle();
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "no pause yet");
+        clock.advance(99 * MS);
+        settle();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "99 ms is not a pause of 100 ms"
         );
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let r = r.clone();
-                std::thread::spawn(move || (0..250).map(|_| r.change()).collect::<Vec<_>>())
-            })
-            .collect();
-        for t in threads {
-            assert!(t.join().unwrap().iter().all(|o| *o == Outcome::Deferred));
-        }
+        clock.advance(MS);
         assert!(eventually(|| calls.load(Ordering::SeqCst) == 1));
-        std::thread::sleep(Duration::from_millis(300));
+        clock.advance(Duration::from_secs(3600));
+        settle();
         assert_eq!(calls.load(Ordering::SeqCst), 1, "1000 changes, one reload");
         assert_eq!(r.flush(), Ok(()));
         assert_eq!(calls.load(Ordering::SeqCst), 1, "nothing left to flush");
@@ -470,46 +739,50 @@ mod tests {
         let policy = Policy {
             wait_budget: Duration::ZERO,
             quiet: Duration::from_secs(60),
-            min_period: Duration::from_millis(100),
+            min_period: 100 * MS,
             period_factor: 10,
         };
-        let (calls, r) = counting(policy, Duration::ZERO, Ok(()));
+        let (calls, clock, r) = manual(policy, Duration::ZERO, Ok(()));
         for _ in 0..100 {
             assert_eq!(r.change(), Outcome::Deferred);
-            std::thread::sleep(Duration::from_millis(5));
+            clock.advance(5 * MS);
         }
+        // 500 ms of changes without a pause: the oldest waits 100 ms at most, so there is
+        // at least one reload and at most one per 100 ms.
+        assert!(eventually(|| calls.load(Ordering::SeqCst) >= 1));
+        settle();
         let n = calls.load(Ordering::SeqCst);
         assert!(
-            (1..=10).contains(&n),
-            "{n} reloads for 100 changes over ~0.5 s"
+            (1..=5).contains(&n),
+            "{n} reloads for 100 changes over 500 ms"
         );
+        assert_eq!(r.flush(), Ok(()));
     }
 
     #[test]
     fn frequent_pauses_do_not_make_reloads_take_more_than_their_share() {
-        // Each reload takes 30 ms, so background reloads are at least 300 ms apart even
-        // though writes pause for longer than `quiet` between every change.
-        let policy = Policy {
-            wait_budget: Duration::ZERO,
-            quiet: Duration::from_millis(5),
-            min_period: Duration::from_secs(60),
-            period_factor: 10,
-        };
-        let (calls, r) = counting(policy, Duration::from_millis(30), Ok(()));
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(1200) {
+        // Each reload takes 30 ms, so background reloads start at least 300 ms after the
+        // last one ended, though writes pause for longer than `quiet` after every change.
+        let (calls, clock, r) = manual(deferring(5 * MS), 30 * MS, Ok(()));
+        for _ in 0..60 {
             assert_eq!(r.change(), Outcome::Deferred);
-            std::thread::sleep(Duration::from_millis(20));
+            clock.advance(20 * MS);
+            // Let the background thread act on the pause (it may also act later: the count
+            // is bounded either way).
+            std::thread::sleep(MS);
         }
+        assert!(eventually(|| calls.load(Ordering::SeqCst) >= 1));
+        settle();
         let n = calls.load(Ordering::SeqCst);
-        // Reloading after every pause would be ~24 reloads; spaced, at most ~1.2 s / 330 ms.
+        // Reloading after every pause would be 60 reloads; spaced, starts at 5 ms, ≥ 335,
+        // ≥ 665, ≥ 995 ms within the 1.2 s (+ 30 ms per reload) of changes.
         assert!((1..=5).contains(&n), "{n} reloads in 1.2 s of changes");
         assert_eq!(r.flush(), Ok(()));
     }
 
     #[test]
     fn flush_reloads_pending_changes_at_once() {
-        let (calls, r) = counting(deferring(Duration::from_secs(60)), Duration::ZERO, Ok(()));
+        let (calls, _, r) = manual(deferring(Duration::from_secs(60)), Duration::ZERO, Ok(()));
         assert_eq!(r.flush(), Ok(()));
         assert_eq!(
             calls.load(Ordering::SeqCst),
@@ -524,7 +797,7 @@ mod tests {
 
     #[test]
     fn after_a_failed_reload_changes_wait_again_and_see_the_error() {
-        let (_, r) = counting(
+        let (_, _, r) = manual(
             deferring(Duration::from_secs(60)),
             Duration::ZERO,
             Err("could not reach Prometheus".into()),
@@ -535,6 +808,29 @@ mod tests {
             r.change(),
             Outcome::Reloaded(Err("could not reach Prometheus".into()))
         );
+    }
+
+    // ---- real time ----
+
+    #[test]
+    fn on_the_real_clock_a_burst_is_batched() {
+        // Generous bounds: only a machine that stalls the writing threads for more than
+        // `quiet` (100 ms) again and again mid-burst could make more reloads.
+        let calls = Arc::new(AtomicU64::new(0));
+        let c = calls.clone();
+        let reload: Dyn = Box::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        });
+        let r = Arc::new(Reloader::new(reload, deferring(100 * MS)));
+        burst_of_deferred_changes(&r);
+        assert!(
+            eventually(|| calls.load(Ordering::SeqCst) >= 1),
+            "reloaded after the pause"
+        );
+        assert_eq!(r.flush(), Ok(()));
+        let n = calls.load(Ordering::SeqCst);
+        assert!((1..=10).contains(&n), "1000 changes took {n} reloads");
     }
 
     #[test]

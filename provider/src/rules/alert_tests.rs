@@ -1,4 +1,5 @@
 use super::*;
+use crate::rules::field_error::{assert_one_error, paths_and_details};
 use crate::rules::model::render_yaml;
 use crate::rules::snapshot::assert_rules_snapshot;
 
@@ -71,18 +72,12 @@ fn snapshots() {
 }
 
 fn errors(spec: &AlertSpec) -> Vec<(String, String)> {
-    validate(spec)
-        .into_iter()
-        .map(|e| (e.path.join("."), e.detail))
-        .collect()
+    paths_and_details(validate(spec))
 }
 
-/// Exactly one error, at `path`, whose detail contains `needle`.
+#[track_caller]
 fn assert_error(spec: &AlertSpec, path: &str, needle: &str) {
-    let errs = errors(spec);
-    assert_eq!(errs.len(), 1, "{errs:?}");
-    assert_eq!(errs[0].0, path, "{errs:?}");
-    assert!(errs[0].1.contains(needle), "{errs:?}");
+    assert_one_error(validate(spec), path, needle);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 use super::*;
 use crate::rules::conventions as conv;
+use crate::rules::field_error::{assert_one_error, paths_and_details};
 use crate::rules::model::render_yaml;
 use crate::rules::snapshot::{assert_rules_snapshot, assert_snapshot};
 
@@ -105,18 +106,9 @@ fn plan_document_is_versioned_json() {
     assert_eq!(plan_document(&full()), plan_document(&full()));
 }
 
-fn errors(spec: &BackupPlanSpec) -> Vec<(String, String)> {
-    validate(spec)
-        .into_iter()
-        .map(|e| (e.path.join("."), e.detail))
-        .collect()
-}
-
+#[track_caller]
 fn assert_error(spec: &BackupPlanSpec, path: &str, needle: &str) {
-    let errs = errors(spec);
-    assert_eq!(errs.len(), 1, "{errs:?}");
-    assert_eq!(errs[0].0, path, "{errs:?}");
-    assert!(errs[0].1.contains(needle), "{errs:?}");
+    assert_one_error(validate(spec), path, needle);
 }
 
 #[test]
@@ -190,10 +182,7 @@ fn rpo_and_max_age_must_cover_the_schedule() {
         }),
         labels: BTreeMap::new(),
     };
-    let errs: Vec<(String, String)> = validate(&spec)
-        .into_iter()
-        .map(|e| (e.path.join("."), e.detail))
-        .collect();
+    let errs = paths_and_details(validate(&spec));
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert_eq!(errs[0].0, "rpo");
     assert!(

@@ -22,3 +22,22 @@ impl FieldError {
         }
     }
 }
+
+/// `(path joined with '.', detail)` of each error, for assertions in tests.
+#[cfg(test)]
+pub fn paths_and_details(errors: Vec<FieldError>) -> Vec<(String, String)> {
+    errors
+        .into_iter()
+        .map(|e| (e.path.join("."), e.detail))
+        .collect()
+}
+
+/// Exactly one error, at `path`, whose detail contains `needle`.
+#[cfg(test)]
+#[track_caller]
+pub fn assert_one_error(errors: Vec<FieldError>, path: &str, needle: &str) {
+    let errs = paths_and_details(errors);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, path, "{errs:?}");
+    assert!(errs[0].1.contains(needle), "{errs:?}");
+}
