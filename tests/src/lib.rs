@@ -9,6 +9,7 @@
 pub mod exporter;
 pub mod lifecycle;
 pub mod prometheus;
+pub mod vmalert;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
