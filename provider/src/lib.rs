@@ -2,12 +2,14 @@
 //! materialised as Prometheus rule files.
 //!
 //! Layout:
-//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`) and the registry of
-//!   resources.
+//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`, `render_only`) and
+//!   the registry of resources.
 //! - [`settings`]: validation of the provider configuration (pure).
 //! - [`rules`]: pure generation of Prometheus rule groups from resource models.
-//! - [`backend`]: where rule files go (a local directory, plus an optional reload).
-//! - [`resources`]: one Terraform resource per file.
+//! - [`backend`]: where rules go, behind one `Backend` trait chosen in `configure` (a local
+//!   directory plus an optional reload, or nowhere with `render_only`); the only module
+//!   that touches the file system or a server.
+//! - [`resources`]: one Terraform resource per file over a shared rule-document layer.
 //! - [`nodelay`]: the TCP_NODELAY fix for the plugin server, and how plugin binaries serve.
 
 pub mod backend;

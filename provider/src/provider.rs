@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
 };
-use tf_provider::value::{ValueEmpty, ValueString};
+use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
-use crate::backend::reload;
+use crate::backend::{self, Backend};
 use crate::settings::{self, Settings};
 
 /// The provider block as Terraform sends it.
@@ -21,38 +21,64 @@ pub struct ProviderConfig<'a> {
     pub rules_dir: ValueString<'a>,
     #[serde(borrow = "'a")]
     pub prometheus_url: ValueString<'a>,
+    pub render_only: ValueBool,
 }
 
-/// What every resource shares with the provider: the settings once `configure` ran.
-#[derive(Debug, Default)]
+/// What every resource shares with the provider once `configure` ran: the settings and the
+/// backend they chose.
+#[derive(Default)]
 pub struct Context {
-    settings: RwLock<Option<Settings>>,
+    configured: RwLock<Option<(Settings, Arc<dyn Backend>)>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("settings", &self.get().map(|(s, _)| s))
+            .finish()
+    }
 }
 
 impl Context {
-    /// The configured settings, or an error diagnostic when the provider is not configured.
-    pub fn settings(&self, diags: &mut Diagnostics) -> Option<Settings> {
-        let guard = match self.settings.read() {
+    fn get(&self) -> Option<(Settings, Arc<dyn Backend>)> {
+        let guard = match self.configured.read() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if guard.is_none() {
+        guard.clone()
+    }
+
+    fn configured(&self, diags: &mut Diagnostics) -> Option<(Settings, Arc<dyn Backend>)> {
+        let got = self.get();
+        if got.is_none() {
             diags.root_error(
                 "Provider not configured",
                 "the reliability provider was used before Terraform configured it; this is a bug \
                  in the provider, please report it with the command you ran",
             );
         }
-        guard.clone()
+        got
     }
 
-    /// Settings as seen by tests and by code that runs without Terraform.
-    pub fn set(&self, settings: Settings) {
-        let mut guard = match self.settings.write() {
+    /// The configured settings, or an error diagnostic when the provider is not configured.
+    pub fn settings(&self, diags: &mut Diagnostics) -> Option<Settings> {
+        self.configured(diags).map(|(s, _)| s)
+    }
+
+    /// The configured backend, or an error diagnostic when the provider is not configured.
+    pub fn backend(&self, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        self.configured(diags).map(|(_, b)| b)
+    }
+
+    /// Configures the context: the backend follows from the settings ([`backend::open`]).
+    pub fn set(&self, settings: Settings) -> Arc<dyn Backend> {
+        let backend = backend::open(&settings);
+        let mut guard = match self.configured.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *guard = Some(settings);
+        *guard = Some((settings, backend.clone()));
+        backend
     }
 }
 
@@ -100,13 +126,29 @@ pub fn config_schema() -> Schema {
                 ..Default::default()
             },
         ),
+        (
+            "render_only".to_string(),
+            Attribute {
+                attr_type: AttributeType::Bool,
+                description: Description::markdown(
+                    "When `true`, nothing is written anywhere: every resource only computes \
+                     its `rules_yaml` (and a backup plan its `plan_json`) for another \
+                     provider to ship — a `kubernetes_manifest` PrometheusRule, a ConfigMap, \
+                     a file committed to a GitOps repository. Excludes `rules_dir` and \
+                     `prometheus_url`. Default `false`.",
+                ),
+                constraint: AttributeConstraint::Optional,
+                ..Default::default()
+            },
+        ),
     ]);
     Schema {
         version: 1,
         block: Block {
             description: Description::markdown(
                 "Reliability as code: SLOs, alerts and backup plans materialised as Prometheus \
-                 rule files.",
+                 rules. The rules go to exactly one destination: `rules_dir` (the default, \
+                 optionally with `prometheus_url`), or nowhere with `render_only = true`.",
             ),
             attributes,
             ..Default::default()
@@ -129,6 +171,30 @@ pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
                 AttributePath::new("prometheus_url"),
             );
         }
+    }
+    let mut set = Vec::new();
+    if !config.rules_dir.is_null() {
+        set.push("rules_dir");
+    }
+    if !matches!(config.render_only, Value::Null | Value::Value(false)) {
+        set.push("render_only");
+        if !config.prometheus_url.is_null() {
+            diags.error(
+                "Conflicting provider configuration",
+                "prometheus_url is set with render_only = true: prometheus_url reloads the \
+                 Prometheus that loads rules_dir, and render_only writes nothing to reload. \
+                 Remove prometheus_url (set it on the reliability_error_budget data source \
+                 instead), or remove render_only",
+                AttributePath::new("prometheus_url"),
+            );
+        }
+    }
+    if let Err(msg) = settings::one_destination(&set) {
+        diags.error(
+            "Conflicting provider configuration",
+            msg,
+            AttributePath::new(set[set.len() - 1]),
+        );
     }
 }
 
@@ -153,44 +219,44 @@ impl Provider for ReliabilityProvider {
         config: Self::Config<'a>,
     ) -> Option<()> {
         validate_config(diags, &config);
-        if config.rules_dir.is_unknown() || config.prometheus_url.is_unknown() {
+        if !diags.errors.is_empty() {
+            return None;
+        }
+        if config.rules_dir.is_unknown()
+            || config.prometheus_url.is_unknown()
+            || config.render_only.is_unknown()
+        {
             diags.root_error(
                 "Provider configuration depends on unknown values",
-                "rules_dir and prometheus_url must be known at plan time: use literals, \
-                 variables or locals rather than attributes of resources that are not created yet",
+                "rules_dir, prometheus_url and render_only must be known at plan time: use \
+                 literals, variables or locals rather than attributes of resources that are \
+                 not created yet",
             );
             return None;
         }
-        let cwd = match std::env::current_dir() {
-            Ok(cwd) => cwd,
-            Err(e) => {
-                diags.root_error(
-                    "Cannot resolve rules_dir",
-                    format!("the provider could not read Terraform's working directory: {e}"),
-                );
-                return None;
-            }
+        let s = if config.render_only == Value::Value(true) {
+            Settings::render_only()
+        } else {
+            let cwd = match std::env::current_dir() {
+                Ok(cwd) => cwd,
+                Err(e) => {
+                    diags.root_error(
+                        "Cannot resolve rules_dir",
+                        format!("the provider could not read Terraform's working directory: {e}"),
+                    );
+                    return None;
+                }
+            };
+            Settings::resolve(
+                config.rules_dir.as_ref_option().map(|s| s.as_ref()),
+                config.prometheus_url.as_ref_option().map(|s| s.as_ref()),
+                &cwd,
+            )
         };
-        let s = Settings::resolve(
-            config.rules_dir.as_ref_option().map(|s| s.as_ref()),
-            config.prometheus_url.as_ref_option().map(|s| s.as_ref()),
-            &cwd,
-        );
-        let retried = tokio::task::block_in_place(|| {
-            reload::retry_pending(&s.rules_dir, s.prometheus_url.as_deref())
-        });
-        if let Err(msg) = retried {
-            diags.root_warning(
-                "Prometheus has not loaded the latest rule files",
-                format!(
-                    "an earlier run changed rule files in {} and exited before Prometheus \
-                     reloaded them; retrying failed: {msg}. The files are in place; every run \
-                     retries until a reload succeeds.",
-                    s.rules_dir.display()
-                ),
-            );
+        let backend = self.context.set(s);
+        if let Err(p) = backend.reload_pending() {
+            diags.root_warning(p.summary, p.detail);
         }
-        self.context.set(s);
         Some(())
     }
 

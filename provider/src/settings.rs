@@ -5,28 +5,62 @@ use std::path::{Path, PathBuf};
 /// Default directory, relative to Terraform's working directory, that receives rule files.
 pub const DEFAULT_RULES_DIR: &str = "reliability-rules";
 
+/// Where the resources' rules go: exactly one per provider configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// One rule file per resource in this directory (absolute once resolved).
+    RulesDir(PathBuf),
+    /// Nowhere: the resources only compute `rules_yaml` for another provider to ship.
+    RenderOnly,
+}
+
 /// The provider's resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Directory that receives one rule file per resource (absolute once resolved).
-    pub rules_dir: PathBuf,
-    /// Base URL of a Prometheus to reload after each change (`POST /-/reload`).
+    /// Where the rules go.
+    pub destination: Destination,
+    /// Base URL of a Prometheus to reload after each change (`POST /-/reload`), with
+    /// [`Destination::RulesDir`]; also the error budget data source's default.
     pub prometheus_url: Option<String>,
 }
 
 impl Settings {
-    /// Resolves the raw provider attributes against `cwd` (Terraform's working directory).
+    /// A rules directory destination: resolves the raw provider attributes against `cwd`
+    /// (Terraform's working directory).
     pub fn resolve(rules_dir: Option<&str>, prometheus_url: Option<&str>, cwd: &Path) -> Self {
         let dir = Path::new(rules_dir.unwrap_or(DEFAULT_RULES_DIR));
         Settings {
-            rules_dir: if dir.is_absolute() {
+            destination: Destination::RulesDir(if dir.is_absolute() {
                 dir.to_path_buf()
             } else {
                 cwd.join(dir)
-            },
+            }),
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
         }
     }
+
+    /// The render-only destination.
+    pub fn render_only() -> Self {
+        Settings {
+            destination: Destination::RenderOnly,
+            prometheus_url: None,
+        }
+    }
+}
+
+/// The destinations a provider block sets, by attribute or block name; more than one is an
+/// error naming them all ([`one_destination`]).
+pub fn one_destination(set: &[&str]) -> Result<(), String> {
+    if set.len() <= 1 {
+        return Ok(());
+    }
+    let (last, rest) = set.split_last().unwrap_or((&"", &[]));
+    Err(format!(
+        "{} and {last} are {} set, but the provider sends its rules to exactly one \
+         destination: keep one of them (rules_dir is the default when none is set)",
+        rest.join(", "),
+        if set.len() == 2 { "both" } else { "all" }
+    ))
 }
 
 /// Checks a `rules_dir` value; the error says what is wrong and what to set.
@@ -80,10 +114,22 @@ mod tests {
     #[test]
     fn resolves_relative_and_absolute_dirs() {
         let s = Settings::resolve(None, None, Path::new("/work"));
-        assert_eq!(s.rules_dir, PathBuf::from("/work/reliability-rules"));
+        let dir = |p: &str| Destination::RulesDir(PathBuf::from(p));
+        assert_eq!(s.destination, dir("/work/reliability-rules"));
         let s = Settings::resolve(Some("/etc/prom"), Some("http://p:9090/"), Path::new("/w"));
-        assert_eq!(s.rules_dir, PathBuf::from("/etc/prom"));
+        assert_eq!(s.destination, dir("/etc/prom"));
         assert_eq!(s.prometheus_url.as_deref(), Some("http://p:9090"));
+    }
+
+    #[test]
+    fn one_destination_names_all_that_are_set() {
+        assert!(one_destination(&[]).is_ok());
+        assert!(one_destination(&["rules_dir"]).is_ok());
+        let e = one_destination(&["rules_dir", "render_only"]).unwrap_err();
+        assert!(
+            e.starts_with("rules_dir and render_only are both set"),
+            "{e}"
+        );
     }
 
     #[test]

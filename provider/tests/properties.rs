@@ -24,8 +24,9 @@ use std::sync::Arc;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use reliability_provider::provider::Context;
-use reliability_provider::resources::common::{attr_path, Num};
-use reliability_provider::resources::file_resource::FileResource;
+use reliability_provider::resources::diagnostics::attr_path;
+use reliability_provider::resources::num::Num;
+use reliability_provider::resources::rule_resource::RuleResource;
 use reliability_provider::resources::{
     alert as alert_res, backup_plan as backup_res, slo as slo_res,
 };
@@ -481,7 +482,7 @@ proptest! {
         RT.with(|rt| rt.block_on(async {
             let ctx = context();
             if let Ok(st) = serde_json::from_str::<slo_res::SloState>(&slo_text) {
-                let r = FileResource::<slo_res::Slo>::new(ctx.clone());
+                let r = RuleResource::<slo_res::Slo>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();
@@ -489,7 +490,7 @@ proptest! {
                 assert_eq!(d.errors.is_empty(), d2.errors.is_empty(), "validate and plan agree: {:?} / {:?}", d.errors, d2.errors);
             }
             if let Ok(st) = serde_json::from_str::<alert_res::AlertState>(&alert_text) {
-                let r = FileResource::<alert_res::Alert>::new(ctx.clone());
+                let r = RuleResource::<alert_res::Alert>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();
@@ -497,7 +498,7 @@ proptest! {
                 assert_eq!(d.errors.is_empty(), d2.errors.is_empty(), "validate and plan agree: {:?} / {:?}", d.errors, d2.errors);
             }
             if let Ok(st) = serde_json::from_str::<backup_res::BackupPlanState>(&backup_text) {
-                let r = FileResource::<backup_res::BackupPlan>::new(ctx.clone());
+                let r = RuleResource::<backup_res::BackupPlan>::new(ctx.clone());
                 let mut d = Diagnostics::default();
                 r.validate(&mut d, st.clone()).await;
                 let mut d2 = Diagnostics::default();

@@ -11,6 +11,7 @@ pub mod https;
 pub mod lifecycle;
 pub mod prometheus;
 pub mod ruler_server;
+pub mod vmalert;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -66,6 +66,16 @@ fn lifecycle_apply_drift_import_update_destroy() {
     assert_eq!(out.code, 2, "an edited rule file must plan a change: {out}");
     assert!(out.stdout.contains("update in-place"), "{out}");
     assert!(out.stdout.contains("content_sha256"), "{out}");
+    assert!(
+        out.stdout.contains("rules_yaml"),
+        "the edit shows in the plan: {out}"
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with('-') && l.contains("0.01")),
+        "the edited line is shown: {out}"
+    );
     tf.apply().success();
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),

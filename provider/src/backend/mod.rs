@@ -1,6 +1,140 @@
-//! Where rule files go: a local directory that Prometheus loads ([`dir`]), plus an optional
-//! reload of a running Prometheus ([`reload`]), or a Mimir/Cortex ruler's HTTP API ([`ruler`]).
+//! Where rule documents go. Every read, write, removal, import lookup and reload of the
+//! resources goes through one [`Backend`], chosen once when the provider is configured
+//! ([`open`]); resources never know which one it is, and nothing outside this module
+//! touches the file system or a server.
+//!
+//! - [`rules_dir`]: one file per document in a local directory that Prometheus (or vmalert,
+//!   Thanos Ruler…) loads, plus an optional reload ([`reload`]) — the default.
+//! - [`render_only`]: nothing is stored; resources only compute their `rules_yaml`.
+//! - [`dir`]: atomic file operations on the rules directory.
+//! - [`prometheus`]: Prometheus' query API (for the error budget data source).
+//! - [`ruler`]: the HTTP client of a Mimir/Cortex ruler's configuration API.
 
 pub mod dir;
+pub mod prometheus;
 pub mod reload;
+pub mod render_only;
 pub mod ruler;
+pub mod rules_dir;
+
+use std::sync::Arc;
+
+use crate::settings::{Destination, Settings};
+
+/// One document a resource manages: a name unique in the destination (e.g.
+/// `slo_checkout@availability.yml`) and its full content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub name: String,
+    pub content: String,
+}
+
+/// An error for the user: a short summary and a detail that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub summary: String,
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Problem {
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// What a write or a removal did: whether it was done, and what to report either way (a
+/// file written whose reload failed is done, with a problem).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub done: bool,
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome {
+    /// Done, nothing to report.
+    pub fn ok() -> Self {
+        Outcome {
+            done: true,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Not done, because of `problem`.
+    pub fn failed(problem: Problem) -> Self {
+        Outcome {
+            done: false,
+            problems: vec![problem],
+        }
+    }
+
+    /// Done, but `problem` (if any) must be reported.
+    pub fn done_with(problem: Option<Problem>) -> Self {
+        Outcome {
+            done: true,
+            problems: problem.into_iter().collect(),
+        }
+    }
+}
+
+/// Who creates documents (for the "already exists" error: how to import instead).
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    /// Terraform type name, e.g. `reliability_slo`.
+    pub type_name: &'a str,
+    /// The resource's id (its import id).
+    pub id: &'a str,
+}
+
+/// A destination for a resource's documents. A resource's documents are given rule
+/// document first (its absence means the resource is gone); the others (e.g. a backup
+/// plan's plan document) are written before it and read after it.
+pub trait Backend: Send + Sync {
+    /// The destination in words, for messages (`rules directory /srv/rules`).
+    fn describe(&self) -> String;
+
+    /// Whether documents are stored at all (`false`: nothing to read back, no drift).
+    fn stores(&self) -> bool {
+        true
+    }
+
+    /// Where the document `name` is kept, as the resources' `rule_file`/`plan_file`
+    /// attributes show it; `None` when it is kept nowhere.
+    fn location(&self, name: &str) -> Option<String>;
+
+    /// The documents at `locations` (as [`Backend::location`] gave them, possibly by an
+    /// earlier configuration), in order; `None` for a missing one.
+    fn get(&self, locations: &[String]) -> Result<Vec<Option<String>>, Problem>;
+
+    /// Writes a resource's documents (the rule document last, so that it goes live when
+    /// everything it refers to is in place) and makes the destination load them. With
+    /// `creating`, documents that exist with other content are refused: another
+    /// configuration may own them.
+    fn put(&self, docs: &[Doc], creating: Option<Owner<'_>>) -> Outcome;
+
+    /// Removes the documents at `locations` (missing ones are fine) and makes the
+    /// destination drop them.
+    fn delete(&self, locations: &[String]) -> Outcome;
+
+    /// Names of the stored documents for which `matches` holds (import by id).
+    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem>;
+
+    /// Work an earlier provider process left undone (a reload it could not make before it
+    /// exited), retried once when the provider is configured; `Err` is a warning.
+    fn reload_pending(&self) -> Result<(), Problem> {
+        Ok(())
+    }
+}
+
+/// The backend the provider configuration asks for.
+pub fn open(settings: &Settings) -> Arc<dyn Backend> {
+    match &settings.destination {
+        Destination::RulesDir(dir) => Arc::new(rules_dir::RulesDirBackend::new(
+            dir.clone(),
+            settings.prometheus_url.clone(),
+        )),
+        Destination::RenderOnly => Arc::new(render_only::RenderOnly),
+    }
+}

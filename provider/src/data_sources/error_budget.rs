@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -18,8 +17,9 @@ use tf_provider::schema::{
 use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueString};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
+use crate::backend::prometheus;
 use crate::provider::Context;
-use crate::resources::common::Num;
+use crate::resources::num::Num;
 use crate::rules::conventions as conv;
 use crate::settings::validate_prometheus_url;
 
@@ -170,30 +170,6 @@ fn num(v: Option<f64>) -> Value<Num> {
     }
 }
 
-fn fetch(base: &str, q: &str) -> Result<String, String> {
-    let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent.get(&url).query("query", q).call().map_err(|e| {
-        format!("could not reach Prometheus at {url}: {e}; check that it runs and that prometheus_url is right")
-    })?;
-    let status = resp.status();
-    let body = resp
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| format!("could not read Prometheus' answer from {url}: {e}"))?;
-    if !status.is_success() {
-        return Err(format!(
-            "Prometheus at {url} answered HTTP {status}: {}",
-            body.trim()
-        ));
-    }
-    Ok(body)
-}
-
 #[async_trait]
 impl DataSource for ErrorBudgetDataSource {
     type State<'a> = ErrorBudgetState<'a>;
@@ -251,7 +227,7 @@ impl DataSource for ErrorBudgetDataSource {
             return None;
         };
         let q = query(&id);
-        let body = match tokio::task::block_in_place(|| fetch(&base, &q)) {
+        let body = match tokio::task::block_in_place(|| prometheus::instant_query(&base, &q)) {
             Ok(b) => b,
             Err(e) => {
                 diags.root_error("Cannot read the error budget", e);

@@ -1,23 +1,21 @@
 //! `reliability_alert`: one Prometheus alerting rule (a PromQL expression, or a certificate
 //! expiry watch), one rule file per alert.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
     AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
 use tf_provider::value::{Value, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics};
+use tf_provider::AttributePath;
 
-use super::common::{
-    self, attr, field_errors, known_map as m, known_string as s, named, report, FieldErr, Num,
-    Unknown,
-};
-use super::file_resource::FileBacked;
+use super::diagnostics::{field_errors, FieldErr};
+use super::header;
+use super::num::Num;
+use super::rule_resource::{Outputs, RuleBacked};
+use super::schema::{attr, known_map as m, known_string as s, named, Unknown};
+use super::slo::RULES_YAML_DOC;
 use crate::rules::alert::{self as gen, AlertSpec, CertificateExpiry};
 use crate::rules::model::render_yaml;
-use crate::settings::Settings;
 
 /// Terraform type name.
 pub const TYPE_NAME: &str = "reliability_alert";
@@ -67,6 +65,8 @@ pub struct AlertState<'a> {
     pub rule_file: ValueString<'a>,
     #[serde(borrow = "'a")]
     pub content_sha256: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub rules_yaml: ValueString<'a>,
 }
 
 /// The `reliability_alert` resource.
@@ -107,8 +107,9 @@ pub fn schema() -> Schema {
                 ("runbook_url", attr(String, Optional, "The `runbook_url` annotation; an http(s) URL.")),
                 ("labels", attr(map(), Optional, "Extra labels on the alert.")),
                 ("annotations", attr(map(), Optional, "Extra annotations on the alert.")),
-                ("rule_file", attr(String, Computed, "Absolute path of the rule file written.")),
-                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the file on disk drifted from the configuration.")),
+                ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
+                ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
+                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the stored rules drifted from the configuration.")),
             ]),
             blocks: named(vec![("certificate_expiry", NestedBlock::Optional(cert))]),
             ..Default::default()
@@ -173,99 +174,48 @@ fn render(st: &AlertState<'_>, spec: &AlertSpec) -> Result<String, String> {
     config.id = Value::Null;
     config.rule_file = Value::Null;
     config.content_sha256 = Value::Null;
+    config.rules_yaml = Value::Null;
+    let json = header::config_json_without(&config, &["rules_yaml"])?;
     Ok(render_yaml(
         &file,
-        &common::header(TYPE_NAME, &spec.name, &common::config_json(&config)?),
+        &header::header(TYPE_NAME, &spec.name, &json),
     ))
 }
 
-fn compute<'a>(
-    diags: &mut Diagnostics,
-    mut st: AlertState<'a>,
-    settings: &Settings,
-) -> AlertState<'a> {
-    st.id = st.name.clone();
-    st.rule_file = match &st.name {
-        Value::Value(n) => Value::Value(Cow::Owned(
-            settings
-                .rules_dir
-                .join(file_name(n))
-                .to_string_lossy()
-                .into_owned(),
-        )),
-        _ => Value::Unknown,
-    };
-    st.content_sha256 = match spec_of(&st) {
-        Ok(Some(spec)) => match render(&st, &spec) {
-            Ok(c) => Value::Value(Cow::Owned(common::sha256_hex(&c))),
-            Err(e) => {
-                diags.root_error("Cannot generate alert rule", e);
-                Value::Unknown
-            }
-        },
-        Ok(None) => Value::Unknown,
-        Err(errs) => {
-            report(diags, errs);
-            Value::Unknown
-        }
-    };
-    st
-}
-
-fn apply<'a>(
-    diags: &mut Diagnostics,
-    settings: &Settings,
-    planned: AlertState<'a>,
-    creating: bool,
-) -> Option<AlertState<'a>> {
-    let mut st = compute(diags, planned, settings);
-    let spec = common::spec_at_apply(diags, TYPE_NAME, spec_of(&st))?;
-    let content = match render(&st, &spec) {
-        Ok(c) => c,
-        Err(e) => {
-            diags.root_error("Cannot generate alert rule", e);
-            return None;
-        }
-    };
-    let name = file_name(&spec.name);
-    if creating {
-        super::claim_new_file(diags, settings, &name, &content, TYPE_NAME, &spec.name)?;
-    }
-    let written = common::write_and_reload(diags, settings, &name, &content)?;
-    st.rule_file = Value::Value(Cow::Owned(written));
-    st.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
-    Some(st)
-}
-
-impl FileBacked for Alert {
+impl RuleBacked for Alert {
+    const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "alert";
+    const ID_HINT: &'static str =
+        "the id is the alert name and its rule file is `alert_<name>.yml`";
     type State<'a> = AlertState<'a>;
+    type Spec = AlertSpec;
 
     fn schema() -> Schema {
         schema()
     }
 
-    fn validate(diags: &mut Diagnostics, config: &AlertState<'_>) {
-        if let Err(errs) = spec_of(config) {
-            report(diags, errs);
+    fn fill(st: &mut AlertState<'_>) {
+        st.id = st.name.clone();
+    }
+
+    fn spec(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
+        spec_of(st)
+    }
+
+    fn doc_names(st: &AlertState<'_>) -> Option<Vec<String>> {
+        st.name.as_ref_option().map(|n| vec![file_name(n)])
+    }
+
+    fn render(st: &AlertState<'_>, spec: &AlertSpec) -> Result<Vec<String>, String> {
+        render(st, spec).map(|c| vec![c])
+    }
+
+    fn outputs<'s, 'a: 's>(st: &'s mut AlertState<'a>) -> Outputs<'s, 'a> {
+        Outputs {
+            id: &mut st.id,
+            hash: &mut st.content_sha256,
+            docs: vec![(&mut st.rule_file, &mut st.rules_yaml)],
         }
-    }
-
-    fn compute<'a>(
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        settings: &Settings,
-    ) -> Self::State<'a> {
-        compute(diags, state, settings)
-    }
-
-    fn apply<'a>(
-        diags: &mut Diagnostics,
-        settings: &Settings,
-        planned: Self::State<'a>,
-        creating: bool,
-    ) -> Option<Self::State<'a>> {
-        apply(diags, settings, planned, creating)
     }
 
     fn replace_paths(prior: &AlertState<'_>, proposed: &AlertState<'_>) -> Vec<AttributePath> {
@@ -276,20 +226,7 @@ impl FileBacked for Alert {
         }
     }
 
-    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
-        &mut state.content_sha256
-    }
-
-    fn files(state: &AlertState<'_>) -> Vec<String> {
-        state
-            .rule_file
-            .as_ref_option()
-            .map(|p| p.to_string())
-            .into_iter()
-            .collect()
-    }
-
-    fn import_file_name(_settings: &Settings, id: &str) -> Result<String, String> {
-        Ok(file_name(id))
+    fn is_rule_doc_of(name: &str, id: &str) -> bool {
+        name == file_name(id)
     }
 }

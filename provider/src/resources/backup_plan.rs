@@ -1,7 +1,6 @@
 //! `reliability_backup_plan`: a backup plan whose RPO and restore tests are watched by
 //! Prometheus alerts, plus a machine-readable plan file a backup runner schedules itself from.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -9,16 +8,16 @@ use tf_provider::schema::{
     AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
 use tf_provider::value::{Value, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics};
+use tf_provider::AttributePath;
 
-use super::common::{
-    self, attr, field_errors, known_first as first, known_string as s, named, report, FieldErr,
-    Num, Unknown,
-};
-use super::file_resource::FileBacked;
+use super::diagnostics::{field_errors, FieldErr};
+use super::header;
+use super::num::Num;
+use super::rule_resource::{Outputs, RuleBacked};
+use super::schema::{attr, known_first as first, known_string as s, named, Unknown};
+use super::slo::RULES_YAML_DOC;
 use crate::rules::backup::{self as gen, BackupPlanSpec, OffsiteCopy, RestoreTest};
 use crate::rules::model::render_yaml;
-use crate::settings::Settings;
 
 /// Terraform type name.
 pub const TYPE_NAME: &str = "reliability_backup_plan";
@@ -66,6 +65,10 @@ pub struct BackupPlanState<'a> {
     pub plan_file: ValueString<'a>,
     #[serde(borrow = "'a")]
     pub content_sha256: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub rules_yaml: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub plan_json: ValueString<'a>,
 }
 
 /// The `reliability_backup_plan` resource.
@@ -117,9 +120,11 @@ pub fn schema() -> Schema {
                 ("rto", attr(String, Optional, "Recovery time objective, a Prometheus duration; documented in the plan file and alerts, checked by relcheck.")),
                 ("targets", attr(List(Box::new(String)), Required, "What is backed up: resource ARNs/IDs (e.g. `aws_db_instance.orders.arn`), paths or URLs; the runner interprets them.")),
                 ("labels", attr(Map(Box::new(String)), Optional, "Extra labels on the plan's alerts.")),
-                ("rule_file", attr(String, Computed, "Absolute path of the rule file written.")),
-                ("plan_file", attr(String, Computed, "Absolute path of the plan file written for the backup runner.")),
-                ("content_sha256", attr(String, Computed, "SHA-256 of the rule and plan files; a change means the files on disk drifted from the configuration.")),
+                ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
+                ("plan_file", attr(String, Computed, "Absolute path of the plan file written for the backup runner; null with `render_only`.")),
+                ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
+                ("plan_json", attr(String, Computed, "The plan document (JSON) a backup runner schedules itself from, as written to `plan_file`; known at plan time once the inputs are. `jsondecode(reliability_backup_plan.x.plan_json)` feeds it to another resource (a ConfigMap, a CronJob's arguments).")),
+                ("content_sha256", attr(String, Computed, "SHA-256 of the rule and plan documents; a change means the stored documents drifted from the configuration.")),
             ]),
             blocks: named(vec![
                 ("offsite_copy", NestedBlock::Optional(offsite)),
@@ -221,128 +226,60 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
 }
 
 /// The rule file and the plan file.
-fn render(st: &BackupPlanState<'_>, spec: &BackupPlanSpec) -> Result<(String, String), String> {
+fn render(st: &BackupPlanState<'_>, spec: &BackupPlanSpec) -> Result<Vec<String>, String> {
     let file = gen::generate(spec)?;
     let mut config = st.clone();
     config.id = Value::Null;
     config.rule_file = Value::Null;
     config.plan_file = Value::Null;
     config.content_sha256 = Value::Null;
-    let rules = render_yaml(
-        &file,
-        &common::header(TYPE_NAME, &spec.name, &common::config_json(&config)?),
-    );
-    Ok((rules, gen::plan_document(spec)))
+    config.rules_yaml = Value::Null;
+    config.plan_json = Value::Null;
+    let json = header::config_json_without(&config, &["rules_yaml", "plan_json"])?;
+    let rules = render_yaml(&file, &header::header(TYPE_NAME, &spec.name, &json));
+    Ok(vec![rules, gen::plan_document(spec)])
 }
 
-fn hash(rules: &str, plan: &str) -> String {
-    common::sha256_hex(&format!("{rules}\0{plan}"))
-}
-
-fn compute<'a>(
-    diags: &mut Diagnostics,
-    mut st: BackupPlanState<'a>,
-    settings: &Settings,
-) -> BackupPlanState<'a> {
-    st.id = st.name.clone();
-    let path = |f: String| {
-        Value::Value(Cow::Owned(
-            settings.rules_dir.join(f).to_string_lossy().into_owned(),
-        ))
-    };
-    (st.rule_file, st.plan_file) = match &st.name {
-        Value::Value(n) => (path(file_name(n)), path(plan_file_name(n))),
-        _ => (Value::Unknown, Value::Unknown),
-    };
-    st.content_sha256 = match spec_of(&st) {
-        Ok(Some(spec)) => match render(&st, &spec) {
-            Ok((r, p)) => Value::Value(Cow::Owned(hash(&r, &p))),
-            Err(e) => {
-                diags.root_error("Cannot generate backup plan rules", e);
-                Value::Unknown
-            }
-        },
-        Ok(None) => Value::Unknown,
-        Err(errs) => {
-            report(diags, errs);
-            Value::Unknown
-        }
-    };
-    st
-}
-
-fn apply<'a>(
-    diags: &mut Diagnostics,
-    settings: &Settings,
-    planned: BackupPlanState<'a>,
-    creating: bool,
-) -> Option<BackupPlanState<'a>> {
-    let mut st = compute(diags, planned, settings);
-    let spec = common::spec_at_apply(diags, TYPE_NAME, spec_of(&st))?;
-    let (rules, plan) = match render(&st, &spec) {
-        Ok(x) => x,
-        Err(e) => {
-            diags.root_error("Cannot generate backup plan rules", e);
-            return None;
-        }
-    };
-    let name = file_name(&spec.name);
-    if creating {
-        // The plan file is claimed first (a runner never sees alerts for a plan it cannot
-        // read); the rule file is checked too, as two plans may share a plan document.
-        let plan_name = plan_file_name(&spec.name);
-        super::claim_new_file(diags, settings, &plan_name, &plan, TYPE_NAME, &spec.name)?;
-        common::check_not_foreign(
-            diags,
-            &settings.rules_dir.join(&name),
-            &rules,
-            TYPE_NAME,
-            &spec.name,
-        )?;
-    }
-    // The plan file first: a runner never sees alerts for a plan it cannot read.
-    let no_reload = Settings {
-        prometheus_url: None,
-        ..settings.clone()
-    };
-    let plan_path =
-        common::write_and_reload(diags, &no_reload, &plan_file_name(&spec.name), &plan)?;
-    let rule_path = common::write_and_reload(diags, settings, &name, &rules)?;
-    st.rule_file = Value::Value(Cow::Owned(rule_path));
-    st.plan_file = Value::Value(Cow::Owned(plan_path));
-    st.content_sha256 = Value::Value(Cow::Owned(hash(&rules, &plan)));
-    Some(st)
-}
-
-impl FileBacked for BackupPlan {
+impl RuleBacked for BackupPlan {
+    const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "backup plan";
+    const ID_HINT: &'static str =
+        "the id is the plan name and its rule file is `backup_<name>.yml`";
     type State<'a> = BackupPlanState<'a>;
+    type Spec = BackupPlanSpec;
 
     fn schema() -> Schema {
         schema()
     }
 
-    fn validate(diags: &mut Diagnostics, config: &BackupPlanState<'_>) {
-        if let Err(errs) = spec_of(config) {
-            report(diags, errs);
+    fn fill(st: &mut BackupPlanState<'_>) {
+        st.id = st.name.clone();
+    }
+
+    fn spec(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<FieldErr>> {
+        spec_of(st)
+    }
+
+    /// The rule document first (its absence means the plan is gone), then the plan document.
+    fn doc_names(st: &BackupPlanState<'_>) -> Option<Vec<String>> {
+        st.name
+            .as_ref_option()
+            .map(|n| vec![file_name(n), plan_file_name(n)])
+    }
+
+    fn render(st: &BackupPlanState<'_>, spec: &BackupPlanSpec) -> Result<Vec<String>, String> {
+        render(st, spec)
+    }
+
+    fn outputs<'s, 'a: 's>(st: &'s mut BackupPlanState<'a>) -> Outputs<'s, 'a> {
+        Outputs {
+            id: &mut st.id,
+            hash: &mut st.content_sha256,
+            docs: vec![
+                (&mut st.rule_file, &mut st.rules_yaml),
+                (&mut st.plan_file, &mut st.plan_json),
+            ],
         }
-    }
-
-    fn compute<'a>(
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        settings: &Settings,
-    ) -> Self::State<'a> {
-        compute(diags, state, settings)
-    }
-
-    fn apply<'a>(
-        diags: &mut Diagnostics,
-        settings: &Settings,
-        planned: Self::State<'a>,
-        creating: bool,
-    ) -> Option<Self::State<'a>> {
-        apply(diags, settings, planned, creating)
     }
 
     fn replace_paths(
@@ -356,19 +293,7 @@ impl FileBacked for BackupPlan {
         }
     }
 
-    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
-        &mut state.content_sha256
-    }
-
-    /// The rule file first (its absence means the plan is gone), then the plan file.
-    fn files(state: &BackupPlanState<'_>) -> Vec<String> {
-        [&state.rule_file, &state.plan_file]
-            .into_iter()
-            .filter_map(|f| f.as_ref_option().map(|p| p.to_string()))
-            .collect()
-    }
-
-    fn import_file_name(_settings: &Settings, id: &str) -> Result<String, String> {
-        Ok(file_name(id))
+    fn is_rule_doc_of(name: &str, id: &str) -> bool {
+        name == file_name(id)
     }
 }

@@ -6,17 +6,18 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeConstraint, AttributeType, NestedBlock, Schema};
 use tf_provider::value::{Value, ValueBool, ValueList, ValueMap, ValueString};
-use tf_provider::{AttributePath, Diagnostics};
+use tf_provider::AttributePath;
 
-use super::common::{
-    self, attr, block, field_errors, known_first as known_list, known_map, known_num, known_str,
-    report, string_map, FieldErr, Num, Unknown,
+use super::diagnostics::{field_errors, FieldErr};
+use super::header;
+use super::num::Num;
+use super::rule_resource::{Outputs, RuleBacked};
+use super::schema::{
+    attr, block, known_first as known_list, known_map, known_num, known_str, string_map, Unknown,
 };
-use super::file_resource::FileBacked;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{self as gen, Alerting, Sli, SloSpec, Tier};
 use crate::rules::window::parse_period;
-use crate::settings::Settings;
 
 /// Terraform type name.
 pub const TYPE_NAME: &str = "reliability_slo";
@@ -103,6 +104,8 @@ pub struct SloState<'a> {
     pub error_budget_minutes: Value<Num>,
     #[serde(borrow = "'a")]
     pub content_sha256: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub rules_yaml: ValueString<'a>,
 }
 
 /// The `reliability_slo` resource.
@@ -120,6 +123,13 @@ fn tier_block(which: &str) -> NestedBlock {
         vec![],
     ))
 }
+
+/// The `rules_yaml` attribute's documentation (the same on every resource).
+pub const RULES_YAML_DOC: &str = "The exact rule file content this resource manages (valid \
+    input for `promtool check rules`), known at plan time once the inputs are. Its `groups` \
+    are what a Prometheus Operator `PrometheusRule` takes as `spec.groups`: \
+    `yamldecode(reliability_slo.x.rules_yaml).groups`. After an edit on the destination, \
+    the next plan shows the difference here.";
 
 /// The resource schema (also the source of the generated docs).
 pub fn schema() -> Schema {
@@ -186,9 +196,10 @@ pub fn schema() -> Schema {
                 ("window", attr(String, OptionalComputed, "SLO period in whole days or weeks, e.g. `30d`, `28d`, `7d`, `4w`. Default `30d`.")),
                 ("description", attr(String, Optional, "What the SLO promises, shown in alert annotations.")),
                 ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
-                ("rule_file", attr(String, Computed, "Absolute path of the rule file written.")),
+                ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
+                ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
                 ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per window: (1 − objective/100) × window.")),
-                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the file on disk drifted from the configuration.")),
+                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the stored rules drifted from the configuration.")),
             ],
             vec![("sli", NestedBlock::Single(sli)), ("alerting", NestedBlock::Optional(alerting))],
         ),
@@ -317,121 +328,65 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
     config.rule_file = Value::Null;
     config.error_budget_minutes = Value::Null;
     config.content_sha256 = Value::Null;
-    let json =
-        serde_json::to_string(&config).map_err(|e| format!("cannot encode configuration: {e}"))?;
+    config.rules_yaml = Value::Null;
+    let json = header::config_json_without(&config, &["rules_yaml"])?;
     let id = gen::slo_id(&spec.service, &spec.name);
-    Ok(render_yaml(&file, &common::header(TYPE_NAME, &id, &json)))
+    Ok(render_yaml(&file, &header::header(TYPE_NAME, &id, &json)))
 }
 
-/// Fills the computed attributes that follow from the configuration.
-fn compute<'a>(
-    diags: &mut Diagnostics,
-    mut s: SloState<'a>,
-    settings: Option<&Settings>,
-) -> SloState<'a> {
-    if s.window.is_null() {
-        s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
-    }
-    s.id = match (&s.service, &s.name) {
-        (Value::Value(svc), Value::Value(n)) => Value::Value(Cow::Owned(gen::slo_id(svc, n))),
-        _ => Value::Unknown,
-    };
-    s.rule_file = match (&s.service, &s.name, settings) {
-        (Value::Value(svc), Value::Value(n), Some(st)) => Value::Value(Cow::Owned(
-            st.rules_dir
-                .join(file_name(svc, n))
-                .to_string_lossy()
-                .into_owned(),
-        )),
-        _ => Value::Unknown,
-    };
-    s.error_budget_minutes = match (&s.objective, &s.window) {
-        (Value::Value(o), Value::Value(w)) => match parse_period(w) {
-            Ok(p) => Value::Value(Num::from_f64_rounded(gen::error_budget_minutes(
-                o.f64(),
-                &p,
-            ))),
-            Err(_) => Value::Unknown,
-        },
-        _ => Value::Unknown,
-    };
-    s.content_sha256 = match spec_of(&s) {
-        Ok(Some(spec)) => match render(&s, &spec) {
-            Ok(content) => Value::Value(Cow::Owned(common::sha256_hex(&content))),
-            Err(e) => {
-                diags.root_error("Cannot generate SLO rules", e);
-                Value::Unknown
-            }
-        },
-        Ok(None) => Value::Unknown,
-        Err(errs) => {
-            report(diags, errs);
-            Value::Unknown
-        }
-    };
-    s
-}
-
-/// Writes the rule file for a fully known state; returns the state with computed values.
-fn apply<'a>(
-    diags: &mut Diagnostics,
-    settings: &Settings,
-    planned: SloState<'a>,
-    creating: bool,
-) -> Option<SloState<'a>> {
-    let mut s = compute(diags, planned, Some(settings));
-    let spec = common::spec_at_apply(diags, TYPE_NAME, spec_of(&s))?;
-    let content = match render(&s, &spec) {
-        Ok(c) => c,
-        Err(e) => {
-            diags.root_error("Cannot generate SLO rules", e);
-            return None;
-        }
-    };
-    let name = file_name(&spec.service, &spec.name);
-    if creating {
-        let id = gen::slo_id(&spec.service, &spec.name);
-        super::claim_new_file(diags, settings, &name, &content, TYPE_NAME, &id)?;
-    }
-    let written = common::write_and_reload(diags, settings, &name, &content)?;
-    s.rule_file = Value::Value(Cow::Owned(written));
-    s.content_sha256 = Value::Value(Cow::Owned(common::sha256_hex(&content)));
-    Some(s)
-}
-
-impl FileBacked for Slo {
+impl RuleBacked for Slo {
+    const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "SLO";
+    const ID_HINT: &'static str =
+        "the id is `<service>-<name>` and its rule file is `slo_<service>@<name>.yml`";
     type State<'a> = SloState<'a>;
+    type Spec = SloSpec;
 
     fn schema() -> Schema {
         schema()
     }
 
-    fn validate(diags: &mut Diagnostics, config: &SloState<'_>) {
-        let mut c = config.clone();
-        if c.window.is_null() {
-            c.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
+    fn fill(s: &mut SloState<'_>) {
+        if s.window.is_null() {
+            s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
         }
-        if let Err(errs) = spec_of(&c) {
-            report(diags, errs);
+        s.id = match (&s.service, &s.name) {
+            (Value::Value(svc), Value::Value(n)) => Value::Value(Cow::Owned(gen::slo_id(svc, n))),
+            _ => Value::Unknown,
+        };
+        s.error_budget_minutes = match (&s.objective, &s.window) {
+            (Value::Value(o), Value::Value(w)) => match parse_period(w) {
+                Ok(p) => Value::Value(Num::from_f64_rounded(gen::error_budget_minutes(
+                    o.f64(),
+                    &p,
+                ))),
+                Err(_) => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        };
+    }
+
+    fn spec(state: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
+        spec_of(state)
+    }
+
+    fn doc_names(s: &SloState<'_>) -> Option<Vec<String>> {
+        match (&s.service, &s.name) {
+            (Value::Value(svc), Value::Value(n)) => Some(vec![file_name(svc, n)]),
+            _ => None,
         }
     }
 
-    fn compute<'a>(
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        settings: &Settings,
-    ) -> Self::State<'a> {
-        compute(diags, state, Some(settings))
+    fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<Vec<String>, String> {
+        render(state, spec).map(|c| vec![c])
     }
 
-    fn apply<'a>(
-        diags: &mut Diagnostics,
-        settings: &Settings,
-        planned: Self::State<'a>,
-        creating: bool,
-    ) -> Option<Self::State<'a>> {
-        apply(diags, settings, planned, creating)
+    fn outputs<'s, 'a: 's>(s: &'s mut SloState<'a>) -> Outputs<'s, 'a> {
+        Outputs {
+            id: &mut s.id,
+            hash: &mut s.content_sha256,
+            docs: vec![(&mut s.rule_file, &mut s.rules_yaml)],
+        }
     }
 
     fn replace_paths(prior: &SloState<'_>, proposed: &SloState<'_>) -> Vec<AttributePath> {
@@ -445,62 +400,11 @@ impl FileBacked for Slo {
         replace
     }
 
-    fn hash_mut<'s, 'a>(state: &'s mut Self::State<'a>) -> &'s mut ValueString<'a> {
-        &mut state.content_sha256
-    }
-
-    fn files(state: &SloState<'_>) -> Vec<String> {
-        state
-            .rule_file
-            .as_ref_option()
-            .map(|p| p.to_string())
-            .into_iter()
-            .collect()
-    }
-
-    fn import_file_name(settings: &Settings, id: &str) -> Result<String, String> {
-        find_by_id(settings, id)
-    }
-}
-
-/// Finds the rule file name of the SLO whose id is `<service>-<name>` (ids are ambiguous
-/// when names contain `-`, so the directory is searched).
-fn find_by_id(settings: &Settings, id: &str) -> Result<String, String> {
-    let dir = &settings.rules_dir;
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "cannot list the rules directory {}: {e}; check the provider's rules_dir",
-            dir.display()
-        )
-    })?;
-    let mut matches = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(stem) = name
-            .strip_prefix("slo_")
+    /// Ids are ambiguous when names contain `-`, so every SLO rule document is compared.
+    fn is_rule_doc_of(name: &str, id: &str) -> bool {
+        name.strip_prefix("slo_")
             .and_then(|n| n.strip_suffix(".yml"))
-        else {
-            continue;
-        };
-        let Some((service, slo)) = stem.split_once('@') else {
-            continue;
-        };
-        if gen::slo_id(service, slo) == id {
-            matches.push(name.to_string());
-        }
-    }
-    match matches.len() {
-        1 => Ok(matches.remove(0)),
-        0 => Err(format!(
-            "no SLO with id {id:?} in {}: the id is `<service>-<name>` and its rule file is \
-             `slo_<service>@<name>.yml`",
-            dir.display()
-        )),
-        _ => Err(format!(
-            "the id {id:?} matches several SLOs in {} ({}); remove the stale file",
-            dir.display(),
-            matches.join(", ")
-        )),
+            .and_then(|stem| stem.split_once('@'))
+            .is_some_and(|(service, slo)| gen::slo_id(service, slo) == id)
     }
 }

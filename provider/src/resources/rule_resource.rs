@@ -1,0 +1,432 @@
+//! The Terraform side every resource shares, written once over [`RuleBacked`]: plan
+//! (compute the documents and every generated attribute), create/update/destroy through the
+//! configured [`Backend`], read (drift: the stored documents replace `rules_yaml` and the
+//! hash, so a plan shows the difference), and import by id. Each resource file says only
+//! what is its own: schema, how its state becomes the generator's model, its document names
+//! and contents, and how an import id finds its rule document.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty, ValueString};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use super::diagnostics::{report, spec_at_apply, FieldErr};
+use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
+use crate::backend::{Backend, Doc, Outcome, Owner, Problem};
+use crate::provider::Context;
+
+/// The generated attributes of a state: its id, its content hash, and per document (the
+/// rule document first) the attribute with its location and the one with its content.
+pub struct Outputs<'s, 'a> {
+    pub id: &'s mut ValueString<'a>,
+    pub hash: &'s mut ValueString<'a>,
+    pub docs: Vec<(&'s mut ValueString<'a>, &'s mut ValueString<'a>)>,
+}
+
+/// A resource whose configuration becomes rule documents.
+pub trait RuleBacked: Send + Sync + 'static {
+    /// Terraform type name (`reliability_slo`).
+    const TYPE_NAME: &'static str;
+    /// Human name in messages ("SLO", "alert", "backup plan").
+    const WHAT: &'static str;
+    /// What an import id is, for the error when nothing matches.
+    const ID_HINT: &'static str;
+    /// The state, attribute for attribute.
+    type State<'a>: Serialize + Deserialize<'a> + Send + Clone;
+    /// The generator's model.
+    type Spec;
+
+    /// The resource schema.
+    fn schema() -> Schema;
+    /// Sets the defaults and the computed attributes that follow from the configuration
+    /// alone (the id, derived numbers); the documents and their attributes are done here.
+    fn fill(state: &mut Self::State<'_>);
+    /// The generator's model: `Ok(None)` while an input is unknown, `Err` when invalid.
+    fn spec(state: &Self::State<'_>) -> Result<Option<Self::Spec>, Vec<FieldErr>>;
+    /// The documents' names, rule document first, once the naming attributes are known.
+    fn doc_names(state: &Self::State<'_>) -> Option<Vec<String>>;
+    /// The documents' contents, in [`RuleBacked::doc_names`]' order.
+    fn render(state: &Self::State<'_>, spec: &Self::Spec) -> Result<Vec<String>, String>;
+    /// The generated attributes.
+    fn outputs<'s, 'a: 's>(state: &'s mut Self::State<'a>) -> Outputs<'s, 'a>;
+    /// Attributes whose change replaces the resource.
+    fn replace_paths(prior: &Self::State<'_>, proposed: &Self::State<'_>) -> Vec<AttributePath>;
+    /// Whether a stored document named `name` is the rule document of the import id `id`.
+    fn is_rule_doc_of(name: &str, id: &str) -> bool;
+}
+
+/// Adapts a [`RuleBacked`] resource to tf-provider's [`Resource`].
+pub struct RuleResource<T> {
+    context: Arc<Context>,
+    _kind: PhantomData<fn() -> T>,
+}
+
+impl<T> RuleResource<T> {
+    pub fn new(context: Arc<Context>) -> Self {
+        RuleResource {
+            context,
+            _kind: PhantomData,
+        }
+    }
+}
+
+fn owned<'a>(s: String) -> ValueString<'a> {
+    Value::Value(Cow::Owned(s))
+}
+
+fn report_problems(diags: &mut Diagnostics, problems: Vec<Problem>) {
+    for p in problems {
+        diags.root_error(p.summary, p.detail);
+    }
+}
+
+/// Reports an outcome's problems; `Some` when it was done.
+fn done(diags: &mut Diagnostics, outcome: Outcome) -> Option<()> {
+    report_problems(diags, outcome.problems);
+    outcome.done.then_some(())
+}
+
+/// The rendered documents of a valid, known state; reports why not otherwise (`Ok(None)`:
+/// an input is still unknown).
+fn documents<T: RuleBacked>(
+    diags: &mut Diagnostics,
+    state: &T::State<'_>,
+) -> Result<Option<Vec<String>>, ()> {
+    match T::spec(state) {
+        Ok(Some(spec)) => match T::render(state, &spec) {
+            Ok(contents) => Ok(Some(contents)),
+            Err(e) => {
+                diags.root_error(format!("Cannot generate {} rules", T::WHAT), e);
+                Err(())
+            }
+        },
+        Ok(None) => Ok(None),
+        Err(errs) => {
+            report(diags, errs);
+            Err(())
+        }
+    }
+}
+
+/// Fills every computed attribute that follows from the configuration: defaults, the
+/// documents' locations and contents (`rules_yaml`…) and their hash, each unknown while
+/// what it depends on is.
+fn compute<'a, T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    mut state: T::State<'a>,
+) -> T::State<'a> {
+    T::fill(&mut state);
+    let names = T::doc_names(&state);
+    let contents = documents::<T>(diags, &state).ok().flatten();
+    let out = T::outputs(&mut state);
+    for (i, (location, content)) in out.docs.into_iter().enumerate() {
+        *location = match &names {
+            Some(n) => n
+                .get(i)
+                .and_then(|n| backend.location(n))
+                .map_or(Value::Null, owned),
+            None => Value::Unknown,
+        };
+        *content = match &contents {
+            Some(c) => c.get(i).cloned().map_or(Value::Null, owned),
+            None => Value::Unknown,
+        };
+    }
+    *out.hash = contents
+        .as_deref()
+        .map_or(Value::Unknown, |c| owned(documents_hash(c)));
+    state
+}
+
+/// The known locations of a state's documents.
+fn locations<T: RuleBacked>(state: &mut T::State<'_>) -> Vec<String> {
+    T::outputs(state)
+        .docs
+        .into_iter()
+        .filter_map(|(l, _)| l.as_ref_option().map(|l| l.to_string()))
+        .collect()
+}
+
+/// Replaces the documents' contents and hash with what the destination holds. `Some(false)`
+/// when the rule document is gone (the resource no longer exists); a missing later document
+/// reads as empty, which plans an update. `None` after an error.
+fn refresh<T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    state: &mut T::State<'_>,
+) -> Option<bool> {
+    if !backend.stores() {
+        return Some(true);
+    }
+    let locations = locations::<T>(state);
+    if locations.is_empty() {
+        return Some(true);
+    }
+    let stored = match backend.get(&locations) {
+        Ok(s) => s,
+        Err(p) => {
+            report_problems(diags, vec![p]);
+            return None;
+        }
+    };
+    if stored.first().is_none_or(Option::is_none) {
+        return Some(false);
+    }
+    let stored: Vec<String> = stored.into_iter().map(Option::unwrap_or_default).collect();
+    let out = T::outputs(state);
+    *out.hash = owned(documents_hash(&stored));
+    let known = out.docs.into_iter().filter(|(l, _)| l.is_value());
+    for ((_, content), text) in known.zip(stored) {
+        *content = owned(text);
+    }
+    Some(true)
+}
+
+/// Writes the documents of a fully known state; returns it with its generated attributes.
+fn apply<'a, T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    planned: T::State<'a>,
+    creating: bool,
+) -> Option<T::State<'a>> {
+    let mut state = compute::<T>(diags, backend, planned);
+    spec_at_apply(diags, T::TYPE_NAME, T::spec(&state))?;
+    let contents = documents::<T>(diags, &state).ok().flatten()?;
+    let names = T::doc_names(&state)?;
+    let docs: Vec<Doc> = names
+        .into_iter()
+        .zip(contents)
+        .map(|(name, content)| Doc { name, content })
+        .collect();
+    let id = T::outputs(&mut state)
+        .id
+        .as_ref_option()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let owner = Owner {
+        type_name: T::TYPE_NAME,
+        id: &id,
+    };
+    done(diags, backend.put(&docs, creating.then_some(owner)))?;
+    Some(state)
+}
+
+#[async_trait]
+impl<T: RuleBacked> Resource for RuleResource<T> {
+    type State<'a> = T::State<'a>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(T::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let mut config = config;
+        T::fill(&mut config);
+        if let Err(errs) = T::spec(&config) {
+            report(diags, errs);
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut state: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let backend = self.context.backend(diags)?;
+        match tokio::task::block_in_place(|| refresh::<T>(diags, backend.as_ref(), &mut state)) {
+            Some(false) => None,
+            _ => Some((state, private)),
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let backend = self.context.backend(diags)?;
+        Some((
+            compute::<T>(diags, backend.as_ref(), proposed),
+            ValueEmpty::default(),
+        ))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let backend = self.context.backend(diags)?;
+        let replace = T::replace_paths(&prior, &proposed);
+        Some((
+            compute::<T>(diags, backend.as_ref(), proposed),
+            private,
+            replace,
+        ))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let backend = self.context.backend(diags)?;
+        apply::<T>(diags, backend.as_ref(), planned, true).map(|s| (s, private))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let backend = self.context.backend(diags)?;
+        let mut new = apply::<T>(diags, backend.as_ref(), planned, false)?;
+        // Documents that moved (the destination changed) are removed from their old place.
+        let current = locations::<T>(&mut new);
+        let stale: Vec<String> = locations::<T>(&mut prior)
+            .into_iter()
+            .filter(|l| !current.contains(l))
+            .collect();
+        if !stale.is_empty() {
+            done(diags, backend.delete(&stale));
+        }
+        Some((new, private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let backend = self.context.backend(diags)?;
+        done(diags, backend.delete(&locations::<T>(&mut prior)))
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let backend = self.context.backend(diags)?;
+        let (what, backend) = (T::WHAT, backend.as_ref());
+        let fail = |diags: &mut Diagnostics, msg: String| {
+            diags.root_error(format!("Cannot import {what}"), msg);
+            None
+        };
+        let mut names = match backend.lookup(&|name| T::is_rule_doc_of(name, &id)) {
+            Ok(n) => n,
+            Err(p) => return fail(diags, p.detail),
+        };
+        let name = match names.len() {
+            1 => names.remove(0),
+            0 => {
+                return fail(
+                    diags,
+                    format!(
+                        "no {what} with id {id:?} in {}: {}",
+                        backend.describe(),
+                        T::ID_HINT
+                    ),
+                )
+            }
+            _ => {
+                return fail(
+                    diags,
+                    format!(
+                        "the id {id:?} matches several {what}s in {} ({}); remove the stale one",
+                        backend.describe(),
+                        names.join(", ")
+                    ),
+                )
+            }
+        };
+        let Some(location) = backend.location(&name) else {
+            return fail(diags, format!("{} stores no {what}", backend.describe()));
+        };
+        let content = match backend.get(std::slice::from_ref(&location)) {
+            Ok(mut c) => match c.pop().flatten() {
+                Some(c) => c,
+                None => return fail(diags, format!("{location} disappeared during the import")),
+            },
+            Err(p) => return fail(diags, p.detail),
+        };
+        let Some(json) = embedded_config(&content) else {
+            return fail(
+                diags,
+                format!(
+                    "{location} has no `{}` header line, so it was not written by this provider \
+                     (or the header was removed); remove it and let terraform apply create it",
+                    CONFIG_PREFIX.trim()
+                ),
+            );
+        };
+        let value: serde_json::Value = match serde_json::from_str(json) {
+            Ok(v) => v,
+            Err(e) => {
+                return fail(
+                    diags,
+                    format!("the configuration header of {location} is not valid JSON: {e}"),
+                )
+            }
+        };
+        let state = match T::State::deserialize(value) {
+            Ok(s) => s,
+            Err(e) => {
+                return fail(
+                    diags,
+                    format!(
+                        "the configuration header of {location} does not describe a {what}: {e}"
+                    ),
+                )
+            }
+        };
+        let mut state = compute::<T>(diags, backend, state);
+        if T::doc_names(&state).and_then(|n| n.into_iter().next()) != Some(name) {
+            return fail(
+                diags,
+                format!(
+                    "the configuration header of {location} names another {what} than its \
+                     name; remove it and let terraform apply create it"
+                ),
+            );
+        }
+        tokio::task::block_in_place(|| refresh::<T>(diags, backend, &mut state))?;
+        Some((state, ValueEmpty::default()))
+    }
+}

@@ -1,0 +1,181 @@
+//! The rules directory destination with vmalert instead of Prometheus, through the real
+//! Terraform CLI: vmalert loads `rules_dir/*.yml`, the provider reloads it through
+//! `prometheus_url` (vmalert answers `POST /-/reload` as Prometheus does), and
+//! `reliability_error_budget` reads VictoriaMetrics' Prometheus-compatible query API.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use reliability_e2e::exporter::{Exporter, Job};
+use reliability_e2e::vmalert::VmStack;
+use reliability_e2e::Terraform;
+
+fn slo(job: &str) -> String {
+    format!(
+        r#"
+resource "reliability_slo" "{job}" {{
+  service   = "{job}"
+  name      = "availability"
+  objective = 99.9
+  sli {{
+    events {{
+      error_query = "sum(rate(http_requests_total{{job=\"{job}\",code=~\"5..\"}}[{{{{.window}}}}]))"
+      total_query = "sum(rate(http_requests_total{{job=\"{job}\"}}[{{{{.window}}}}]))"
+    }}
+  }}
+}}
+"#
+    )
+}
+
+const OTHERS: &str = r#"
+resource "reliability_alert" "disk" {
+  name     = "DiskAlmostFull"
+  expr     = "node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1"
+  for      = "10m"
+  severity = "ticket"
+}
+
+resource "reliability_backup_plan" "orders" {
+  name           = "orders"
+  schedule       = "0 3 * * *"
+  retention_days = 35
+  rpo            = "24h"
+  targets        = ["orders-db"]
+}
+"#;
+
+fn provider(reload_url: &str) -> String {
+    format!("provider \"reliability\" {{\n  rules_dir      = \"rules\"\n  prometheus_url = \"{reload_url}\"\n}}\n")
+}
+
+/// The group names of every resource in state, from their `rules_yaml`.
+fn groups_in_state(tf: &Terraform) -> BTreeSet<String> {
+    let state = tf.state_json();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut names = BTreeSet::new();
+    for r in resources {
+        let Some(yaml) = r["values"]["rules_yaml"].as_str() else {
+            continue;
+        };
+        let file: serde_yaml_ng::Value = serde_yaml_ng::from_str(yaml).expect("rules_yaml is YAML");
+        for g in file["groups"].as_sequence().expect("groups") {
+            names.insert(g["name"].as_str().expect("group name").to_string());
+        }
+    }
+    names
+}
+
+#[test]
+fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let vm = VmStack::start(&rules);
+    assert!(vm.group_names().is_empty());
+    tf.config(&format!(
+        "{}{}{OTHERS}",
+        provider(&vm.vmalert_url),
+        slo("checkout")
+    ));
+    tf.init();
+
+    let out = tf.apply().success();
+    assert!(out.stdout.contains("3 added"), "{out}");
+    let expected = groups_in_state(&tf);
+    assert!(
+        expected.len() >= 5,
+        "SLO, alert and backup groups: {expected:?}"
+    );
+    let loaded: BTreeSet<String> = vm.group_names().into_iter().collect();
+    assert_eq!(loaded, expected, "vmalert logs:\n{}", vm.logs());
+
+    let out = tf.plan();
+    assert_eq!(out.code, 0, "no changes after apply: {out}");
+
+    let out = tf.destroy().success();
+    assert!(out.stdout.contains("3 destroyed"), "{out}");
+    assert_eq!(
+        vm.group_names(),
+        Vec::<String>::new(),
+        "vmalert logs:\n{}",
+        vm.logs()
+    );
+}
+
+#[test]
+fn error_budget_reads_victoria_metrics() {
+    let exporter = Exporter::start(vec![
+        Job {
+            name: "healthy".into(),
+            rps: 100.0,
+            error_ratio: 0.0001,
+        },
+        Job {
+            name: "burning".into(),
+            rps: 100.0,
+            error_ratio: 0.05,
+        },
+    ]);
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let vm = VmStack::start_scraping(&rules, &exporter.address);
+    let slos = format!(
+        "{}{}{}",
+        provider(&vm.vmalert_url),
+        slo("healthy"),
+        slo("burning")
+    );
+    tf.config(&slos);
+    tf.init();
+    tf.apply().success();
+
+    for id in ["healthy-availability", "burning-availability"] {
+        assert!(
+            vm.wait_for_series(
+                &format!("slo:period_error_budget_remaining:ratio{{sloth_id=\"{id}\"}}"),
+                Duration::from_secs(90)
+            ),
+            "vmalert never recorded a budget for {id}; logs:\n{}",
+            vm.logs()
+        );
+    }
+
+    let reads = format!(
+        r#"
+data "reliability_error_budget" "healthy" {{
+  slo_id         = reliability_slo.healthy.id
+  prometheus_url = "{vm}"
+}}
+data "reliability_error_budget" "burning" {{
+  slo_id         = reliability_slo.burning.id
+  prometheus_url = "{vm}"
+}}
+output "healthy" {{ value = data.reliability_error_budget.healthy }}
+output "burning" {{ value = data.reliability_error_budget.burning }}
+"#,
+        vm = vm.vm_url
+    );
+    tf.config(&format!("{slos}{reads}"));
+    tf.apply().success();
+    let out = tf.run(&["output", "-json"]).success();
+    let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let healthy = &outputs["healthy"]["value"];
+    let burning = &outputs["burning"]["value"];
+    assert_eq!(healthy["exhausted"], false, "{healthy}");
+    let left = healthy["error_budget_remaining"].as_f64().unwrap();
+    assert!(
+        left > 0.5 && left <= 1.0,
+        "0.01 % errors against a 0.1 % budget: {healthy}"
+    );
+    assert!((healthy["objective"].as_f64().unwrap() - 0.999).abs() < 1e-9);
+    assert_eq!(burning["exhausted"], true, "{burning}");
+    assert!(
+        burning["error_budget_remaining"].as_f64().unwrap() < 0.0,
+        "{burning}"
+    );
+}
