@@ -4,9 +4,10 @@
 //! with what happened and what to do, with state that still matches the files on disk.
 //!
 //! The read-only and full-disk cases mount a tiny tmpfs (needs root or CAP_SYS_ADMIN, as in
-//! this project's CI). Without it, the read-only case uses a `rules_dir` below a regular
-//! file (ENOTDIR) instead, and the full-disk case says so on stderr and checks only that a
-//! write error leaves the previous file intact (ENOTDIR again).
+//! this project's CI). Without it (or with `RELIABILITY_TEST_NO_MOUNT=1`), the read-only
+//! case uses a `rules_dir` below a regular file (ENOTDIR) instead, and the full-disk case
+//! prints "NOT TESTED: a full disk" on stderr and checks the same guarantees for a real
+//! ENOTDIR write error (the previous file intact, a clear error, state matches disk).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -152,8 +153,13 @@ fn assert_state_matches_disk(tf: &Terraform) {
 struct Mount(PathBuf);
 
 impl Mount {
+    /// `Err` says why not; `RELIABILITY_TEST_NO_MOUNT=1` forces it, to run the fallbacks
+    /// on a machine that can mount.
     fn tmpfs(dir: &Path, options: &str) -> Result<Mount, String> {
         std::fs::create_dir_all(dir).unwrap();
+        if std::env::var_os("RELIABILITY_TEST_NO_MOUNT").is_some() {
+            return Err("RELIABILITY_TEST_NO_MOUNT is set".into());
+        }
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir)
@@ -383,20 +389,34 @@ fn a_read_only_or_broken_rules_dir_is_reported_and_nothing_recorded() {
 #[test]
 fn a_full_disk_keeps_the_previous_file_and_state_matches_disk() {
     let tf = Terraform::new();
-    let rules = tf.path().join("rules");
-    let mount = Mount::tmpfs(&rules, "size=64k");
-    if let Err(why) = &mount {
-        eprintln!("cannot mount a 64k tmpfs ({why}): full disk simulated by ENOTDIR only");
-    }
-    tf.config(&alerts("rules", "Disk", 1, "2", None));
+    let mount = Mount::tmpfs(&tf.path().join("rules"), "size=64k");
+    // Without a tmpfs the disk cannot be filled; a write still fails for real when the
+    // rules_dir resolves through a regular file (ENOTDIR): `link/rules` with `link` first a
+    // symlink to a directory, then a plain file.
+    let rules_dir = match &mount {
+        Ok(_) => "rules",
+        Err(why) => {
+            eprintln!(
+                "NOT TESTED: a full disk (ENOSPC): cannot mount a 64k tmpfs ({why}); testing \
+                 a failing write (ENOTDIR) instead: the previous file stays, the error says \
+                 what to do, state matches disk"
+            );
+            std::fs::create_dir_all(tf.path().join("real/rules")).unwrap();
+            std::os::unix::fs::symlink("real", tf.path().join("link")).unwrap();
+            "link/rules"
+        }
+    };
+    let rules = tf.path().join(rules_dir);
+    tf.config(&alerts(rules_dir, "Disk", 1, "2", None));
     tf.init();
     tf.run(APPLY).success();
     let file = rules.join("alert_Disk0.yml");
     let before = std::fs::read_to_string(&file).unwrap();
 
+    // The fault, and what the error must say.
     let filler = rules.join("filler.bin");
-    let blocker = rules.join(".blocked");
-    match &mount {
+    let link = tf.path().join("link");
+    let needles: [&str; 2] = match &mount {
         Ok(_) => {
             // Fill the file system: writes stop with ENOSPC.
             let mut f = std::fs::File::create(&filler).unwrap();
@@ -407,37 +427,55 @@ fn a_full_disk_keeps_the_previous_file_and_state_matches_disk() {
                 }
             }
             let _ = f.sync_all();
+            ["No space left on device", "free disk space"]
         }
-        Err(_) => std::fs::write(&blocker, "").unwrap(),
+        Err(_) => {
+            std::fs::remove_file(&link).unwrap();
+            std::fs::write(&link, "not a directory").unwrap();
+            ["Not a directory", "not a directory"]
+        }
+    };
+    tf.config(&alerts(rules_dir, "Disk", 1, "9", None));
+    let out = match &mount {
+        Ok(_) => tf.run(APPLY),
+        // Refreshing would already stop at reading the file (reported as "Cannot read rule
+        // file"); without it the apply reaches the write.
+        Err(_) => tf.run(&[APPLY, &["-refresh=false"]].concat()),
     }
-    tf.config(&alerts("rules", "Disk", 1, "9", None));
-    let out = tf.run(APPLY);
-    if mount.is_ok() {
-        assert_eq!(out.code, 1, "{out}");
-        let all = out.flat();
-        assert!(all.contains("No space left on device"), "{out}");
-        assert!(all.contains("free disk space"), "what to do: {out}");
-        assert_eq!(
-            std::fs::read_to_string(&file).unwrap(),
-            before,
-            "the previous file is intact"
+    .code(1);
+    let all = out.flat();
+    assert!(all.contains("Cannot write rule file"), "{out}");
+    for n in needles {
+        assert!(all.contains(n), "expected {n:?} in\n{out}");
+    }
+
+    // Fault removed: the previous file is intact, no temp file is left, and the state
+    // still describes the file on disk.
+    match &mount {
+        Ok(_) => std::fs::remove_file(&filler).unwrap(),
+        Err(_) => {
+            std::fs::remove_file(&link).unwrap();
+            std::os::unix::fs::symlink("real", &link).unwrap();
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        before,
+        "the previous file is intact"
+    );
+    for e in std::fs::read_dir(&rules).unwrap().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        assert!(
+            !n.contains(".tmp-"),
+            "temp file {n} removed after the failure"
         );
-        for e in std::fs::read_dir(&rules).unwrap().flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
-            assert!(
-                !n.contains(".tmp-"),
-                "temp file {n} removed after the failure"
-            );
-        }
-        assert_state_matches_disk(&tf);
-        std::fs::remove_file(&filler).unwrap();
-    } else {
-        // Without a mount the disk cannot be filled: the update succeeds.
-        out.success();
-        std::fs::remove_file(&blocker).unwrap();
     }
+    let listed = tf.run(&["state", "list"]);
+    assert_eq!(listed.stdout.trim(), "reliability_alert.a[0]", "{listed}");
+    assert_state_matches_disk(&tf);
+
     let out = tf.run(APPLY).success();
-    assert!(out.stdout.contains("1 changed") || mount.is_err(), "{out}");
+    assert!(out.stdout.contains("1 changed"), "{out}");
     assert!(std::fs::read_to_string(&file)
         .unwrap()
         .contains("node_load1 > 9"));
