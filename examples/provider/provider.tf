@@ -7,3 +7,11 @@ provider "reliability" {
   # (batched for large applies); every rule is loaded when terraform apply returns.
   prometheus_url = "http://127.0.0.1:9090"
 }
+
+# Or, instead of rules_dir/prometheus_url, write nothing anywhere and ship each resource's
+# `rules_yaml` with another provider (a kubernetes_manifest PrometheusRule, a ConfigMap, a
+# file in a GitOps repository); see examples/render-only:
+#
+#   provider "reliability" {
+#     render_only = true
+#   }

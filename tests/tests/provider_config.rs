@@ -231,3 +231,29 @@ output "plan_name" {{ value = jsondecode(reliability_backup_plan.db.plan_json).n
     );
     tf.destroy().success();
 }
+
+/// examples/render-only runs as documented: its PrometheusRule output holds every group.
+#[test]
+fn render_only_example_builds_a_prometheus_rule() {
+    let tf = Terraform::new();
+    let example = reliability_e2e::workspace_root().join("examples/render-only/main.tf");
+    tf.write("main.tf", &std::fs::read_to_string(example).unwrap());
+    tf.init();
+    let out = tf.plan();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stdout.contains("PrometheusRule"), "{out}");
+    assert!(
+        !out.stdout.contains("(known after apply)"),
+        "known at plan: {out}"
+    );
+    tf.apply().success();
+    let out = tf.run(&["output", "-raw", "prometheus_rule"]).success();
+    let manifest: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).expect("YAML");
+    assert_eq!(manifest["kind"].as_str(), Some("PrometheusRule"));
+    let groups = manifest["spec"]["groups"]
+        .as_sequence()
+        .expect("spec.groups");
+    assert!(groups.len() >= 4, "SLO and backup groups: {groups:?}");
+    let out = tf.run(&["output", "-raw", "backup_schedule"]).success();
+    assert_eq!(out.stdout.trim(), "0 3 * * *");
+}

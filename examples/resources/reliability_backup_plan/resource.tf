@@ -15,3 +15,8 @@ resource "reliability_backup_plan" "orders_db" {
     max_age  = "8d"
   }
 }
+
+# The plan document a backup runner schedules itself from, known at plan time.
+output "orders_db_schedule" {
+  value = jsondecode(reliability_backup_plan.orders_db.plan_json).schedule
+}

@@ -25,3 +25,8 @@ resource "reliability_slo" "checkout_availability" {
     }
   }
 }
+
+# The rule file's content, known at plan time: e.g. the groups of a PrometheusRule.
+output "checkout_availability_groups" {
+  value = [for g in yamldecode(reliability_slo.checkout_availability.rules_yaml).groups : g.name]
+}

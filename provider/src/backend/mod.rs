@@ -9,6 +9,13 @@
 //! - [`dir`]: atomic file operations on the rules directory.
 //! - [`prometheus`]: Prometheus' query API (for the error budget data source).
 //! - [`ruler`]: the HTTP client of a Mimir/Cortex ruler's configuration API.
+//!
+//! Adding a destination touches this module and the provider block only: a file that
+//! implements [`Backend`], a [`Destination`] variant with its arm in [`open`], and the
+//! provider block's attribute or block (validated by `settings::one_destination`).
+//! [`Backend::location`] is the document's address as the state records it; `get` and
+//! `delete` receive those addresses back (possibly from an earlier configuration), so a
+//! backend must be able to act on an address alone.
 
 pub mod dir;
 pub mod prometheus;
