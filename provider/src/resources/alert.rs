@@ -12,9 +12,9 @@ use super::diagnostics::{field_errors, FieldErr};
 use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
-use super::schema::{attr, known_map as m, known_string as s, named, Unknown};
+use super::schema::{attr, known_map, known_string, named, Unknown};
 use super::slo::RULES_YAML_DOC;
-use crate::rules::alert::{self as gen, AlertSpec, CertificateExpiry};
+use crate::rules::alert::{self as alert_rules, AlertSpec, CertificateExpiry};
 use crate::rules::model::render_yaml;
 
 /// Terraform type name.
@@ -128,14 +128,14 @@ fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
         let cert = match &st.certificate_expiry {
             Value::Value(items) => match items.first() {
                 Some(b) => Some(CertificateExpiry {
-                    certificate: s(&b.certificate)?.unwrap_or_default(),
-                    target: s(&b.target)?.unwrap_or_default(),
+                    certificate: known_string(&b.certificate)?.unwrap_or_default(),
+                    target: known_string(&b.target)?.unwrap_or_default(),
                     days_before: match &b.days_before {
                         Value::Value(n) => n.f64(),
                         Value::Null => DEFAULT_DAYS_BEFORE,
                         Value::Unknown => return Err(Unknown),
                     },
-                    source: s(&b.source)?.unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
+                    source: known_string(&b.source)?.unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
                 }),
                 None => None,
             },
@@ -143,22 +143,22 @@ fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
             Value::Unknown => return Err(Unknown),
         };
         Ok(AlertSpec {
-            name: s(&st.name)?.unwrap_or_default(),
-            expr: s(&st.expr)?,
+            name: known_string(&st.name)?.unwrap_or_default(),
+            expr: known_string(&st.expr)?,
             certificate_expiry: cert,
-            for_: s(&st.for_)?,
-            severity: s(&st.severity)?.unwrap_or_default(),
-            summary: s(&st.summary)?,
-            description: s(&st.description)?,
-            runbook_url: s(&st.runbook_url)?,
-            labels: m(&st.labels)?,
-            annotations: m(&st.annotations)?,
+            for_: known_string(&st.for_)?,
+            severity: known_string(&st.severity)?.unwrap_or_default(),
+            summary: known_string(&st.summary)?,
+            description: known_string(&st.description)?,
+            runbook_url: known_string(&st.runbook_url)?,
+            labels: known_map(&st.labels)?,
+            annotations: known_map(&st.annotations)?,
         })
     };
     match conv() {
         Err(Unknown) => Ok(None),
         Ok(spec) => {
-            let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
+            let errs = field_errors(alert_rules::validate(&spec), LIST_BLOCKS);
             if errs.is_empty() {
                 Ok(Some(spec))
             } else {
@@ -169,7 +169,7 @@ fn spec_of(st: &AlertState<'_>) -> Result<Option<AlertSpec>, Vec<FieldErr>> {
 }
 
 fn render(st: &AlertState<'_>, spec: &AlertSpec) -> Result<String, String> {
-    let file = gen::generate(spec)?;
+    let file = alert_rules::generate(spec)?;
     let mut config = st.clone();
     config.id = Value::Null;
     config.rule_file = Value::Null;

@@ -14,9 +14,9 @@ use super::diagnostics::{field_errors, FieldErr};
 use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
-use super::schema::{attr, known_first as first, known_string as s, named, Unknown};
+use super::schema::{attr, known_first, known_string, named, Unknown};
 use super::slo::RULES_YAML_DOC;
-use crate::rules::backup::{self as gen, BackupPlanSpec, OffsiteCopy, RestoreTest};
+use crate::rules::backup::{self as backup_rules, BackupPlanSpec, OffsiteCopy, RestoreTest};
 use crate::rules::model::render_yaml;
 
 /// Terraform type name.
@@ -163,7 +163,7 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
         let targets = match &st.targets {
             Value::Value(items) => items
                 .iter()
-                .map(|t| s(t).map(Option::unwrap_or_default))
+                .map(|t| known_string(t).map(Option::unwrap_or_default))
                 .collect::<Result<Vec<_>, Unknown>>()?,
             Value::Null => vec![],
             Value::Unknown => return Err(Unknown),
@@ -171,28 +171,28 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
         let labels = match &st.labels {
             Value::Value(map) => map
                 .iter()
-                .map(|(k, v)| s(v).map(|v| (k.to_string(), v.unwrap_or_default())))
+                .map(|(k, v)| known_string(v).map(|v| (k.to_string(), v.unwrap_or_default())))
                 .collect::<Result<BTreeMap<_, _>, Unknown>>()?,
             Value::Null => BTreeMap::new(),
             Value::Unknown => return Err(Unknown),
         };
         Ok(BackupPlanSpec {
-            name: s(&st.name)?.unwrap_or_default(),
-            schedule: s(&st.schedule)?.unwrap_or_default(),
+            name: known_string(&st.name)?.unwrap_or_default(),
+            schedule: known_string(&st.schedule)?.unwrap_or_default(),
             retention_days,
-            rpo: s(&st.rpo)?.unwrap_or_default(),
-            rto: s(&st.rto)?,
+            rpo: known_string(&st.rpo)?.unwrap_or_default(),
+            rto: known_string(&st.rto)?,
             targets,
-            offsite_copy: match first(&st.offsite_copy)? {
+            offsite_copy: match known_first(&st.offsite_copy)? {
                 Some(b) => Some(OffsiteCopy {
-                    destination: s(&b.destination)?.unwrap_or_default(),
+                    destination: known_string(&b.destination)?.unwrap_or_default(),
                 }),
                 None => None,
             },
-            restore_test: match first(&st.restore_test)? {
+            restore_test: match known_first(&st.restore_test)? {
                 Some(b) => Some(RestoreTest {
-                    schedule: s(&b.schedule)?.unwrap_or_default(),
-                    max_age: s(&b.max_age)?.unwrap_or_default(),
+                    schedule: known_string(&b.schedule)?.unwrap_or_default(),
+                    max_age: known_string(&b.max_age)?.unwrap_or_default(),
                 }),
                 None => None,
             },
@@ -202,7 +202,7 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
     match conv() {
         Err(Unknown) => Ok(None),
         Ok(spec) => {
-            let mut errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
+            let mut errs = field_errors(backup_rules::validate(&spec), LIST_BLOCKS);
             if spec.retention_days < 0 {
                 errs.push((
                     AttributePath::new("retention_days"),
@@ -227,7 +227,7 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
 
 /// The rule file and the plan file.
 fn render(st: &BackupPlanState<'_>, spec: &BackupPlanSpec) -> Result<Vec<String>, String> {
-    let file = gen::generate(spec)?;
+    let file = backup_rules::generate(spec)?;
     let mut config = st.clone();
     config.id = Value::Null;
     config.rule_file = Value::Null;
@@ -237,7 +237,7 @@ fn render(st: &BackupPlanState<'_>, spec: &BackupPlanSpec) -> Result<Vec<String>
     config.plan_json = Value::Null;
     let json = header::config_json_without(&config, &["rules_yaml", "plan_json"])?;
     let rules = render_yaml(&file, &header::header(TYPE_NAME, &spec.name, &json));
-    Ok(vec![rules, gen::plan_document(spec)])
+    Ok(vec![rules, backup_rules::plan_document(spec)])
 }
 
 impl RuleBacked for BackupPlan {

@@ -13,10 +13,10 @@ use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{
-    attr, block, known_first as known_list, known_map, known_num, known_str, string_map, Unknown,
+    attr, block, known_first, known_map, known_num, known_str, string_map, Unknown,
 };
 use crate::rules::model::render_yaml;
-use crate::rules::slo::{self as gen, Alerting, Sli, SloSpec, Tier};
+use crate::rules::slo::{self as slo_rules, Alerting, Sli, SloSpec, Tier};
 use crate::rules::window::parse_period;
 
 /// Terraform type name.
@@ -235,9 +235,9 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
             }
             Value::Unknown => return Err(Unknown),
         };
-        let events = known_list(&sli_block.events)?;
-        let raw = known_list(&sli_block.raw)?;
-        let latency = known_list(&sli_block.latency)?;
+        let events = known_first(&sli_block.events)?;
+        let raw = known_first(&sli_block.raw)?;
+        let latency = known_first(&sli_block.latency)?;
         let kinds: Vec<&str> = [
             ("events", events.is_some()),
             ("raw", raw.is_some()),
@@ -280,11 +280,11 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
                 )]));
             }
         };
-        let alerting = match known_list(&s.alerting)? {
+        let alerting = match known_first(&s.alerting)? {
             None => Alerting::default(),
             Some(a) => Alerting {
-                page: tier(known_list(&a.page)?)?,
-                ticket: tier(known_list(&a.ticket)?)?,
+                page: tier(known_first(&a.page)?)?,
+                ticket: tier(known_first(&a.ticket)?)?,
                 runbook_url: known_str(&a.runbook_url)?.map(str::to_string),
                 min_events: known_num(&a.min_events)?,
             },
@@ -304,7 +304,7 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
         Err(Unknown) => Ok(None),
         Ok(Err(errs)) => Err(errs),
         Ok(Ok(spec)) => {
-            let errs = field_errors(gen::validate(&spec), LIST_BLOCKS);
+            let errs = field_errors(slo_rules::validate(&spec), LIST_BLOCKS);
             if errs.is_empty() {
                 Ok(Some(spec))
             } else {
@@ -322,7 +322,7 @@ pub fn file_name(service: &str, name: &str) -> String {
 
 /// The file's full content: header (owner + embedded configuration) and rule groups.
 fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
-    let file = gen::generate(spec)?;
+    let file = slo_rules::generate(spec)?;
     let mut config = state.clone();
     config.id = Value::Null;
     config.rule_file = Value::Null;
@@ -330,7 +330,7 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
     config.content_sha256 = Value::Null;
     config.rules_yaml = Value::Null;
     let json = header::config_json_without(&config, &["rules_yaml"])?;
-    let id = gen::slo_id(&spec.service, &spec.name);
+    let id = slo_rules::slo_id(&spec.service, &spec.name);
     Ok(render_yaml(&file, &header::header(TYPE_NAME, &id, &json)))
 }
 
@@ -351,12 +351,14 @@ impl RuleBacked for Slo {
             s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
         }
         s.id = match (&s.service, &s.name) {
-            (Value::Value(svc), Value::Value(n)) => Value::Value(Cow::Owned(gen::slo_id(svc, n))),
+            (Value::Value(svc), Value::Value(n)) => {
+                Value::Value(Cow::Owned(slo_rules::slo_id(svc, n)))
+            }
             _ => Value::Unknown,
         };
         s.error_budget_minutes = match (&s.objective, &s.window) {
             (Value::Value(o), Value::Value(w)) => match parse_period(w) {
-                Ok(p) => Value::Value(Num::from_f64_rounded(gen::error_budget_minutes(
+                Ok(p) => Value::Value(Num::from_f64_rounded(slo_rules::error_budget_minutes(
                     o.f64(),
                     &p,
                 ))),
@@ -405,6 +407,6 @@ impl RuleBacked for Slo {
         name.strip_prefix("slo_")
             .and_then(|n| n.strip_suffix(".yml"))
             .and_then(|stem| stem.split_once('@'))
-            .is_some_and(|(service, slo)| gen::slo_id(service, slo) == id)
+            .is_some_and(|(service, slo)| slo_rules::slo_id(service, slo) == id)
     }
 }

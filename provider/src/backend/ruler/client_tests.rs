@@ -1,4 +1,4 @@
-//! Unit tests of the client that need no server (see tests/acceptance/ruler_client.rs).
+//! Unit tests of the client that need no server (see tests/tests/ruler_client.rs).
 
 use super::*;
 
