@@ -195,3 +195,25 @@ fn errors_name_tenant_reason_and_url() {
     assert_eq!(out.code, 1, "{out}");
     assert!(out.flat().contains(&url), "{out}");
 }
+
+/// examples/ruler runs as documented (the URL given with `-var`): its groups reach the
+/// ruler, and a re-plan is empty.
+#[test]
+fn ruler_example_applies() {
+    let server = RulerServer::start();
+    let tf = Terraform::new();
+    let example = reliability_e2e::workspace_root().join("examples/ruler/main.tf");
+    tf.write("main.tf", &std::fs::read_to_string(example).unwrap());
+    tf.init();
+    let var = format!("ruler_url={}", server.url());
+    let args = ["-no-color", "-input=false", "-var", &var];
+    tf.run(&[&["apply", "-auto-approve"][..], &args[..]].concat())
+        .success();
+    let out = tf.run(&["output", "-json", "ruler_groups"]).success();
+    let mut expected: Vec<String> = serde_json::from_str(&out.stdout).expect("JSON list");
+    assert!(!expected.is_empty());
+    expected.sort();
+    assert_eq!(server.group_names(TENANT, NS), expected);
+    let plan = tf.run(&[&["plan", "-detailed-exitcode"][..], &args[..]].concat());
+    assert_eq!(plan.code, 0, "{plan}");
+}
