@@ -217,3 +217,54 @@ fn ruler_example_applies() {
     let plan = tf.run(&[&["plan", "-detailed-exitcode"][..], &args[..]].concat());
     assert_eq!(plan.code, 0, "{plan}");
 }
+
+/// A ruler block with another destination, or with prometheus_url, is refused at plan; an
+/// import against a ruler says plainly that it is not supported.
+#[test]
+fn conflicts_and_import_are_clear_errors() {
+    let server = RulerServer::start();
+    let tf = Terraform::new();
+    let tenant = format!("    tenant = \"{TENANT}\"\n");
+    let with = |attr: &str| {
+        provider(&server, &tenant).replace(
+            "provider \"reliability\" {\n",
+            &format!("provider \"reliability\" {{\n  {attr}\n"),
+        ) + &slo("xx", "99")
+    };
+    tf.config(&with("rules_dir = \"rules\""));
+    tf.init();
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat().contains("rules_dir and ruler are both set"),
+        "{out}"
+    );
+    tf.config(&with("prometheus_url = \"http://127.0.0.1:9090\""));
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat()
+            .contains("prometheus_url is set with a ruler block"),
+        "{out}"
+    );
+
+    tf.config(&format!(
+        "{}{}",
+        provider(&server, &tenant),
+        slo("xx", "99")
+    ));
+    let out = tf.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "reliability_slo.xx",
+        "checkout-xx",
+    ]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat()
+            .contains("the ruler does not keep the configuration header"),
+        "{out}"
+    );
+    assert!(server.group_names(TENANT, NS).is_empty());
+}
