@@ -268,3 +268,39 @@ fn conflicts_and_import_are_clear_errors() {
     );
     assert!(server.group_names(TENANT, NS).is_empty());
 }
+
+/// A write that fails part-way (the tenant's group limit reached after some groups) is
+/// reported, saying what was written; the next apply, once the cause is fixed, completes it.
+#[test]
+fn partial_failure_is_reported_and_repaired_by_the_next_apply() {
+    let server = RulerServer::start();
+    let tf = Terraform::new();
+    let tenant = format!("    tenant = \"{TENANT}\"\n");
+    tf.config(&format!(
+        "{}{}",
+        provider(&server, &tenant),
+        slo("xx", "99")
+    ));
+    tf.init();
+    tf.apply().success();
+    let groups = server.group_names(TENANT, NS);
+    assert!(groups.len() >= 2, "an SLO has several groups: {groups:?}");
+    tf.destroy().success();
+    assert!(server.group_names(TENANT, NS).is_empty());
+
+    let limit = groups.len() - 1;
+    server.configure(|o| o.max_groups_per_tenant = Some(limit));
+    let out = tf.apply();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat()
+            .contains(&format!("the {limit} group(s) before it were written")),
+        "{out}"
+    );
+    assert_eq!(server.group_names(TENANT, NS).len(), limit);
+
+    server.configure(|o| o.max_groups_per_tenant = None);
+    tf.apply().success();
+    assert_eq!(server.group_names(TENANT, NS), groups);
+    assert_eq!(tf.plan().code, 0);
+}
