@@ -2,8 +2,8 @@
 //! materialised as Prometheus rule files.
 //!
 //! Layout:
-//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`, `render_only`) and
-//!   the registry of resources.
+//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`, `render_only`,
+//!   `ruler { … }` from [`ruler_block`]) and the registry of resources.
 //! - [`settings`]: validation of the provider configuration (pure).
 //! - [`rules`]: pure generation of Prometheus rule groups from resource models.
 //! - [`backend`]: where rules go, behind one `Backend` trait chosen in `configure` (a local
@@ -18,5 +18,6 @@ pub mod docs;
 pub mod nodelay;
 pub mod provider;
 pub mod resources;
+pub mod ruler_block;
 pub mod rules;
 pub mod settings;

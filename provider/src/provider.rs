@@ -6,12 +6,13 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
-use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueString};
+use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueList, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
-use crate::backend::{self, Backend};
+use crate::backend::{self, Backend, Problem};
+use crate::ruler_block::{self, RulerBlock};
 use crate::settings::{self, Settings};
 
 /// The provider block as Terraform sends it.
@@ -22,6 +23,8 @@ pub struct ProviderConfig<'a> {
     #[serde(borrow = "'a")]
     pub prometheus_url: ValueString<'a>,
     pub render_only: ValueBool,
+    #[serde(borrow = "'a")]
+    pub ruler: ValueList<RulerBlock<'a>>,
 }
 
 /// What every resource shares with the provider once `configure` ran: the settings and the
@@ -71,14 +74,14 @@ impl Context {
     }
 
     /// Configures the context: the backend follows from the settings ([`backend::open`]).
-    pub fn set(&self, settings: Settings) -> Arc<dyn Backend> {
-        let backend = backend::open(&settings);
+    pub fn set(&self, settings: Settings) -> Result<Arc<dyn Backend>, Problem> {
+        let backend = backend::open(&settings)?;
         let mut guard = match self.configured.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
         *guard = Some((settings, backend.clone()));
-        backend
+        Ok(backend)
     }
 }
 
@@ -148,9 +151,14 @@ pub fn config_schema() -> Schema {
             description: Description::markdown(
                 "Reliability as code: SLOs, alerts and backup plans materialised as Prometheus \
                  rules. The rules go to exactly one destination: `rules_dir` (the default, \
-                 optionally with `prometheus_url`), or nowhere with `render_only = true`.",
+                 optionally with `prometheus_url`), a Mimir/Cortex ruler with a `ruler` \
+                 block, or nowhere with `render_only = true`.",
             ),
             attributes,
+            blocks: HashMap::from([(
+                "ruler".to_string(),
+                NestedBlock::Optional(ruler_block::schema()),
+            )]),
             ..Default::default()
         },
     }
@@ -185,6 +193,24 @@ pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
                  Prometheus that loads rules_dir, and render_only writes nothing to reload. \
                  Remove prometheus_url (set it on the reliability_error_budget data source \
                  instead), or remove render_only",
+                AttributePath::new("prometheus_url"),
+            );
+        }
+    }
+    let ruler_set = match &config.ruler {
+        Value::Value(blocks) => !blocks.is_empty(),
+        Value::Unknown => true,
+        Value::Null => false,
+    };
+    if ruler_set {
+        set.push("ruler");
+        if !config.prometheus_url.is_null() {
+            diags.error(
+                "Conflicting provider configuration",
+                "prometheus_url is set with a ruler block: prometheus_url reloads the \
+                 Prometheus that loads rules_dir, and a ruler loads its groups itself. \
+                 Remove prometheus_url (set it on the reliability_error_budget data source \
+                 instead), or remove the ruler block",
                 AttributePath::new("prometheus_url"),
             );
         }
@@ -225,6 +251,7 @@ impl Provider for ReliabilityProvider {
         if config.rules_dir.is_unknown()
             || config.prometheus_url.is_unknown()
             || config.render_only.is_unknown()
+            || config.ruler.is_unknown()
         {
             diags.root_error(
                 "Provider configuration depends on unknown values",
@@ -234,7 +261,32 @@ impl Provider for ReliabilityProvider {
             );
             return None;
         }
-        let s = if config.render_only == Value::Value(true) {
+        let ruler = match &config.ruler {
+            Value::Value(blocks) => blocks.first(),
+            _ => None,
+        };
+        if ruler.is_some_and(RulerBlock::has_unknown) {
+            diags.root_error(
+                "Provider configuration depends on unknown values",
+                "the ruler block's attributes must be known at plan time: use literals, \
+                 variables or locals rather than attributes of resources that are not \
+                 created yet",
+            );
+            return None;
+        }
+        let s = if let Some(block) = ruler {
+            match block.config(&|k| std::env::var(k).ok()) {
+                Ok(config) => Settings::ruler(config),
+                Err(msg) => {
+                    diags.error(
+                        "Invalid ruler configuration",
+                        msg,
+                        AttributePath::new("ruler"),
+                    );
+                    return None;
+                }
+            }
+        } else if config.render_only == Value::Value(true) {
             Settings::render_only()
         } else {
             let cwd = match std::env::current_dir() {
@@ -253,7 +305,13 @@ impl Provider for ReliabilityProvider {
                 &cwd,
             )
         };
-        let backend = self.context.set(s);
+        let backend = match self.context.set(s) {
+            Ok(b) => b,
+            Err(p) => {
+                diags.root_error(p.summary, p.detail);
+                return None;
+            }
+        };
         if let Err(p) = backend.reload_pending() {
             diags.root_warning(p.summary, p.detail);
         }

@@ -12,6 +12,8 @@ pub enum Destination {
     RulesDir(PathBuf),
     /// Nowhere: the resources only compute `rules_yaml` for another provider to ship.
     RenderOnly,
+    /// Rule groups in a Mimir/Cortex ruler (boxed: it is much larger than the others).
+    Ruler(Box<crate::backend::ruler::RulerConfig>),
 }
 
 /// The provider's resolved configuration.
@@ -36,6 +38,14 @@ impl Settings {
                 cwd.join(dir)
             }),
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
+        }
+    }
+
+    /// The ruler destination.
+    pub fn ruler(config: crate::backend::ruler::RulerConfig) -> Self {
+        Settings {
+            destination: Destination::Ruler(Box::new(config)),
+            prometheus_url: None,
         }
     }
 

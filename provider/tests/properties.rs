@@ -537,7 +537,8 @@ fn context() -> Arc<Context> {
         Some("/nonexistent/rules"),
         None,
         Path::new("/"),
-    ));
+    ))
+    .expect("a rules directory backend");
     ctx
 }
 

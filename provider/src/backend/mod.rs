@@ -9,6 +9,7 @@
 //! - [`dir`]: atomic file operations on the rules directory.
 //! - [`prometheus`]: Prometheus' query API (for the error budget data source).
 //! - [`ruler`]: the HTTP client of a Mimir/Cortex ruler's configuration API.
+//! - [`ruler_backend`]: rule groups in a namespace of that ruler (`ruler { … }`).
 //!
 //! Adding a destination touches this module and the provider block only: a file that
 //! implements [`Backend`], a [`Destination`] variant with its arm in [`open`], and the
@@ -22,6 +23,7 @@ pub mod prometheus;
 pub mod reload;
 pub mod render_only;
 pub mod ruler;
+pub mod ruler_backend;
 pub mod rules_dir;
 
 use std::sync::Arc;
@@ -107,9 +109,22 @@ pub trait Backend: Send + Sync {
         true
     }
 
-    /// Where the document `name` is kept, as the resources' `rule_file`/`plan_file`
-    /// attributes show it; `None` when it is kept nowhere.
-    fn location(&self, name: &str) -> Option<String>;
+    /// Where the document `name` with `content` (`None` while unknown) is kept, as the
+    /// resources' `rule_file`/`plan_file` attributes show it; `None` when it is kept
+    /// nowhere.
+    fn location(&self, name: &str, content: Option<&str>) -> Option<String>;
+
+    /// Whether [`Backend::location`] depends on the content (then it is unknown while the
+    /// content is), e.g. the ruler's address names the document's groups.
+    fn location_needs_content(&self) -> bool {
+        false
+    }
+
+    /// Whether a stored document means what was written (a destination that drops
+    /// comments or reorders fields compares semantically); `false` shows drift.
+    fn same(&self, written: &str, stored: &str) -> bool {
+        written == stored
+    }
 
     /// The documents at `locations` (as [`Backend::location`] gave them, possibly by an
     /// earlier configuration), in order; `None` for a missing one.
@@ -125,6 +140,20 @@ pub trait Backend: Send + Sync {
     /// destination drop them.
     fn delete(&self, locations: &[String]) -> Outcome;
 
+    /// After an update: removes what the documents at `old` held that the documents at
+    /// `current` (just written) no longer hold.
+    fn retire(&self, old: &[String], current: &[String]) -> Outcome {
+        let stale: Vec<String> = old
+            .iter()
+            .filter(|l| !current.contains(l))
+            .cloned()
+            .collect();
+        if stale.is_empty() {
+            return Outcome::ok();
+        }
+        self.delete(&stale)
+    }
+
     /// Names of the stored documents for which `matches` holds (import by id).
     fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem>;
 
@@ -135,13 +164,19 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// The backend the provider configuration asks for.
-pub fn open(settings: &Settings) -> Arc<dyn Backend> {
-    match &settings.destination {
+/// The backend the provider configuration asks for; an error when it cannot be set up
+/// (a ruler URL or CA file that is not usable).
+pub fn open(settings: &Settings) -> Result<Arc<dyn Backend>, Problem> {
+    Ok(match &settings.destination {
         Destination::RulesDir(dir) => Arc::new(rules_dir::RulesDirBackend::new(
             dir.clone(),
             settings.prometheus_url.clone(),
         )),
         Destination::RenderOnly => Arc::new(render_only::RenderOnly),
-    }
+        Destination::Ruler(config) => {
+            let client = ruler::RulerClient::new((**config).clone())
+                .map_err(|e| Problem::new("Invalid ruler configuration", e.to_string()))?;
+            Arc::new(ruler_backend::RulerBackend::new(client))
+        }
+    })
 }

@@ -18,7 +18,7 @@ impl Backend for RenderOnly {
         false
     }
 
-    fn location(&self, _name: &str) -> Option<String> {
+    fn location(&self, _name: &str, _content: Option<&str>) -> Option<String> {
         None
     }
 

@@ -109,7 +109,7 @@ impl Backend for RulesDirBackend {
         self.dir.root().display().to_string()
     }
 
-    fn location(&self, name: &str) -> Option<String> {
+    fn location(&self, name: &str, _content: Option<&str>) -> Option<String> {
         Some(self.dir.root().join(name).to_string_lossy().into_owned())
     }
 
@@ -237,7 +237,10 @@ mod tests {
         let b = RulesDirBackend::new(tmp.path().join("rules"), None);
         let docs = [doc("a.yml", "rules\n"), doc("a.plan.json", "{}\n")];
         assert_eq!(b.put(&docs, Some(OWNER)), Outcome::ok());
-        let locs: Vec<String> = docs.iter().filter_map(|d| b.location(&d.name)).collect();
+        let locs: Vec<String> = docs
+            .iter()
+            .filter_map(|d| b.location(&d.name, None))
+            .collect();
         assert_eq!(
             b.get(&locs).unwrap(),
             vec![Some("rules\n".to_string()), Some("{}\n".to_string())]

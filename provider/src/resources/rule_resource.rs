@@ -126,10 +126,12 @@ fn compute<'a, T: RuleBacked>(
     let contents = documents::<T>(diags, &state).ok().flatten();
     let out = T::outputs(&mut state);
     for (i, (location, content)) in out.docs.into_iter().enumerate() {
+        let text = contents.as_ref().and_then(|c| c.get(i)).map(String::as_str);
         *location = match &names {
+            Some(_) if contents.is_none() && backend.location_needs_content() => Value::Unknown,
             Some(n) => n
                 .get(i)
-                .and_then(|n| backend.location(n))
+                .and_then(|n| backend.location(n, text))
                 .map_or(Value::Null, owned),
             None => Value::Unknown,
         };
@@ -178,13 +180,27 @@ fn refresh<T: RuleBacked>(
     if stored.first().is_none_or(Option::is_none) {
         return Some(false);
     }
-    let stored: Vec<String> = stored.into_iter().map(Option::unwrap_or_default).collect();
     let out = T::outputs(state);
-    *out.hash = owned(documents_hash(&stored));
-    let known = out.docs.into_iter().filter(|(l, _)| l.is_value());
-    for ((_, content), text) in known.zip(stored) {
-        *content = owned(text);
+    let mut stored = stored.into_iter();
+    // A stored document that means what the state holds keeps the state's text (a ruler
+    // drops the header comment); any other replaces it, so a plan shows the drift. A
+    // document kept nowhere (no location) keeps its computed text.
+    let mut texts = Vec::new();
+    for (location, content) in out.docs {
+        let written = content.as_ref_option().map(|c| c.to_string());
+        if !location.is_value() {
+            texts.push(written.unwrap_or_default());
+            continue;
+        }
+        let stored = stored.next().flatten().unwrap_or_default();
+        let text = match written {
+            Some(w) if backend.same(&w, &stored) => w,
+            _ => stored,
+        };
+        *content = owned(text.clone());
+        texts.push(text);
     }
+    *out.hash = owned(documents_hash(&texts));
     Some(true)
 }
 
@@ -315,15 +331,11 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let backend = self.context.backend(diags)?;
         let mut new = apply::<T>(diags, backend.as_ref(), planned, false)?;
-        // Documents that moved (the destination changed) are removed from their old place.
+        // Documents that moved (the destination changed, a ruler group was renamed) are
+        // removed from their old place.
         let current = locations::<T>(&mut new);
-        let stale: Vec<String> = locations::<T>(&mut prior)
-            .into_iter()
-            .filter(|l| !current.contains(l))
-            .collect();
-        if !stale.is_empty() {
-            done(diags, backend.delete(&stale));
-        }
+        let old = locations::<T>(&mut prior);
+        done(diags, backend.retire(&old, &current));
         Some((new, private))
     }
 
@@ -376,7 +388,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
                 )
             }
         };
-        let Some(location) = backend.location(&name) else {
+        let Some(location) = backend.location(&name, None) else {
             return fail(diags, format!("{} stores no {what}", backend.describe()));
         };
         let content = match backend.get(std::slice::from_ref(&location)) {

@@ -1,0 +1,340 @@
+//! The ruler destination (`ruler { … }` in the provider block): a resource's rule document
+//! (a `groups:` file) becomes that many rule groups in one namespace of a Mimir/Cortex
+//! ruler, through [`RulerClient`].
+//!
+//! A document's address ([`Backend::location`]) names its namespace and groups,
+//! `ruler:<namespace>/<group>,<group>…`, each name percent-encoded, so that `get` and
+//! `delete` can act on the address alone. Reads reassemble the groups, in that order, into
+//! a `groups:` document; the ruler keeps no comments (the configuration header), so a
+//! stored document that means the same as the written one is reported unchanged
+//! ([`Backend::same`]) and anything else replaces `rules_yaml`, which shows the drift in a
+//! plan. Documents that are not rule documents (a backup plan's plan JSON) are not stored.
+//! Import is not possible: the ruler does not keep the header the import is rebuilt from.
+
+use serde_yaml_ng::{Mapping, Value};
+
+use super::ruler::encode::path_segment;
+use super::ruler::{RulerClient, RulerError};
+use super::{Backend, Doc, Outcome, Owner, Problem};
+
+/// What every ruler address starts with.
+pub const SCHEME: &str = "ruler:";
+
+/// Rule groups in a ruler.
+pub struct RulerBackend {
+    client: RulerClient,
+}
+
+/// A parsed address: the namespace and the group names, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Address {
+    namespace: String,
+    groups: Vec<String>,
+}
+
+impl Address {
+    fn render(&self) -> String {
+        let groups: Vec<String> = self.groups.iter().map(|g| path_segment(g)).collect();
+        format!(
+            "{SCHEME}{}/{}",
+            path_segment(&self.namespace),
+            groups.join(",")
+        )
+    }
+
+    /// `None` for an address that is not a ruler address (e.g. a file of an earlier
+    /// `rules_dir` configuration).
+    fn parse(location: &str) -> Option<Address> {
+        let rest = location.strip_prefix(SCHEME)?;
+        let (ns, groups) = rest.split_once('/')?;
+        let groups = if groups.is_empty() {
+            Vec::new()
+        } else {
+            groups
+                .split(',')
+                .map(percent_decode)
+                .collect::<Option<Vec<_>>>()?
+        };
+        Some(Address {
+            namespace: percent_decode(ns)?,
+            groups,
+        })
+    }
+}
+
+/// Decodes what [`path_segment`] encoded; `None` for a bad escape.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The groups of a rule document (`groups:` with a list of mappings that have a `name`);
+/// `None` when `content` is not one.
+fn document_groups(content: &str) -> Option<Vec<(String, Value)>> {
+    let doc: Value = serde_yaml_ng::from_str(content).ok()?;
+    let groups = doc.get("groups")?.as_sequence()?;
+    groups
+        .iter()
+        .map(|g| Some((g.get("name")?.as_str()?.to_string(), g.clone())))
+        .collect()
+}
+
+/// A value with every mapping's keys in one order, so that two documents compare equal
+/// whatever order the ruler keeps the fields in.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Mapping(m) => {
+            let mut entries: Vec<(Value, Value)> =
+                m.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+            entries.sort_by_key(|(k, _)| serde_yaml_ng::to_string(k).unwrap_or_default());
+            Value::Mapping(entries.into_iter().collect::<Mapping>())
+        }
+        Value::Sequence(s) => Value::Sequence(s.iter().map(canonical).collect()),
+        Value::Tagged(t) => canonical(&t.value),
+        other => other.clone(),
+    }
+}
+
+/// The `groups:` document of `groups`, as [`Backend::get`] returns it.
+fn assemble(groups: Vec<Value>) -> String {
+    let mut doc = Mapping::new();
+    doc.insert("groups".into(), Value::Sequence(groups));
+    serde_yaml_ng::to_string(&Value::Mapping(doc)).unwrap_or_default()
+}
+
+fn ruler_problem(summary: &str, e: &RulerError) -> Problem {
+    Problem::new(summary, e.to_string())
+}
+
+impl RulerBackend {
+    pub fn new(client: RulerClient) -> Self {
+        RulerBackend { client }
+    }
+
+    fn address(&self, content: &str) -> Option<Address> {
+        let groups = document_groups(content)?;
+        Some(Address {
+            namespace: self.client.namespace().to_string(),
+            groups: groups.into_iter().map(|(n, _)| n).collect(),
+        })
+    }
+
+    /// At create time: refuses groups that exist with other content (another configuration
+    /// may own them); identical ones (an interrupted apply) are adopted.
+    fn check_not_foreign(
+        &self,
+        groups: &[(String, Value)],
+        owner: Owner<'_>,
+    ) -> Result<(), Problem> {
+        let ns = self.client.namespace();
+        for (name, value) in groups {
+            let existing = self
+                .client
+                .get_group(ns, name)
+                .map_err(|e| ruler_problem("Cannot read the ruler", &e))?;
+            if let Some(g) = existing {
+                if canonical(&g.value) != canonical(value) {
+                    return Err(Problem::new(
+                        "Rule group already exists",
+                        format!(
+                            "the group {name:?} already exists in namespace {ns:?} of the \
+                             ruler at {} with other rules, so another configuration may own \
+                             it. Remove it from the ruler (or rename this {}) and apply \
+                             again; import from a ruler is not supported",
+                            self.client.config().url,
+                            owner.type_name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the groups of `addresses`, except those `keep` still holds.
+    fn delete_except(&self, addresses: &[String], keep: &[Address]) -> Outcome {
+        for location in addresses {
+            let Some(addr) = Address::parse(location) else {
+                // Not ours (a file of an earlier rules_dir configuration): left alone.
+                continue;
+            };
+            for group in &addr.groups {
+                if keep
+                    .iter()
+                    .any(|k| k.namespace == addr.namespace && k.groups.contains(group))
+                {
+                    continue;
+                }
+                let deleted = tokio::task::block_in_place(|| {
+                    self.client.delete_group(&addr.namespace, group)
+                });
+                if let Err(e) = deleted {
+                    return Outcome::failed(Problem::new(
+                        "Cannot delete rule group",
+                        format!(
+                            "group {group:?} in namespace {:?}: {e}. Apply again to finish",
+                            addr.namespace
+                        ),
+                    ));
+                }
+            }
+        }
+        Outcome::ok()
+    }
+}
+
+impl Backend for RulerBackend {
+    fn describe(&self) -> String {
+        format!(
+            "namespace {:?} of the ruler at {}",
+            self.client.namespace(),
+            self.client.config().url
+        )
+    }
+
+    fn location_needs_content(&self) -> bool {
+        true
+    }
+
+    fn location(&self, _name: &str, content: Option<&str>) -> Option<String> {
+        self.address(content?).map(|a| a.render())
+    }
+
+    fn same(&self, written: &str, stored: &str) -> bool {
+        match (document_groups(written), document_groups(stored)) {
+            (Some(w), Some(s)) => {
+                let values = |g: Vec<(String, Value)>| -> Vec<Value> {
+                    g.iter().map(|(_, v)| canonical(v)).collect()
+                };
+                values(w) == values(s)
+            }
+            _ => written == stored,
+        }
+    }
+
+    fn get(&self, locations: &[String]) -> Result<Vec<Option<String>>, Problem> {
+        locations
+            .iter()
+            .map(|location| {
+                let Some(addr) = Address::parse(location) else {
+                    return Ok(None);
+                };
+                let mut found = Vec::new();
+                for name in &addr.groups {
+                    let group = self
+                        .client
+                        .get_group(&addr.namespace, name)
+                        .map_err(|e| ruler_problem("Cannot read the ruler", &e))?;
+                    found.extend(group.map(|g| g.value));
+                }
+                // Every group gone: so is the document. Some gone: the rest is the drift.
+                Ok((!found.is_empty()).then(|| assemble(found)))
+            })
+            .collect()
+    }
+
+    fn put(&self, docs: &[Doc], creating: Option<Owner<'_>>) -> Outcome {
+        let ns = self.client.namespace().to_string();
+        for doc in docs {
+            // Only rule documents are stored (a plan JSON has no place in a ruler).
+            let Some(groups) = document_groups(&doc.content) else {
+                continue;
+            };
+            if let Some(owner) = creating {
+                let checked =
+                    tokio::task::block_in_place(|| self.check_not_foreign(&groups, owner));
+                if let Err(p) = checked {
+                    return Outcome::failed(p);
+                }
+            }
+            for (i, (name, value)) in groups.iter().enumerate() {
+                let yaml = serde_yaml_ng::to_string(value).unwrap_or_default();
+                let put = tokio::task::block_in_place(|| self.client.put_group(&ns, &yaml));
+                if let Err(e) = put {
+                    let written = if i == 0 {
+                        "no group of it was written".to_string()
+                    } else {
+                        format!("the {i} group(s) before it were written")
+                    };
+                    return Outcome::failed(Problem::new(
+                        "Cannot write rule group",
+                        format!(
+                            "{e}. Group {name:?} of {} was not written ({written}); fix the \
+                             cause and apply again",
+                            doc.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Outcome::ok()
+    }
+
+    fn delete(&self, locations: &[String]) -> Outcome {
+        self.delete_except(locations, &[])
+    }
+
+    fn retire(&self, old: &[String], current: &[String]) -> Outcome {
+        let keep: Vec<Address> = current.iter().filter_map(|l| Address::parse(l)).collect();
+        self.delete_except(old, &keep)
+    }
+
+    fn lookup(&self, _matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem> {
+        Err(Problem::new(
+            "Import from a ruler is not supported",
+            format!(
+                "the provider writes rules to {}, and the ruler does not keep the \
+                 configuration header an import is rebuilt from. Add the resource to the \
+                 configuration instead: if its groups are already on the ruler with the same \
+                 rules, terraform apply adopts them",
+                self.describe()
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_round_trip_awkward_names() {
+        let a = Address {
+            namespace: "team a/x".into(),
+            groups: vec!["slo:c-a,1".into(), "ünï/cødé %".into()],
+        };
+        let s = a.render();
+        assert!(s.starts_with("ruler:team%20a%2Fx/"), "{s}");
+        assert_eq!(Address::parse(&s), Some(a));
+        assert_eq!(Address::parse("/srv/rules/a.yml"), None);
+        assert_eq!(Address::parse("ruler:ns/%zz"), None);
+    }
+
+    #[test]
+    fn same_ignores_comments_and_field_order() {
+        let client = RulerClient::new(super::super::ruler::RulerConfig::new("http://127.0.0.1:1"))
+            .expect("valid");
+        let b = RulerBackend::new(client);
+        let written = "# reliability-config: {}\ngroups:\n- name: g\n  interval: 1m\n  rules:\n  - record: r\n    expr: up\n";
+        let stored = "groups:\n- rules:\n  - expr: up\n    record: r\n  name: g\n  interval: 1m\n";
+        assert!(b.same(written, stored));
+        assert!(!b.same(written, &stored.replace("expr: up", "expr: down")));
+        assert_eq!(
+            b.location("x.yml", Some(written)).as_deref(),
+            Some("ruler:reliability/g")
+        );
+        assert_eq!(b.location("x.plan.json", Some("{\"a\":1}")), None);
+    }
+}
