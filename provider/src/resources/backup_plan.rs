@@ -204,9 +204,9 @@ fn spec_of(st: &BackupPlanState<'_>) -> Result<Option<BackupPlanSpec>, Vec<Field
         Ok(spec) => {
             let mut errs = field_errors(backup_rules::validate(&spec), LIST_BLOCKS);
             if spec.retention_days < 0 {
-                errs.push((
+                errs.push(FieldErr::new(
                     AttributePath::new("retention_days"),
-                    "Invalid retention_days".into(),
+                    "Invalid retention_days",
                     format!(
                         "retention_days {} is not a whole number of days: set e.g. 35",
                         st.retention_days

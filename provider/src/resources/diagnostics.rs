@@ -49,20 +49,38 @@ pub fn attr_path<S: AsRef<str>>(steps: &[S], list_blocks: &[&str]) -> AttributeP
     path
 }
 
-/// A validation error on an attribute: its path, summary and detail.
-pub type FieldErr = (AttributePath, String, String);
+/// A validation error attached to an attribute.
+#[derive(Debug, Clone)]
+pub struct FieldErr {
+    /// The attribute the error is attached to.
+    pub path: AttributePath,
+    /// Short summary ("Invalid objective").
+    pub summary: String,
+    /// What is wrong, quoting the value, and what to set.
+    pub detail: String,
+}
+
+impl FieldErr {
+    pub fn new(path: AttributePath, summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldErr {
+            path,
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+}
 
 /// Converts the generators' errors into attribute-attached errors.
 pub fn field_errors(errs: Vec<crate::rules::FieldError>, list_blocks: &[&str]) -> Vec<FieldErr> {
     errs.into_iter()
-        .map(|e| (attr_path(&e.path, list_blocks), e.summary, e.detail))
+        .map(|e| FieldErr::new(attr_path(&e.path, list_blocks), e.summary, e.detail))
         .collect()
 }
 
 /// Adds each error to `diags`, attached to its attribute.
 pub fn report(diags: &mut Diagnostics, errs: Vec<FieldErr>) {
-    for (path, summary, detail) in errs {
-        diags.error(summary, detail, path);
+    for e in errs {
+        diags.error(e.summary, e.detail, e.path);
     }
 }
 

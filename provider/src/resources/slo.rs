@@ -227,10 +227,10 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
         let sli_block = match &s.sli {
             Value::Value(b) => b,
             Value::Null => {
-                return Ok(Err(vec![(
+                return Ok(Err(vec![FieldErr::new(
                     AttributePath::new("sli"),
-                    "Missing sli block".into(),
-                    "add an `sli { events { … } }`, `sli { raw { … } }` or `sli { latency { … } }` block".into(),
+                    "Missing sli block",
+                    "add an `sli { events { … } }`, `sli { raw { … } }` or `sli { latency { … } }` block",
                 )]))
             }
             Value::Unknown => return Err(Unknown),
@@ -273,9 +273,9 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
                         kinds.join(", ")
                     )
                 };
-                return Ok(Err(vec![(
+                return Ok(Err(vec![FieldErr::new(
                     AttributePath::new("sli"),
-                    "Invalid sli block".into(),
+                    "Invalid sli block",
                     detail,
                 )]));
             }
