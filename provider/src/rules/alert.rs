@@ -495,13 +495,7 @@ fn check_template(errors: &mut Vec<FieldError>, path: &[&str], what: &str, value
 }
 
 fn check_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
-    let ok = host.is_some_and(|h| !h.is_empty())
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
+    if super::labels::is_http_url(url) {
         Ok(())
     } else {
         Err(format!(

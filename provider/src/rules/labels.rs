@@ -66,9 +66,40 @@ pub fn check_labels(
     }
 }
 
+/// Whether `url` is an absolute http(s) URL with a host and no whitespace or control
+/// characters (what `runbook_url` annotations must be, for SLOs and alerts alike).
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    host.is_some_and(|h| !h.is_empty()) && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runbook_urls_need_a_scheme_and_a_host() {
+        for ok in [
+            "https://runbooks.example.com/x",
+            "http://h",
+            "https://h?x=1",
+        ] {
+            assert!(is_http_url(ok), "{ok}");
+        }
+        for bad in [
+            "https://?x",
+            "https:///path",
+            "http://",
+            "ftp://h",
+            "h/x",
+            "https://a b",
+        ] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn names() {

@@ -275,12 +275,7 @@ fn check_alerting(errors: &mut Vec<FieldError>, spec: &SloSpec) {
         }
     }
     if let Some(url) = &alerting.runbook_url {
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !ok {
+        if !crate::rules::labels::is_http_url(url) {
             errors.push(FieldError::new(
                 &["alerting", "runbook_url"],
                 "Invalid runbook_url",
