@@ -1,4 +1,5 @@
-use super::{quote, Rule, RuleCtx};
+use super::shared::report_few_zones;
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -58,28 +59,14 @@ impl Rule for AksNodePoolZones {
             .body
             .attr("zones")
             .or_else(|| inst.body.attr("availability_zones"));
-        match attr {
-            None => cx.report(
-                self,
-                inst,
-                None,
-                "zones is not set (provider default: no zones): the pool's nodes may all run in one datacenter".into(),
-                help,
-            ),
-            Some(a) if a.value.is_null() || a.value.as_list().is_some_and(|l| l.len() < 2) => {
-                cx.report(
-                    self,
-                    inst,
-                    Some(a),
-                    format!(
-                        "{} is {}: the node pool is not spread over zones",
-                        a.name,
-                        quote(a)
-                    ),
-                    help,
-                )
-            }
-            Some(_) => {}
-        }
+        report_few_zones(
+            self,
+            inst,
+            cx,
+            attr,
+            "the pool's nodes may all run in one datacenter",
+            "the node pool",
+            help,
+        );
     }
 }

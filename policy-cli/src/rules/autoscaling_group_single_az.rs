@@ -1,5 +1,5 @@
-use super::shared::subnets_in_one_zone;
-use super::{quote, Rule, RuleCtx};
+use super::shared::{report_single_zone_list, report_subnets_in_one_zone};
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -60,42 +60,22 @@ impl Rule for AutoscalingGroupSingleAz {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        if let Some(a) = inst.body.attr("availability_zones") {
-            let zones: Option<Vec<&str>> = a
-                .value
-                .as_list()
-                .and_then(|l| l.iter().map(|z| z.as_str()).collect());
-            if let Some(mut zones) = zones {
-                zones.sort_unstable();
-                zones.dedup();
-                if zones.len() == 1 {
-                    cx.report(
-                        self,
-                        inst,
-                        Some(a),
-                        format!(
-                            "availability_zones is {}: a single zone, so every instance runs in one Availability Zone",
-                            quote(a)
-                        ),
-                        "list at least two Availability Zones in `availability_zones`",
-                    );
-                }
-            }
-        }
+        report_single_zone_list(
+            self,
+            inst,
+            cx,
+            "a single zone, so every instance runs in one Availability Zone",
+        );
         if let Some(a) = inst.body.attr("vpc_zone_identifier") {
-            if let Some(one) = subnets_in_one_zone(&a.value, cx.graph) {
-                cx.report(
-                    self,
-                    inst,
-                    Some(a),
-                    format!(
-                        "vpc_zone_identifier is {}: {}, so every instance runs in one Availability Zone",
-                        quote(a),
-                        one.describe()
-                    ),
-                    "list subnets in at least two Availability Zones in `vpc_zone_identifier`",
-                );
-            }
+            report_subnets_in_one_zone(
+                self,
+                inst,
+                cx,
+                a,
+                "vpc_zone_identifier",
+                "every instance",
+                "list subnets in at least two Availability Zones in `vpc_zone_identifier`",
+            );
         }
     }
 }

@@ -120,15 +120,9 @@ impl Rule for AzureVmBackupCoverage {
                 return;
             }
         }
-        cx.report(
-            self,
-            inst,
-            None,
-            format!(
-                "`{}` has no backup: no azurerm_backup_protected_vm `source_vm_id` or reliability_backup_plan `targets` refers to it",
-                inst.address
-            ),
-            "add an `azurerm_backup_protected_vm` with `source_vm_id = <this VM>.id` and a `backup_policy_id` (an `azurerm_backup_policy_vm` in a Recovery Services vault), or list it in a `reliability_backup_plan` `targets`",
-        );
+        let address = &inst.address;
+        let message = format!("`{address}` has no backup: no azurerm_backup_protected_vm `source_vm_id` or reliability_backup_plan `targets` refers to it");
+        let help = "add an `azurerm_backup_protected_vm` with `source_vm_id = <this VM>.id` and a `backup_policy_id` (an `azurerm_backup_policy_vm` in a Recovery Services vault), or list it in a `reliability_backup_plan` `targets`";
+        cx.report(self, inst, None, message, help);
     }
 }

@@ -1,4 +1,5 @@
-use super::{quote, Rule, RuleCtx};
+use super::shared::report_few_zones;
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -64,27 +65,14 @@ impl Rule for AzureVmssNoZones {
         } else {
             "set `zones = [\"1\", \"2\", \"3\"]` (and `zone_balance = true` to keep the zones even)"
         };
-        match inst.body.attr("zones") {
-            None => cx.report(
-                self,
-                inst,
-                None,
-                "zones is not set (provider default: no zones): all instances may run in one datacenter".into(),
-                help,
-            ),
-            Some(a) if a.value.is_null() || a.value.as_list().is_some_and(|l| l.len() < 2) => {
-                cx.report(
-                    self,
-                    inst,
-                    Some(a),
-                    format!(
-                        "zones is {}: the scale set is not spread over zones",
-                        quote(a)
-                    ),
-                    help,
-                )
-            }
-            Some(_) => {}
-        }
+        report_few_zones(
+            self,
+            inst,
+            cx,
+            inst.body.attr("zones"),
+            "all instances may run in one datacenter",
+            "the scale set",
+            help,
+        );
     }
 }

@@ -1,3 +1,4 @@
+use super::shared::report_missing_plan_block;
 use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -44,24 +45,15 @@ declare_rule! {
     }
 }
 
+const WHY: &str = "its backups share the fate of the data";
+const HELP: &str = "add `offsite_copy { destination = \"…\" }` in another region or account";
+
 impl Rule for BackupPlanNoOffsiteCopy {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        if inst.body.block("offsite_copy").is_some() {
-            return;
-        }
-        cx.report(
-            self,
-            inst,
-            None,
-            format!(
-                "backup plan `{}` has no offsite_copy: its backups share the fate of the data",
-                inst.address
-            ),
-            "add `offsite_copy { destination = \"…\" }` in another region or account",
-        );
+        report_missing_plan_block(self, inst, cx, "offsite_copy", WHY, HELP);
     }
 }

@@ -1,3 +1,4 @@
+use super::shared::report_missing_plan_block;
 use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -46,24 +47,15 @@ declare_rule! {
     }
 }
 
+const WHY: &str = "nobody knows whether its backups restore";
+const HELP: &str = "add `restore_test { schedule = \"…\", max_age = \"…\" }`";
+
 impl Rule for BackupPlanNoRestoreTest {
     fn meta(&self) -> &'static super::RuleMeta {
         &Self::META
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        if inst.body.block("restore_test").is_some() {
-            return;
-        }
-        cx.report(
-            self,
-            inst,
-            None,
-            format!(
-                "backup plan `{}` has no restore_test: nobody knows whether its backups restore",
-                inst.address
-            ),
-            "add `restore_test { schedule = \"…\", max_age = \"…\" }`",
-        );
+        report_missing_plan_block(self, inst, cx, "restore_test", WHY, HELP);
     }
 }

@@ -70,14 +70,11 @@ impl Rule for BackupPlanRtoTooLong {
         if secs <= MAX_RTO {
             return;
         }
-        cx.report(
+        cx.report_attr(
             self,
             inst,
-            Some(attr),
-            format!(
-                "rto is {} for a tier {tier} service: more than 4h to restore it",
-                super::quote(attr)
-            ),
+            attr,
+            &format!(" for a tier {tier} service: more than 4h to restore it"),
             "set `rto` to 4h or less (e.g. `rto = \"4h\"`) and make the restore that fast, or label the service with its real tier",
         );
     }

@@ -1,4 +1,4 @@
-use super::shared::{cluster_members, is_replica_of, members_message};
+use super::shared::{autoscaled_min, cluster_members, is_replica_of, report_few_members};
 use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -75,24 +75,11 @@ impl Rule for DocdbNeptuneSingleInstance {
             return;
         };
         if let Some(dim) = dimension {
-            for t in cx.graph.referrers(&inst.base, "aws_appautoscaling_target") {
-                if t.body.value("scalable_dimension").and_then(|v| v.as_str()) != Some(dim) {
-                    continue;
-                }
-                match t.body.value("min_capacity").and_then(|v| v.as_number()) {
-                    Some(n) if t.count_known => count += n.max(0.0) as usize,
-                    _ => return,
-                }
-            }
+            let Some(readers) = autoscaled_min(cx.graph, inst, dim) else {
+                return;
+            };
+            count += readers;
         }
-        if count < 2 {
-            cx.report(
-                self,
-                inst,
-                None,
-                members_message(kind, &inst.address, count, member),
-                format!("run at least two {member} resources for this cluster (e.g. `count = 2`)"),
-            );
-        }
+        report_few_members(self, inst, cx, kind, count, member);
     }
 }

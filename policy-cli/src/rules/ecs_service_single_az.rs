@@ -1,5 +1,5 @@
-use super::shared::subnets_in_one_zone;
-use super::{quote, Rule, RuleCtx};
+use super::shared::report_subnets_in_one_zone;
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -68,18 +68,14 @@ impl Rule for EcsServiceSingleAz {
         let Some(a) = nc.body.attr("subnets") else {
             return;
         };
-        if let Some(one) = subnets_in_one_zone(&a.value, cx.graph) {
-            cx.report(
-                self,
-                inst,
-                Some(a),
-                format!(
-                    "network_configuration.subnets is {}: {}, so every task runs in one Availability Zone",
-                    quote(a),
-                    one.describe()
-                ),
-                "list subnets in at least two Availability Zones in `network_configuration.subnets`",
-            );
-        }
+        report_subnets_in_one_zone(
+            self,
+            inst,
+            cx,
+            a,
+            "network_configuration.subnets",
+            "every task",
+            "list subnets in at least two Availability Zones in `network_configuration.subnets`",
+        );
     }
 }

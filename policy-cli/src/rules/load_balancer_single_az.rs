@@ -1,5 +1,5 @@
-use super::shared::subnets_in_one_zone;
-use super::{quote, Rule, RuleCtx};
+use super::shared::{report_single_zone_list, report_subnets_in_one_zone, subnets_in_one_zone};
+use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -57,19 +57,7 @@ impl Rule for LoadBalancerSingleAz {
         let body = &inst.body;
         let help = "give the load balancer subnets in at least two Availability Zones";
         if let Some(a) = body.attr("subnets").filter(|a| !a.value.is_null()) {
-            if let Some(one) = subnets_in_one_zone(&a.value, cx.graph) {
-                cx.report(
-                    self,
-                    inst,
-                    Some(a),
-                    format!(
-                        "subnets is {}: {}, so the load balancer runs in one Availability Zone",
-                        quote(a),
-                        one.describe()
-                    ),
-                    help,
-                );
-            }
+            report_subnets_in_one_zone(self, inst, cx, a, "subnets", "the load balancer", help);
             return;
         }
         let mappings: Vec<_> = body.blocks("subnet_mapping").collect();
@@ -106,27 +94,11 @@ impl Rule for LoadBalancerSingleAz {
             }
             return;
         }
-        if let Some(a) = body.attr("availability_zones") {
-            let zones: Option<Vec<&str>> = a
-                .value
-                .as_list()
-                .and_then(|l| l.iter().map(|z| z.as_str()).collect());
-            if let Some(mut zones) = zones {
-                zones.sort_unstable();
-                zones.dedup();
-                if zones.len() == 1 {
-                    cx.report(
-                        self,
-                        inst,
-                        Some(a),
-                        format!(
-                            "availability_zones is {}: the load balancer runs in one Availability Zone",
-                            quote(a)
-                        ),
-                        "list at least two Availability Zones in `availability_zones`",
-                    );
-                }
-            }
-        }
+        report_single_zone_list(
+            self,
+            inst,
+            cx,
+            "the load balancer runs in one Availability Zone",
+        );
     }
 }

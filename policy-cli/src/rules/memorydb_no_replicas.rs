@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{setting, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -55,14 +55,12 @@ impl Rule for MemorydbNoReplicas {
             return;
         };
         if n.as_number() == Some(0.0) {
-            cx.report(
+            cx.report_setting(
                 self,
                 inst,
-                attr,
-                format!(
-                    "num_replicas_per_shard is {}: each shard is a single node, with no replica to fail over to",
-                    describe(&n, attr)
-                ),
+                "num_replicas_per_shard",
+                (&n, attr),
+                ": each shard is a single node, with no replica to fail over to",
                 "set `num_replicas_per_shard = 1` or more (the provider default is 1)",
             );
         }

@@ -170,6 +170,35 @@ impl<'a> RuleCtx<'a, '_> {
         });
     }
 
+    /// Reports on `attr` with the message `<name> is <quoted value><rest>`, where `rest` goes
+    /// on from the value (`": the pool is not spread over zones"`).
+    pub fn report_attr(
+        &mut self,
+        rule: &dyn Rule,
+        inst: &Instance,
+        attr: &EvalAttr,
+        rest: &str,
+        help: impl Into<String>,
+    ) {
+        let message = format!("{} is {}{rest}", attr.name, quote(attr));
+        self.report(rule, inst, Some(attr), message, help);
+    }
+
+    /// Reports an effective setting (see [`setting`]): `<name> is <described value><rest>`,
+    /// on the attribute when it is written, else on the resource header.
+    pub fn report_setting(
+        &mut self,
+        rule: &dyn Rule,
+        inst: &Instance,
+        name: &str,
+        (value, attr): (&Value, Option<&EvalAttr>),
+        rest: &str,
+        help: impl Into<String>,
+    ) {
+        let message = format!("{name} is {}{rest}", describe(value, attr));
+        self.report(rule, inst, attr, message, help);
+    }
+
     /// Reports at a nested block's span (or the resource header).
     pub fn report_at(
         &mut self,

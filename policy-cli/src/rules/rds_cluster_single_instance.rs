@@ -1,4 +1,4 @@
-use super::shared::{cluster_members, is_replica_of, members_message};
+use super::shared::{autoscaled_min, cluster_members, is_replica_of, report_few_members};
 use super::{Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -71,29 +71,14 @@ impl Rule for RdsClusterSingleInstance {
         if is_replica_of(body, "replication_source_identifier") {
             return;
         }
-        let Some(mut count) = cluster_members(cx.graph, inst, "aws_rds_cluster_instance") else {
+        let member = "aws_rds_cluster_instance";
+        let Some(count) = cluster_members(cx.graph, inst, member) else {
             return;
         };
         // Aurora Auto Scaling adds readers: its minimum capacity counts.
-        for t in cx.graph.referrers(&inst.base, "aws_appautoscaling_target") {
-            if t.body.value("scalable_dimension").and_then(|v| v.as_str())
-                != Some("rds:cluster:ReadReplicaCount")
-            {
-                continue;
-            }
-            match t.body.value("min_capacity").and_then(|v| v.as_number()) {
-                Some(n) if t.count_known => count += n.max(0.0) as usize,
-                _ => return,
-            }
-        }
-        if count < 2 {
-            cx.report(
-                self,
-                inst,
-                None,
-                members_message("Aurora cluster", &inst.address, count, "aws_rds_cluster_instance"),
-                "run at least two aws_rds_cluster_instance resources for this cluster (e.g. `count = 2`)",
-            );
-        }
+        let Some(readers) = autoscaled_min(cx.graph, inst, "rds:cluster:ReadReplicaCount") else {
+            return;
+        };
+        report_few_members(self, inst, cx, "Aurora cluster", count + readers, member);
     }
 }

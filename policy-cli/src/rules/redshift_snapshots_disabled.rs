@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{setting, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -64,14 +64,12 @@ impl Rule for RedshiftSnapshotsDisabled {
             return;
         };
         if n.as_number() == Some(0.0) {
-            cx.report(
+            cx.report_setting(
                 self,
                 inst,
-                attr,
-                format!(
-                    "automated_snapshot_retention_period is {}: automated snapshots are off",
-                    describe(&n, attr)
-                ),
+                "automated_snapshot_retention_period",
+                (&n, attr),
+                ": automated snapshots are off",
                 "set `automated_snapshot_retention_period` to 1 or more days (e.g. 7)",
             );
         }

@@ -154,15 +154,8 @@ impl Rule for S3BucketVersioningDisabled {
             }
             return;
         }
-        cx.report(
-            self,
-            inst,
-            None,
-            format!(
-                "no aws_s3_bucket_versioning enables versioning on `{}` (off by default): overwritten or deleted objects cannot be recovered",
-                inst.address
-            ),
-            HELP,
-        );
+        let address = &inst.address;
+        let message = format!("no aws_s3_bucket_versioning enables versioning on `{address}` (off by default): overwritten or deleted objects cannot be recovered");
+        cx.report(self, inst, None, message, HELP);
     }
 }

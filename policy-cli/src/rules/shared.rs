@@ -1,9 +1,10 @@
 //! Helpers shared by several rules (a rule does not import another rule): replica
 //! detection, page alerts, SLO tiers and labels, durations, DynamoDB PITR, Google Cloud
-//! zones; the zones of subnets, the instances of a cluster, backup coverage.
+//! zones; the zones of subnets, the instances of a cluster, backup coverage; the reports
+//! that several rules make alike (one zone, too few zones, too few cluster instances).
 
-use super::setting;
-use crate::eval::{EvalBody, Instance};
+use super::{setting, Rule, RuleCtx};
+use crate::eval::{EvalAttr, EvalBody, Instance};
 use crate::graph::Graph;
 use crate::value::Value;
 
@@ -195,6 +196,145 @@ pub fn subnets_in_one_zone(v: &Value, g: &Graph) -> Option<OneZone> {
         })
     } else {
         None
+    }
+}
+
+/// Reports `list_attr` when it is a list of subnets that keeps everything in one
+/// Availability Zone: `<label> is <value>: <why>, so <who> runs in one Availability Zone`.
+pub fn report_subnets_in_one_zone(
+    rule: &dyn Rule,
+    inst: &Instance,
+    cx: &mut RuleCtx,
+    list_attr: &EvalAttr,
+    label: &str,
+    who: &str,
+    help: &str,
+) {
+    if let Some(one) = subnets_in_one_zone(&list_attr.value, cx.graph) {
+        cx.report(
+            rule,
+            inst,
+            Some(list_attr),
+            format!(
+                "{label} is {}: {}, so {who} runs in one Availability Zone",
+                super::quote(list_attr),
+                one.describe()
+            ),
+            help,
+        );
+    }
+}
+
+/// Reports `availability_zones` when it is a known list of a single zone (repeats aside):
+/// `availability_zones is <value>: <rest>`.
+pub fn report_single_zone_list(rule: &dyn Rule, inst: &Instance, cx: &mut RuleCtx, rest: &str) {
+    let Some(a) = inst.body.attr("availability_zones") else {
+        return;
+    };
+    let zones: Option<Vec<&str>> = a
+        .value
+        .as_list()
+        .and_then(|l| l.iter().map(|z| z.as_str()).collect());
+    if let Some(mut zones) = zones {
+        zones.sort_unstable();
+        zones.dedup();
+        if zones.len() == 1 {
+            cx.report_attr(
+                rule,
+                inst,
+                a,
+                &format!(": {rest}"),
+                "list at least two Availability Zones in `availability_zones`",
+            );
+        }
+    }
+}
+
+/// Reports an Azure list-of-zones attribute (`zones`) that is absent, null or has fewer than
+/// two zones: `zones is not set (provider default: no zones): <unset>` or
+/// `<name> is <value>: <what> is not spread over zones`.
+pub fn report_few_zones(
+    rule: &dyn Rule,
+    inst: &Instance,
+    cx: &mut RuleCtx,
+    zones: Option<&EvalAttr>,
+    unset: &str,
+    what: &str,
+    help: &str,
+) {
+    match zones {
+        None => cx.report(
+            rule,
+            inst,
+            None,
+            format!("zones is not set (provider default: no zones): {unset}"),
+            help,
+        ),
+        Some(a) if a.value.is_null() || a.value.as_list().is_some_and(|l| l.len() < 2) => cx
+            .report_attr(
+                rule,
+                inst,
+                a,
+                &format!(": {what} is not spread over zones"),
+                help,
+            ),
+        Some(_) => {}
+    }
+}
+
+/// The readers Application Auto Scaling keeps at least: the sum of `min_capacity` of the
+/// `aws_appautoscaling_target`s on `cluster` with `scalable_dimension = dimension`. `None`
+/// when one of them cannot be known.
+pub fn autoscaled_min(g: &Graph, cluster: &Instance, dimension: &str) -> Option<usize> {
+    let mut n = 0usize;
+    for t in g.referrers(&cluster.base, "aws_appautoscaling_target") {
+        if t.body.value("scalable_dimension").and_then(|v| v.as_str()) != Some(dimension) {
+            continue;
+        }
+        match t.body.value("min_capacity").and_then(|v| v.as_number()) {
+            Some(m) if t.count_known => n += m.max(0.0) as usize,
+            _ => return None,
+        }
+    }
+    Some(n)
+}
+
+/// Reports a cluster with fewer than two `member_type` instances (see [`members_message`]).
+pub fn report_few_members(
+    rule: &dyn Rule,
+    inst: &Instance,
+    cx: &mut RuleCtx,
+    kind: &str,
+    count: usize,
+    member_type: &str,
+) {
+    if count < 2 {
+        cx.report(
+            rule,
+            inst,
+            None,
+            members_message(kind, &inst.address, count, member_type),
+            format!("run at least two {member_type} resources for this cluster (e.g. `count = 2`)"),
+        );
+    }
+}
+
+/// Reports a `reliability_backup_plan` without a `block` block:
+/// ``backup plan `x` has no <block>: <consequence>``.
+pub fn report_missing_plan_block(
+    rule: &dyn Rule,
+    inst: &Instance,
+    cx: &mut RuleCtx,
+    block: &str,
+    consequence: &str,
+    help: &str,
+) {
+    if inst.body.block(block).is_none() {
+        let message = format!(
+            "backup plan `{}` has no {block}: {consequence}",
+            inst.address
+        );
+        cx.report(rule, inst, None, message, help);
     }
 }
 

@@ -1,5 +1,5 @@
 use super::shared::{label, tier};
-use super::{quote, Rule, RuleCtx};
+use super::{Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
 
 declare_rule! {
@@ -87,14 +87,11 @@ impl Rule for SloObjectiveUnrealistic {
         if objective < THRESHOLD - 1e-9 || critical(&inst.body) != Some(false) {
             return;
         }
-        cx.report(
+        cx.report_attr(
             self,
             inst,
-            Some(attr),
-            format!(
-                "objective is {}, but the labels do not mark the service critical: 99.99% or more leaves about 4 minutes of error budget in 30 days",
-                quote(attr)
-            ),
+            attr,
+            ", but the labels do not mark the service critical: 99.99% or more leaves about 4 minutes of error budget in 30 days",
             "lower the objective (e.g. `objective = 99.9`), or label a critical service `criticality = \"critical\"` or `tier = \"1\"`",
         );
     }

@@ -70,18 +70,8 @@ impl RulesDir {
     /// Writes a file atomically (temp file + fsync + rename + directory fsync), creating the
     /// directory when needed.
     pub fn write_atomic(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
-        let target = self.path_of(file_name)?;
-        fs::create_dir_all(&self.root)?;
-        self.remove_stale_temp_files();
-        let tmp = self.tmp_path(file_name);
-        let result = (|| {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(contents.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, &target)?;
-            sync_dir(&self.root)
-        })();
+        let (tmp, target) = self.write_temp(file_name, contents)?;
+        let result = fs::rename(&tmp, &target).and_then(|()| sync_dir(&self.root));
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -94,15 +84,8 @@ impl RulesDir {
     /// the other gets `AlreadyExists` and can compare contents. On a file system without
     /// hard links, falls back to an existence check and a rename (not race-free there).
     pub fn create_new(&self, file_name: &str, contents: &str) -> io::Result<PathBuf> {
-        let target = self.path_of(file_name)?;
-        fs::create_dir_all(&self.root)?;
-        self.remove_stale_temp_files();
-        let tmp = self.tmp_path(file_name);
+        let (tmp, target) = self.write_temp(file_name, contents)?;
         let result = (|| {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(contents.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
             match fs::hard_link(&tmp, &target) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
@@ -122,6 +105,26 @@ impl RulesDir {
         result?;
         sync_dir(&self.root)?;
         Ok(target)
+    }
+
+    /// Writes `contents` to a fresh temporary file beside `file_name` (creating the directory
+    /// when needed) and fsyncs it: `(temp path, target path)`. The temporary file is removed
+    /// when the write fails; after success the caller moves it into place or removes it.
+    fn write_temp(&self, file_name: &str, contents: &str) -> io::Result<(PathBuf, PathBuf)> {
+        let target = self.path_of(file_name)?;
+        fs::create_dir_all(&self.root)?;
+        self.remove_stale_temp_files();
+        let tmp = self.tmp_path(file_name);
+        let written = (|| {
+            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok((tmp, target))
     }
 
     /// Removes temporary files a killed provider left behind: `.<name>.tmp-<pid>-<n>` whose

@@ -12,7 +12,7 @@ use super::diagnostics::{field_errors, FieldErr};
 use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
-use super::schema::{attr, known_map, known_string, named, Unknown};
+use super::schema::{attr, known_map, known_string, named, replaced_when_renamed, Unknown};
 use super::slo::RULES_YAML_DOC;
 use crate::rules::alert::{self as alert_rules, AlertSpec, CertificateExpiry};
 use crate::rules::model::render_yaml;
@@ -219,11 +219,7 @@ impl RuleBacked for Alert {
     }
 
     fn replace_paths(prior: &AlertState<'_>, proposed: &AlertState<'_>) -> Vec<AttributePath> {
-        if proposed.name != prior.name {
-            vec![AttributePath::new("name")]
-        } else {
-            vec![]
-        }
+        replaced_when_renamed(&prior.name, &proposed.name)
     }
 
     fn is_rule_doc_of(name: &str, id: &str) -> bool {

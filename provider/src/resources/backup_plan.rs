@@ -14,7 +14,7 @@ use super::diagnostics::{field_errors, FieldErr};
 use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
-use super::schema::{attr, known_first, known_string, named, Unknown};
+use super::schema::{attr, known_first, known_string, named, replaced_when_renamed, Unknown};
 use super::slo::RULES_YAML_DOC;
 use crate::rules::backup::{self as backup_rules, BackupPlanSpec, OffsiteCopy, RestoreTest};
 use crate::rules::model::render_yaml;
@@ -286,11 +286,7 @@ impl RuleBacked for BackupPlan {
         prior: &BackupPlanState<'_>,
         proposed: &BackupPlanState<'_>,
     ) -> Vec<AttributePath> {
-        if proposed.name != prior.name {
-            vec![AttributePath::new("name")]
-        } else {
-            vec![]
-        }
+        replaced_when_renamed(&prior.name, &proposed.name)
     }
 
     fn is_rule_doc_of(name: &str, id: &str) -> bool {

@@ -7,6 +7,7 @@ use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock,
 };
 use tf_provider::value::{Value, ValueList, ValueMap, ValueString};
+use tf_provider::AttributePath;
 
 use super::num::Num;
 
@@ -43,6 +44,18 @@ pub fn block(doc: &str, attrs: Vec<(&str, Attribute)>, blocks: Vec<(&str, Nested
 /// `map(string)`.
 pub fn string_map() -> AttributeType {
     AttributeType::Map(Box::new(AttributeType::String))
+}
+
+/// What a change of `name` replaces: the resource (its id and file names follow the name).
+pub fn replaced_when_renamed(
+    prior: &ValueString<'_>,
+    proposed: &ValueString<'_>,
+) -> Vec<AttributePath> {
+    if proposed != prior {
+        vec![AttributePath::new("name")]
+    } else {
+        vec![]
+    }
 }
 
 /// A known string attribute (`Err` while unknown).
