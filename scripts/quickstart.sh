@@ -11,6 +11,7 @@ source scripts/terraform-env.sh
 
 echo "==> building terraform-provider-reliability and relcheck (release)"
 cargo build --release --quiet -p terraform-provider-reliability -p relcheck
+release="${CARGO_TARGET_DIR:-target}/release"
 
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 os="$(uname -s | tr '[:upper:]' '[:lower:]')"
@@ -18,7 +19,7 @@ case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch
 plugins="${TF_PLUGINS_DIR:-$HOME/.terraform.d/plugins}"
 dest="$plugins/registry.terraform.io/reliability-as-code/reliability/$version/${os}_$arch"
 mkdir -p "$dest"
-install -m 0755 target/release/terraform-provider-reliability "$dest/terraform-provider-reliability_v$version"
+install -m 0755 "$release/terraform-provider-reliability" "$dest/terraform-provider-reliability_v$version"
 echo "==> installed the provider into $dest"
 
 # A CLI config of our own, so that the run is offline and ignores any other provider settings.
@@ -48,6 +49,6 @@ cd "$root"
 
 echo "==> relcheck check examples/"
 status=0
-target/release/relcheck check examples/ || status=$?
+"$release/relcheck" check examples/ || status=$?
 echo "==> relcheck exit status: $status (0 = clean, 1 = findings at or above --fail-on, 2 = unreadable input)"
 [ "$status" -le 1 ]

@@ -32,6 +32,10 @@ resource "reliability_slo" "checkout_availability" {
       total_query = "sum(rate(http_requests_total{job=\"checkout\"}[{{.window}}]))"
     }
   }
+
+  alerting {
+    runbook_url = "https://runbooks.example.com/checkout"
+  }
 }
 
 resource "kubernetes_manifest" "checkout_slo_rules" {

@@ -29,6 +29,10 @@ resource "reliability_slo" "checkout_availability" {
       total_query = "sum(rate(http_requests_total{job=\"checkout\"}[{{.window}}]))"
     }
   }
+
+  alerting {
+    runbook_url = "https://runbooks.example.com/checkout"
+  }
 }
 
 resource "reliability_backup_plan" "orders_db" {
@@ -37,6 +41,14 @@ resource "reliability_backup_plan" "orders_db" {
   retention_days = 35
   rpo            = "26h"
   targets        = ["orders-db"]
+
+  offsite_copy {
+    destination = "s3:https://backups.example.com/orders-db"
+  }
+  restore_test {
+    schedule = "0 5 * * 1"
+    max_age  = "8d"
+  }
 }
 
 locals {

@@ -46,6 +46,10 @@ resource "reliability_slo" "checkout_availability" {
       total_query = "sum(rate(http_requests_total{job=\"checkout\"}[{{.window}}]))"
     }
   }
+
+  alerting {
+    runbook_url = "https://runbooks.example.com/checkout"
+  }
 }
 
 output "ruler_groups" {
