@@ -226,13 +226,19 @@ mod tests {
         );
     }
 
+    /// Copies the tracked shape of examples/: directories and regular files, without what
+    /// running an example leaves (`.terraform/` with its provider symlinks, state files).
     fn copy_dir(from: &Path, to: &Path) {
         for entry in std::fs::read_dir(from).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
             let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
                 std::fs::create_dir_all(&target).unwrap();
                 copy_dir(&entry.path(), &target);
-            } else {
+            } else if kind.is_file() {
                 std::fs::copy(entry.path(), &target).unwrap();
             }
         }
