@@ -44,6 +44,59 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// An HTTP agent for the test's loopback servers: bounded, statuses as answers.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// GET `url`; returns (status, body).
+pub fn http_get(url: &str) -> Result<(u16, String), String> {
+    let mut resp = agent().get(url).call().map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    Ok((status, body))
+}
+
+/// The parsed `/api/v1/rules` answer of a Prometheus-compatible rule evaluator at `base`
+/// (Prometheus, vmalert).
+pub fn rules_api(base: &str) -> serde_json::Value {
+    let (status, body) = http_get(&format!("{base}/api/v1/rules")).expect("GET /api/v1/rules");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("rules API returns JSON")
+}
+
+/// Names of all rule groups loaded by the evaluator at `base`.
+pub fn rule_group_names(base: &str) -> Vec<String> {
+    rules_api(base)["data"]["groups"]
+        .as_array()
+        .map(|gs| {
+            gs.iter()
+                .filter_map(|g| g["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs an instant query against the Prometheus query API at `base` (Prometheus,
+/// VictoriaMetrics) and returns the `data.result` array (empty on any error).
+pub fn instant_query(base: &str, q: &str) -> Vec<serde_json::Value> {
+    let body = agent()
+        .get(&format!("{base}/api/v1/query"))
+        .query("query", q)
+        .call()
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    v["data"]["result"].as_array().cloned().unwrap_or_default()
+}
+
 /// A port on 127.0.0.1 that nothing listens on (right after the call).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -163,57 +216,22 @@ impl Prometheus {
 
     /// GET a path; returns (status, body).
     pub fn get(&self, path: &str) -> Result<(u16, String), String> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = agent
-            .get(&format!("{}{path}", self.url))
-            .call()
-            .map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| e.to_string())?;
-        Ok((status, body))
+        http_get(&format!("{}{path}", self.url))
     }
 
     /// The parsed `/api/v1/rules` answer.
     pub fn rules(&self) -> serde_json::Value {
-        let (status, body) = self.get("/api/v1/rules").expect("GET /api/v1/rules");
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str(&body).expect("rules API returns JSON")
+        rules_api(&self.url)
     }
 
     /// Names of all loaded rule groups.
     pub fn group_names(&self) -> Vec<String> {
-        self.rules()["data"]["groups"]
-            .as_array()
-            .map(|gs| {
-                gs.iter()
-                    .filter_map(|g| g["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+        rule_group_names(&self.url)
     }
 
     /// Runs an instant query and returns the `data.result` array.
     pub fn query(&self, q: &str) -> Vec<serde_json::Value> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let body = agent
-            .get(&format!("{}/api/v1/query", self.url))
-            .query("query", q)
-            .call()
-            .and_then(|mut r| r.body_mut().read_to_string())
-            .unwrap_or_default();
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        v["data"]["result"].as_array().cloned().unwrap_or_default()
+        instant_query(&self.url, q)
     }
 
     /// Polls `q` (bounded by `timeout`) until it returns at least `min_series` samples, all of

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::prometheus::free_port;
+use crate::prometheus::{free_port, http_get as get, instant_query, rule_group_names};
 
 /// How long either process may take to become healthy.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -39,21 +39,6 @@ fn binary(name: &str, env: &str) -> PathBuf {
                  (scripts/setup.sh --with-prometheus does)"
             )
         })
-}
-
-fn get(url: &str) -> Result<(u16, String), String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(10)))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent.get(url).call().map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| e.to_string())?;
-    Ok((status, body))
 }
 
 impl VmStack {
@@ -151,18 +136,7 @@ impl VmStack {
 
     /// Names of the rule groups vmalert has loaded.
     pub fn group_names(&self) -> Vec<String> {
-        let (status, body) =
-            get(&format!("{}/api/v1/rules", self.vmalert_url)).expect("GET vmalert /api/v1/rules");
-        assert_eq!(status, 200, "{body}");
-        let v: serde_json::Value = serde_json::from_str(&body).expect("vmalert answers JSON");
-        v["data"]["groups"]
-            .as_array()
-            .map(|gs| {
-                gs.iter()
-                    .filter_map(|g| g["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+        rule_group_names(&self.vmalert_url)
     }
 
     /// Polls VictoriaMetrics (bounded by `timeout`) until the instant query `q` returns a
@@ -170,22 +144,7 @@ impl VmStack {
     pub fn wait_for_series(&self, q: &str, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(10)))
-                .http_status_as_error(false)
-                .build()
-                .into();
-            let body = agent
-                .get(&format!("{}/api/v1/query", self.vm_url))
-                .query("query", q)
-                .call()
-                .and_then(|mut r| r.body_mut().read_to_string())
-                .unwrap_or_default();
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if v["data"]["result"]
-                .as_array()
-                .is_some_and(|r| !r.is_empty())
-            {
+            if !instant_query(&self.vm_url, q).is_empty() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(250));
