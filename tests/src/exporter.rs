@@ -22,6 +22,23 @@ pub struct Exporter {
 }
 
 impl Exporter {
+    /// The error-budget scenario: job `healthy` (100 rps, 0.01 % errors, within a 99.9 %
+    /// objective) and job `burning` (100 rps, 5 % errors).
+    pub fn healthy_and_burning() -> Self {
+        Exporter::start(vec![
+            Job {
+                name: "healthy".into(),
+                rps: 100.0,
+                error_ratio: 0.0001,
+            },
+            Job {
+                name: "burning".into(),
+                rps: 100.0,
+                error_ratio: 0.05,
+            },
+        ])
+    }
+
     /// Serves `http_requests_total{job, code}` for `jobs` on a free loopback port.
     pub fn start(jobs: Vec<Job>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind exporter");

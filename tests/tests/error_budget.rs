@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reliability_e2e::exporter::{Exporter, Job};
+use reliability_e2e::exporter::Exporter;
 use reliability_e2e::prometheus::{unreachable_url, Prometheus};
 use reliability_e2e::Terraform;
 
@@ -28,18 +28,7 @@ resource "reliability_slo" "{job}" {{
 
 #[test]
 fn healthy_slo_has_budget_burning_one_is_exhausted_and_precondition_blocks() {
-    let exporter = Exporter::start(vec![
-        Job {
-            name: "healthy".into(),
-            rps: 100.0,
-            error_ratio: 0.0001,
-        },
-        Job {
-            name: "burning".into(),
-            rps: 100.0,
-            error_ratio: 0.05,
-        },
-    ]);
+    let exporter = Exporter::healthy_and_burning();
     let tf = Terraform::new();
     let rules = tf.path().join("rules");
     std::fs::create_dir_all(&rules).unwrap();

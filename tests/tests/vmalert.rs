@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use reliability_e2e::exporter::{Exporter, Job};
+use reliability_e2e::exporter::Exporter;
 use reliability_e2e::vmalert::VmStack;
 use reliability_e2e::Terraform;
 
@@ -108,18 +108,7 @@ fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
 
 #[test]
 fn error_budget_reads_victoria_metrics() {
-    let exporter = Exporter::start(vec![
-        Job {
-            name: "healthy".into(),
-            rps: 100.0,
-            error_ratio: 0.0001,
-        },
-        Job {
-            name: "burning".into(),
-            rps: 100.0,
-            error_ratio: 0.05,
-        },
-    ]);
+    let exporter = Exporter::healthy_and_burning();
     let tf = Terraform::new();
     let rules = tf.path().join("rules");
     std::fs::create_dir_all(&rules).unwrap();
