@@ -133,7 +133,8 @@ pub fn schema() -> Block {
             "Send the rules to a Grafana Mimir / Cortex ruler through its HTTP configuration \
              API instead of a rules directory: each rule group of a resource becomes one \
              group in `namespace`. Excludes `rules_dir`, `render_only` and `prometheus_url`. \
-             Import is not supported with a ruler.",
+             Import reads the configuration back from the ruler (it travels in one \
+             never-firing `ReliabilityTerraformMetadata` rule per resource).",
         ),
         attributes: attributes
             .into_iter()

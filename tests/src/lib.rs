@@ -146,16 +146,21 @@ pub fn terraform_platform() -> String {
 }
 
 /// A filesystem mirror holding the provider binary, shared by the tests of one process.
+///
+/// It lives beside the built binary (`target/<profile>/e2e-provider-mirror/`), not in a temp
+/// dir: a `static` is never dropped, so a temp dir would be left behind by every test
+/// process (one provider binary each). The binary is copied next to its place and renamed
+/// over it, so a concurrent test process keeps reading a complete file.
 fn provider_mirror() -> PathBuf {
-    static MIRROR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    static MIRROR: OnceLock<PathBuf> = OnceLock::new();
     MIRROR
         .get_or_init(|| {
-            let dir = tempfile::Builder::new()
-                .prefix("reliability-mirror-")
-                .tempdir()
-                .expect("temp dir for the provider mirror");
-            let pkg = dir
-                .path()
+            let binary = provider_binary();
+            let root = binary
+                .parent()
+                .expect("the provider binary is in a target directory")
+                .join("e2e-provider-mirror");
+            let pkg = root
                 .join("registry.terraform.io")
                 .join(PROVIDER_SOURCE)
                 .join(PROVIDER_VERSION)
@@ -164,11 +169,11 @@ fn provider_mirror() -> PathBuf {
             let dest = pkg.join(format!(
                 "terraform-provider-reliability_v{PROVIDER_VERSION}"
             ));
-            std::fs::copy(provider_binary(), &dest).expect("copy provider into the mirror");
-            let root = dir.path().to_path_buf();
-            (dir, root)
+            let staged = pkg.join(format!(".staged-{}", std::process::id()));
+            std::fs::copy(&binary, &staged).expect("copy provider into the mirror");
+            std::fs::rename(&staged, &dest).expect("move provider into the mirror");
+            root
         })
-        .1
         .clone()
 }
 

@@ -219,9 +219,9 @@ fn ruler_example_applies() {
 }
 
 /// A ruler block with another destination, or with prometheus_url, is refused at plan; an
-/// import against a ruler says plainly that it is not supported.
+/// import of an id the ruler does not hold says so.
 #[test]
-fn conflicts_and_import_are_clear_errors() {
+fn conflicts_and_import_errors_are_clear() {
     let server = RulerServer::start();
     let tf = Terraform::new();
     let tenant = format!("    tenant = \"{TENANT}\"\n");
@@ -263,7 +263,7 @@ fn conflicts_and_import_are_clear_errors() {
     assert_eq!(out.code, 1, "{out}");
     assert!(
         out.flat()
-            .contains("the ruler does not keep the configuration header"),
+            .contains("no SLO with id \"checkout-xx\" in namespace"),
         "{out}"
     );
     assert!(server.group_names(TENANT, NS).is_empty());
@@ -302,5 +302,146 @@ fn partial_failure_is_reported_and_repaired_by_the_next_apply() {
     server.configure(|o| o.max_groups_per_tenant = None);
     tf.apply().success();
     assert_eq!(server.group_names(TENANT, NS), groups);
+    assert_eq!(tf.plan().code, 0);
+}
+
+fn alert(name: &str) -> String {
+    format!(
+        r#"
+resource "reliability_alert" "{name}" {{
+  name     = "{name}"
+  expr     = "up{{job=\"{name}\"}} == 0"
+  for      = "5m"
+  severity = "ticket"
+}}
+"#
+    )
+}
+
+const BACKUP: &str = r#"
+resource "reliability_backup_plan" "db" {
+  name           = "orders-db"
+  schedule       = "0 3 * * *"
+  retention_days = 35
+  rpo            = "26h"
+  targets        = ["arn:aws:rds:eu-west-1:123456789012:db:orders"]
+  offsite_copy {
+    destination = "eu-west-2"
+  }
+}
+"#;
+
+/// Every resource type imports from the ruler's copy: the configuration travels in a
+/// never-firing metadata rule of the first group (the ruler drops comments), `rules_yaml`
+/// does not show it, and the plan after import is empty. A metadata rule removed on the
+/// ruler is drift like any other edit, and apply puts it back.
+#[test]
+fn import_rebuilds_every_resource_from_the_ruler() {
+    let server = RulerServer::start();
+    let tf = Terraform::new();
+    let tenant = format!("    tenant = \"{TENANT}\"\n");
+    tf.config(&format!(
+        "{}{}{}{}",
+        provider(&server, &tenant),
+        slo("imp", "99.5"),
+        alert("Down"),
+        BACKUP
+    ));
+    tf.init();
+    tf.apply().success();
+    let slo_groups = state_groups(&tf, "reliability_slo.imp");
+    let first = server.group(TENANT, NS, &slo_groups[0]).unwrap();
+    let rules = first["rules"].as_sequence().unwrap();
+    let meta = rules.last().unwrap();
+    assert_eq!(meta["alert"].as_str(), Some("ReliabilityTerraformMetadata"));
+    assert_eq!(meta["expr"].as_str(), Some("vector(1) < 0"));
+    let yaml = tf.resource_values("reliability_slo.imp").unwrap()["rules_yaml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!yaml.contains("ReliabilityTerraformMetadata"), "{yaml}");
+    let plan_json = tf.resource_values("reliability_backup_plan.db").unwrap()["plan_json"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(plan_json.contains("eu-west-2"), "{plan_json}");
+
+    for (addr, id) in [
+        ("reliability_slo.imp", "checkout-imp"),
+        ("reliability_alert.Down", "Down"),
+        ("reliability_backup_plan.db", "orders-db"),
+    ] {
+        tf.run(&["state", "rm", addr]).success();
+        let out = tf.run(&["import", "-no-color", "-input=false", addr, id]);
+        assert_eq!(out.code, 0, "import {addr}: {out}");
+    }
+    let out = tf.plan();
+    assert_eq!(out.code, 0, "the plan after import must be empty: {out}");
+    assert_eq!(
+        tf.resource_values("reliability_slo.imp").unwrap()["rules_yaml"].as_str(),
+        Some(yaml.as_str())
+    );
+
+    // The metadata rule deleted on the ruler: drift, repaired by apply.
+    assert!(server.edit_group(TENANT, NS, &slo_groups[0], |g| {
+        let rules = g["rules"].as_sequence_mut().unwrap();
+        rules.pop();
+    }));
+    let out = tf.plan();
+    assert_eq!(out.code, 2, "a removed metadata rule is drift: {out}");
+    tf.apply().success();
+    assert_eq!(server.group(TENANT, NS, &slo_groups[0]), Some(first));
+    assert_eq!(tf.plan().code, 0);
+
+    tf.destroy().success();
+    assert!(server.group_names(TENANT, NS).is_empty());
+}
+
+/// An update that changes which groups a resource has (both alert tiers turned off: the
+/// alert group goes) removes the group it no longer has from the ruler, and only that one;
+/// turning a tier back on brings the group back.
+#[test]
+fn an_update_that_drops_a_group_removes_it_from_the_ruler() {
+    let server = RulerServer::start();
+    let tf = Terraform::new();
+    let tenant = format!("    tenant = \"{TENANT}\"\n");
+    let config = |alerting: &str| {
+        let body = slo("grp", "99").replace("  sli {", &format!("{alerting}  sli {{"));
+        format!("{}{body}", provider(&server, &tenant))
+    };
+    tf.config(&config(""));
+    tf.init();
+    tf.apply().success();
+    let all = server.group_names(TENANT, NS);
+    let alert_group: Vec<String> = all
+        .iter()
+        .filter(|g| g.contains("alerts"))
+        .cloned()
+        .collect();
+    assert_eq!(alert_group.len(), 1, "one alert group among {all:?}");
+
+    tf.config(&config(
+        "  alerting {\n    page {\n      disabled = true\n    }\n    ticket {\n      disabled = true\n    }\n  }\n",
+    ));
+    let out = tf.apply().success();
+    assert!(
+        out.stdout.contains("1 changed"),
+        "an update in place: {out}"
+    );
+    let now = server.group_names(TENANT, NS);
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|g| !alert_group.contains(g))
+        .cloned()
+        .collect();
+    assert_eq!(now, expected);
+    let mut in_state = state_groups(&tf, "reliability_slo.grp");
+    in_state.sort();
+    assert_eq!(in_state, expected, "rules_yaml holds what the ruler holds");
+    assert_eq!(tf.plan().code, 0);
+
+    tf.config(&config(""));
+    tf.apply().success();
+    assert_eq!(server.group_names(TENANT, NS), all);
     assert_eq!(tf.plan().code, 0);
 }

@@ -88,6 +88,14 @@ impl Outcome {
     }
 }
 
+/// A stored document found by [`Backend::lookup`]: its name, and its address for
+/// [`Backend::get`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub name: String,
+    pub location: String,
+}
+
 /// Who creates documents (for the "already exists" error: how to import instead).
 #[derive(Debug, Clone, Copy)]
 pub struct Owner<'a> {
@@ -154,8 +162,8 @@ pub trait Backend: Send + Sync {
         self.delete(&stale)
     }
 
-    /// Names of the stored documents for which `matches` holds (import by id).
-    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem>;
+    /// The stored documents whose name `matches` (import by id), sorted by name.
+    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem>;
 
     /// Work an earlier provider process left undone (a reload it could not make before it
     /// exited), retried once when the provider is configured; `Err` is a warning.

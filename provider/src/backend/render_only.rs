@@ -3,7 +3,7 @@
 //! provider to ship: a `kubernetes_manifest` PrometheusRule, a ConfigMap, a file committed
 //! to a GitOps repository.
 
-use super::{Backend, Doc, Outcome, Owner, Problem};
+use super::{Backend, Doc, Found, Outcome, Owner, Problem};
 
 /// Stores nothing: writes and removals succeed without doing anything, reads find no drift.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,7 +36,7 @@ impl Backend for RenderOnly {
         Outcome::ok()
     }
 
-    fn lookup(&self, _matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem> {
+    fn lookup(&self, _matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem> {
         Err(Problem::new(
             "Nothing to import",
             "the provider is configured with render_only = true, so it stores no rules to \

@@ -5,17 +5,23 @@
 //! A document's address ([`Backend::location`]) names its namespace and groups,
 //! `ruler:<namespace>/<group>,<group>…`, each name percent-encoded, so that `get` and
 //! `delete` can act on the address alone. Reads reassemble the groups, in that order, into
-//! a `groups:` document; the ruler keeps no comments (the configuration header), so a
-//! stored document that means the same as the written one is reported unchanged
-//! ([`Backend::same`]) and anything else replaces `rules_yaml`, which shows the drift in a
-//! plan. Documents that are not rule documents (a backup plan's plan JSON) are not stored.
-//! Import is not possible: the ruler does not keep the header the import is rebuilt from.
+//! a `groups:` document. The ruler keeps no comments, so the document's header (with the
+//! configuration an import is rebuilt from) travels in a never-firing rule of its first
+//! group ([`metadata`]); reads take it out and put the header back. A stored document that
+//! means the same as the written one is reported unchanged ([`Backend::same`]), whatever
+//! order or formatting the ruler keeps, and anything else replaces `rules_yaml`, which
+//! shows the drift in a plan. Import finds a document by the name its metadata rule gives,
+//! from the namespace's listing. Documents that are not rule documents (a backup plan's
+//! plan JSON) are not stored.
 
 use serde_yaml_ng::{Mapping, Value};
 
 use super::ruler::encode::path_segment;
+use super::ruler::metadata::{
+    self, decode_groups, encode_groups, leading_comments, percent_decode, Metadata,
+};
 use super::ruler::{RulerClient, RulerError};
-use super::{Backend, Doc, Outcome, Owner, Problem};
+use super::{Backend, Doc, Found, Outcome, Owner, Problem};
 
 /// What every ruler address starts with.
 pub const SCHEME: &str = "ruler:";
@@ -34,11 +40,10 @@ struct Address {
 
 impl Address {
     fn render(&self) -> String {
-        let groups: Vec<String> = self.groups.iter().map(|g| path_segment(g)).collect();
         format!(
             "{SCHEME}{}/{}",
             path_segment(&self.namespace),
-            groups.join(",")
+            encode_groups(&self.groups)
         )
     }
 
@@ -47,37 +52,11 @@ impl Address {
     fn parse(location: &str) -> Option<Address> {
         let rest = location.strip_prefix(SCHEME)?;
         let (ns, groups) = rest.split_once('/')?;
-        let groups = if groups.is_empty() {
-            Vec::new()
-        } else {
-            groups
-                .split(',')
-                .map(percent_decode)
-                .collect::<Option<Vec<_>>>()?
-        };
         Some(Address {
             namespace: percent_decode(ns)?,
-            groups,
+            groups: decode_groups(groups)?,
         })
     }
-}
-
-/// Decodes what [`path_segment`] encoded; `None` for a bad escape.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The groups of a rule document (`groups:` with a list of mappings that have a `name`);
@@ -107,11 +86,27 @@ fn canonical(v: &Value) -> Value {
     }
 }
 
-/// The `groups:` document of `groups`, as [`Backend::get`] returns it.
-fn assemble(groups: Vec<Value>) -> String {
+/// The `groups:` document of `groups`, as [`Backend::get`] returns it, after `header`.
+fn assemble(header: &str, groups: Vec<Value>) -> String {
     let mut doc = Mapping::new();
     doc.insert("groups".into(), Value::Sequence(groups));
-    serde_yaml_ng::to_string(&Value::Mapping(doc)).unwrap_or_default()
+    let body = serde_yaml_ng::to_string(&Value::Mapping(doc)).unwrap_or_default();
+    format!("{header}{body}")
+}
+
+/// The groups of `doc` as they are stored: with the metadata rule in the first.
+fn stored_groups(doc: &Doc) -> Option<Vec<(String, Value)>> {
+    let mut groups = document_groups(&doc.content)?;
+    let header = leading_comments(&doc.content);
+    if !header.is_empty() {
+        let meta = Metadata {
+            document: doc.name.clone(),
+            groups: groups.iter().map(|(n, _)| n.clone()).collect(),
+            header,
+        };
+        metadata::attach(&mut groups, &meta);
+    }
+    Some(groups)
 }
 
 fn ruler_problem(summary: &str, e: &RulerError) -> Problem {
@@ -151,8 +146,8 @@ impl RulerBackend {
                         format!(
                             "the group {name:?} already exists in namespace {ns:?} of the \
                              ruler at {} with other rules, so another configuration may own \
-                             it. Remove it from the ruler (or rename this {}) and apply \
-                             again; import from a ruler is not supported",
+                             it. Import it if it is this resource's (terraform import), or \
+                             remove it from the ruler (or rename this {}) and apply again",
                             self.client.config().url,
                             owner.type_name
                         ),
@@ -213,6 +208,9 @@ impl Backend for RulerBackend {
     }
 
     fn same(&self, written: &str, stored: &str) -> bool {
+        if leading_comments(written) != leading_comments(stored) {
+            return false;
+        }
         match (document_groups(written), document_groups(stored)) {
             (Some(w), Some(s)) => {
                 let values = |g: Vec<(String, Value)>| -> Vec<Value> {
@@ -232,15 +230,24 @@ impl Backend for RulerBackend {
                     return Ok(None);
                 };
                 let mut found = Vec::new();
+                let mut header = String::new();
                 for name in &addr.groups {
                     let group = self
                         .client
                         .get_group(&addr.namespace, name)
                         .map_err(|e| ruler_problem("Cannot read the ruler", &e))?;
-                    found.extend(group.map(|g| g.value));
+                    if let Some(mut g) = group.map(|g| g.value) {
+                        if let Some(meta) = metadata::detach(&mut g) {
+                            if found.is_empty() {
+                                header = meta.header;
+                            }
+                        }
+                        found.push(g);
+                    }
                 }
-                // Every group gone: so is the document. Some gone: the rest is the drift.
-                Ok((!found.is_empty()).then(|| assemble(found)))
+                // Every group gone: so is the document. Some gone: the rest is the drift
+                // (and a header that is not in the first group, or missing, is drift too).
+                Ok((!found.is_empty()).then(|| assemble(&header, found)))
             })
             .collect()
     }
@@ -249,7 +256,7 @@ impl Backend for RulerBackend {
         let ns = self.client.namespace().to_string();
         for doc in docs {
             // Only rule documents are stored (a plan JSON has no place in a ruler).
-            let Some(groups) = document_groups(&doc.content) else {
+            let Some(groups) = stored_groups(doc) else {
                 continue;
             };
             if let Some(owner) = creating {
@@ -291,17 +298,26 @@ impl Backend for RulerBackend {
         self.delete_except(old, &keep)
     }
 
-    fn lookup(&self, _matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem> {
-        Err(Problem::new(
-            "Import from a ruler is not supported",
-            format!(
-                "the provider writes rules to {}, and the ruler does not keep the \
-                 configuration header an import is rebuilt from. Add the resource to the \
-                 configuration instead: if its groups are already on the ruler with the same \
-                 rules, terraform apply adopts them",
-                self.describe()
-            ),
-        ))
+    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem> {
+        let ns = self.client.namespace();
+        let listing = tokio::task::block_in_place(|| self.client.list_namespace(ns))
+            .map_err(|e| ruler_problem("Cannot read the ruler", &e))?;
+        let mut found: Vec<Found> = listing
+            .groups()
+            .iter()
+            .filter_map(|g| metadata::find(&g.value))
+            .filter(|meta| !meta.groups.is_empty() && matches(&meta.document))
+            .map(|meta| Found {
+                location: Address {
+                    namespace: ns.to_string(),
+                    groups: meta.groups,
+                }
+                .render(),
+                name: meta.document,
+            })
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(found)
     }
 }
 
@@ -323,14 +339,16 @@ mod tests {
     }
 
     #[test]
-    fn same_ignores_comments_and_field_order() {
+    fn same_ignores_formatting_and_field_order_but_not_the_header() {
         let client = RulerClient::new(super::super::ruler::RulerConfig::new("http://127.0.0.1:1"))
             .expect("valid");
         let b = RulerBackend::new(client);
         let written = "# reliability-config: {}\ngroups:\n- name: g\n  interval: 1m\n  rules:\n  - record: r\n    expr: up\n";
-        let stored = "groups:\n- rules:\n  - expr: up\n    record: r\n  name: g\n  interval: 1m\n";
+        let stored = "# reliability-config: {}\ngroups:\n- rules:\n  - expr: up\n    record: r\n  name: g\n  interval: 1m\n";
         assert!(b.same(written, stored));
         assert!(!b.same(written, &stored.replace("expr: up", "expr: down")));
+        let headless = stored.replace("# reliability-config: {}\n", "");
+        assert!(!b.same(written, &headless), "a lost header is drift");
         assert_eq!(
             b.location("x.yml", Some(written)).as_deref(),
             Some("ruler:reliability/g")

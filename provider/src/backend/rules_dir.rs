@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::dir::{describe_io_error, RulesDir};
 use super::reload;
-use super::{Backend, Doc, Outcome, Owner, Problem};
+use super::{Backend, Doc, Found, Outcome, Owner, Problem};
 
 /// Rule files in a directory, reloaded through `prometheus_url` when one is set.
 #[derive(Debug, Clone)]
@@ -178,7 +178,7 @@ impl Backend for RulesDirBackend {
         outcome
     }
 
-    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem> {
+    fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem> {
         let root = self.dir.root();
         let entries = std::fs::read_dir(root).map_err(|e| {
             Problem::new(
@@ -195,7 +195,13 @@ impl Backend for RulesDirBackend {
             .filter(|n| !n.starts_with('.') && matches(n))
             .collect();
         names.sort();
-        Ok(names)
+        Ok(names
+            .into_iter()
+            .map(|name| Found {
+                location: root.join(&name).to_string_lossy().into_owned(),
+                name,
+            })
+            .collect())
     }
 
     fn reload_pending(&self) -> Result<(), Problem> {
@@ -245,7 +251,13 @@ mod tests {
             b.get(&locs).unwrap(),
             vec![Some("rules\n".to_string()), Some("{}\n".to_string())]
         );
-        assert_eq!(b.lookup(&|n| n.ends_with(".yml")).unwrap(), vec!["a.yml"]);
+        assert_eq!(
+            b.lookup(&|n| n.ends_with(".yml")).unwrap(),
+            vec![Found {
+                name: "a.yml".into(),
+                location: locs[0].clone()
+            }]
+        );
         // Creating again with the same content adopts the files; other content is refused.
         assert_eq!(b.put(&docs, Some(OWNER)), Outcome::ok());
         let refused = b.put(&[doc("a.yml", "other\n")], Some(OWNER));

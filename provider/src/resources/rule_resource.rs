@@ -17,7 +17,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
-use crate::backend::{Backend, Doc, Outcome, Owner, Problem};
+use crate::backend::{Backend, Doc, Found, Outcome, Owner, Problem};
 use crate::provider::Context;
 
 /// The generated attributes of a state: its id, its content hash, and per document (the
@@ -361,12 +361,12 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
             diags.root_error(format!("Cannot import {what}"), msg);
             None
         };
-        let mut names = match backend.lookup(&|name| T::is_rule_doc_of(name, &id)) {
+        let mut found = match backend.lookup(&|name| T::is_rule_doc_of(name, &id)) {
             Ok(n) => n,
             Err(p) => return fail(diags, p.detail),
         };
-        let name = match names.len() {
-            1 => names.remove(0),
+        let Found { name, location } = match found.len() {
+            1 => found.remove(0),
             0 => {
                 return fail(
                     diags,
@@ -383,13 +383,14 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
                     format!(
                         "the id {id:?} matches several {what}s in {} ({}); remove the stale one",
                         backend.describe(),
-                        names.join(", ")
+                        found
+                            .iter()
+                            .map(|f| f.location.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             }
-        };
-        let Some(location) = backend.location(&name, None) else {
-            return fail(diags, format!("{} stores no {what}", backend.describe()));
         };
         let content = match backend.get(std::slice::from_ref(&location)) {
             Ok(mut c) => match c.pop().flatten() {

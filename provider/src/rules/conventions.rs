@@ -93,6 +93,16 @@ pub const LABEL_SLOTH_SEVERITY: &str = "sloth_severity";
 /// Label on `sloth_slo_info`: the objective in percent (`99.9`).
 pub const LABEL_OBJECTIVE: &str = "sloth_objective";
 
+/// Alert: the never-firing rule that carries a document's header on a ruler (see
+/// `backend::ruler::metadata`).
+pub const ALERT_TERRAFORM_METADATA: &str = "ReliabilityTerraformMetadata";
+/// Annotation of that rule: the document's name, percent-encoded.
+pub const ANNOTATION_METADATA_DOCUMENT: &str = "reliability_document";
+/// Annotation of that rule: the document's groups, percent-encoded, comma-separated.
+pub const ANNOTATION_METADATA_GROUPS: &str = "reliability_groups";
+/// Annotation of that rule: the document's header comment lines, base64.
+pub const ANNOTATION_METADATA_HEADER: &str = "reliability_header";
+
 /// Labels users may not set: the generator owns them.
 pub fn is_reserved_label(name: &str) -> bool {
     name.starts_with("sloth_")

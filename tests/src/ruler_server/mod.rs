@@ -256,6 +256,28 @@ impl RulerServer {
         removed
     }
 
+    /// Edits a stored group behind the API's back (drift); whether it existed.
+    pub fn edit_group(
+        &self,
+        tenant: &str,
+        namespace: &str,
+        group: &str,
+        edit: impl FnOnce(&mut Value),
+    ) -> bool {
+        let mut store = lock(&self.shared.store);
+        match store
+            .get_mut(tenant)
+            .and_then(|t| t.get_mut(namespace))
+            .and_then(|ns| ns.get_mut(group))
+        {
+            Some(g) => {
+                edit(g);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Changes rule `index` (0-based) of a group's `expr` behind the API's back (drift);
     /// whether the rule existed.
     pub fn set_rule_expr(

@@ -47,6 +47,45 @@ pub fn base64(input: &[u8]) -> String {
     out
 }
 
+/// Decodes what [`base64`] encoded; `None` for anything that is not padded standard base64.
+pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = input.as_bytes();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (i, chunk) in bytes.chunks(4).enumerate() {
+        let last = i + 1 == bytes.len() / 4;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        out.push((n >> 16) as u8);
+        if pad < 2 {
+            out.push((n >> 8) as u8);
+        }
+        if pad < 1 {
+            out.push(n as u8);
+        }
+    }
+    Some(out)
+}
+
 /// How much of a server's answer an error message quotes.
 pub const MAX_QUOTED_BODY: usize = 500;
 
@@ -108,6 +147,14 @@ mod tests {
             ("user:pa ss", "dXNlcjpwYSBzcw=="),
         ] {
             assert_eq!(base64(input.as_bytes()), want, "{input:?}");
+            assert_eq!(
+                base64_decode(want).as_deref(),
+                Some(input.as_bytes()),
+                "{want:?}"
+            );
+        }
+        for bad in ["Zg=", "Zg==Zg==", "Z===", "Zm9v!A==", "é"] {
+            assert_eq!(base64_decode(bad), None, "{bad:?}");
         }
     }
 

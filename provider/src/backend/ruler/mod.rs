@@ -12,6 +12,7 @@
 //! - [`cache`]: the per-process namespace cache (one list request per namespace answers
 //!   every group read until a write in it).
 //! - [`encode`]: percent-encoding of names in paths, basic-auth encoding, quoting answers.
+//! - [`metadata`]: the rule that carries a document's header comments (for import).
 //!
 //! Errors ([`RulerError`]) quote the ruler's status and (bounded) answer and say what to do;
 //! they never contain credentials.
@@ -20,6 +21,7 @@ pub mod cache;
 pub mod client;
 pub mod config;
 pub mod encode;
+pub mod metadata;
 
 use std::fmt;
 
