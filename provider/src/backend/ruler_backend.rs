@@ -22,6 +22,7 @@ use super::ruler::metadata::{
 };
 use super::ruler::{RulerClient, RulerError};
 use super::{Backend, Doc, Found, Outcome, Owner, Problem};
+use crate::rules::window::parse_duration;
 
 /// What every ruler address starts with.
 pub const SCHEME: &str = "ruler:";
@@ -70,13 +71,34 @@ fn document_groups(content: &str) -> Option<Vec<(String, Value)>> {
         .collect()
 }
 
-/// A value with every mapping's keys in one order, so that two documents compare equal
-/// whatever order the ruler keeps the fields in.
+/// Group and rule fields that a ruler keeps as durations: it parses them and writes them
+/// back in its own notation (`90m` comes back as `1h30m`, `24h` as `1d`).
+const DURATION_FIELDS: [&str; 5] = [
+    "interval",
+    "for",
+    "keep_firing_for",
+    "evaluation_delay",
+    "query_offset",
+];
+
+/// A value with every mapping's keys in one order and every duration field as its length,
+/// so that two documents compare equal whatever order and notation the ruler keeps.
 fn canonical(v: &Value) -> Value {
     match v {
         Value::Mapping(m) => {
+            let field = |k: &Value, v: &Value| -> Value {
+                let duration = k
+                    .as_str()
+                    .filter(|k| DURATION_FIELDS.contains(k))
+                    .and(v.as_str())
+                    .and_then(|d| parse_duration(d).ok());
+                match duration {
+                    Some(d) => Value::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                    None => canonical(v),
+                }
+            };
             let mut entries: Vec<(Value, Value)> =
-                m.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+                m.iter().map(|(k, v)| (k.clone(), field(k, v))).collect();
             entries.sort_by_key(|(k, _)| serde_yaml_ng::to_string(k).unwrap_or_default());
             Value::Mapping(entries.into_iter().collect::<Mapping>())
         }
@@ -347,6 +369,12 @@ mod tests {
         let stored = "# reliability-config: {}\ngroups:\n- rules:\n  - expr: up\n    record: r\n  name: g\n  interval: 1m\n";
         assert!(b.same(written, stored));
         assert!(!b.same(written, &stored.replace("expr: up", "expr: down")));
+        let renotated = stored
+            .replace("interval: 1m", "interval: 60s")
+            .replace("expr: up", "expr: up\n    for: 90m");
+        let written_for = written.replace("expr: up", "expr: up\n    for: 1h30m");
+        assert!(b.same(&written_for, &renotated), "durations compare by length");
+        assert!(!b.same(&written_for, &renotated.replace("90m", "91m")));
         let headless = stored.replace("# reliability-config: {}\n", "");
         assert!(!b.same(written, &headless), "a lost header is drift");
         assert_eq!(
