@@ -25,6 +25,12 @@ flat overhead per alert means no quadratic reload work. (Terraform's own apply t
 faster than N: it re-serialises the whole state as resources complete — terraform_data
 alone takes ~8 ms per resource at 1,000 and ~42 ms at 5,000.)
 
+The ruler destination (`--ruler-slos`, default 1000): apply, no-op plan and destroy of N
+`reliability_slo` sending their groups to the strict stand-in ruler (tests/src/ruler_server,
+run as `ruler-standin`), against the same N with the rules directory, same run, alternating;
+prints the ratio and how many requests each operation sent to the ruler (a no-op plan must
+list the namespace once, not read every group). `--ruler-only` runs just this part.
+
 Also runs the no-op plan with RELIABILITY_NO_TCP_NODELAY=1 (the stock tf-provider server) to
 show what the TCP_NODELAY fix saves. Writes nothing outside a temp dir and target/.
 """
@@ -114,6 +120,58 @@ resource "reliability_slo" "s" {{
 '''
 
 
+def slos_ruler(n, url):
+    """The same SLOs with their groups sent to a ruler instead of a rules directory."""
+    block = f'provider "reliability" {{\n  ruler {{\n    url    = "{url}"\n    tenant = "bench"\n  }}\n}}\n'
+    body = slos(n)
+    return block + body[body.index("resource "):]
+
+
+class Standin:
+    """The stand-in ruler process (tests/src/bin/ruler-standin.rs), driven over its stdin."""
+
+    def __init__(self, binary):
+        self.p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.url = self.p.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            sys.exit(f"ruler-standin did not start: {self.url!r}")
+
+    def ask(self, command):
+        self.p.stdin.write(command + "\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def ruler_vs_file(base, env, n, runs, standin):
+    """Median apply / no-op plan / destroy of n SLOs: ruler against rules directory."""
+    sides = {"file": Workdir(base, f"ruler-bench-file-{n}", slos(n), env),
+             "ruler": Workdir(base, f"ruler-bench-ruler-{n}", slos_ruler(n, standin.url), env)}
+    t = {(side, op): [] for side in sides for op in ("apply", "plan", "destroy")}
+    requests = {}
+    for _ in range(runs):
+        for op in ("apply", "plan", "destroy"):
+            for side, wd in sides.items():
+                if side == "ruler":
+                    standin.ask("clear")
+                t[(side, op)].append(getattr(wd, op)())
+                if side == "ruler":
+                    requests[op] = json.loads(standin.ask("count"))
+                    if op == "apply":
+                        groups = int(standin.ask("groups bench reliability"))
+                        if groups != 3 * n:
+                            sys.exit(f"the ruler holds {groups} groups after apply, expected {3 * n}")
+    rows = []
+    for op, name in (("apply", "apply"), ("plan", "no-op plan"), ("destroy", "destroy")):
+        f, r = statistics.median(t[("file", op)]), statistics.median(t[("ruler", op)])
+        q = requests[op]
+        rows.append((n, name, f, r, r / f, f"{q['total']} ({q['GET']} GET, {q['POST']} POST, {q['DELETE']} DELETE)"))
+    return rows
+
+
 def tfdata(n):
     return f'resource "terraform_data" "a" {{\n  count = {n}\n  input = "value-${{count.index}}"\n}}\n'
 
@@ -186,11 +244,21 @@ def main():
     ap.add_argument("--alerts", type=int, default=1000)
     ap.add_argument("--slos", type=int, default=200)
     ap.add_argument("--scaling", default="100,1000,5000")
+    ap.add_argument("--ruler-slos", type=int, default=1000)
+    ap.add_argument("--ruler-only", action="store_true", help="only the ruler-against-file comparison")
     args = ap.parse_args()
+    if args.ruler_only:
+        args.alerts = args.slos = 0
+        args.scaling = ""
 
-    print("building the provider and the floor provider (release)...", flush=True)
+    print("building the provider, the floor provider and the stand-in ruler (release)...", flush=True)
     sh(["cargo", "build", "--release", "--quiet", "-p", "terraform-provider-reliability",
         "--bin", "terraform-provider-reliability", "--example", "floor_provider"], cwd=ROOT)
+    if args.ruler_slos:
+        sh(["cargo", "build", "--release", "--quiet", "-p", "reliability-e2e", "--bin", "ruler-standin"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    if not os.path.isabs(target):
+        target = os.path.join(ROOT, target)
     base = tempfile.mkdtemp(prefix="reliability-bench-")
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
     for source, binary in ((SOURCE, "terraform-provider-reliability"),
@@ -198,7 +266,7 @@ def main():
         pkg = os.path.join(base, "mirror/registry.terraform.io", source, VERSION, f"linux_{arch}")
         os.makedirs(pkg)
         name = source.split("/")[1]
-        shutil.copy(os.path.join(ROOT, "target/release", binary),
+        shutil.copy(os.path.join(target, "release", binary),
                     os.path.join(pkg, f"terraform-provider-{name}_v{VERSION}"))
     rc = os.path.join(base, "terraformrc")
     with open(rc, "w") as f:
@@ -220,6 +288,18 @@ def main():
         print("|---|---|---|---|---|---|---|---|")
         for r in rows:
             print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | **{r[6]:.2f}** | {r[7]:.2f} |")
+        print(f"(load average after: {os.getloadavg()[0]:.2f})", flush=True)
+
+    if args.ruler_slos:
+        standin = Standin(os.path.join(target, "release", "ruler-standin"))
+        try:
+            ruler_rows = ruler_vs_file(base, env, args.ruler_slos, args.runs, standin)
+        finally:
+            standin.close()
+        print("\n| SLOs | operation | rules directory (s) | ruler (s) | ratio ruler / rules directory | requests to the ruler |")
+        print("|---|---|---|---|---|---|")
+        for r in ruler_rows:
+            print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | **{r[4]:.2f}** | {r[5]} |")
         print(f"(load average after: {os.getloadavg()[0]:.2f})", flush=True)
 
     # What the TCP_NODELAY fix saves: a no-op plan with and without it.

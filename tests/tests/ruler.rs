@@ -76,6 +76,13 @@ fn apply_drift_update_destroy_against_the_ruler() {
         !out.all().contains(TOKEN),
         "the token is never printed: {out}"
     );
+    // Creating 5 resources lists the namespace once: accepted writes update the listing.
+    assert_eq!(
+        server.count("GET", "/reliability"),
+        1,
+        "{:?}",
+        server.requests()
+    );
 
     // Every group of every resource is on the server, by name, next to the unrelated one.
     let on_server = server.group_names(TENANT, NS);

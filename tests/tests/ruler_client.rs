@@ -262,11 +262,13 @@ fn a_no_op_read_of_many_groups_costs_one_list_request() {
     assert!(threads.into_iter().all(|t| t.join().unwrap()));
     assert_eq!(server.count("GET", "/reliability"), 1);
 
-    // A write invalidates the namespace's listing (and only that namespace's).
+    // An accepted write updates the cached listing in place: no re-list.
     c.put_group(NS, &group("g0", "up == 0")).unwrap();
     let g0 = c.get_group(NS, "g0").unwrap().unwrap();
     assert_eq!(g0.value["rules"][0]["expr"].as_str(), Some("up == 0"));
-    assert_eq!(server.count("GET", "/reliability"), 2);
+    c.put_group(NS, &group("new", "up")).unwrap();
+    assert!(c.get_group(NS, "new").unwrap().is_some());
+    assert_eq!(server.count("GET", "/reliability"), 1);
     c.get_group("second", "h").unwrap();
     assert_eq!(
         server
@@ -278,7 +280,13 @@ fn a_no_op_read_of_many_groups_costs_one_list_request() {
     );
     c.delete_group(NS, "g1").unwrap();
     assert!(c.get_group(NS, "g1").unwrap().is_none());
-    assert_eq!(server.count("GET", "/reliability"), 3);
+    assert_eq!(server.count("GET", "/reliability"), 1);
+    // A write that failed drops the listing: the next read lists again.
+    let rejected = "name: g2\nrules:\n- record: r\n  expr: ''\n";
+    assert!(c.put_group(NS, rejected).is_err());
+    let again = c.get_group(NS, "g2").unwrap().unwrap();
+    assert_eq!(server.count("GET", "/reliability"), 2);
+    assert_eq!(again.value["rules"][0]["expr"].as_str(), Some("up"));
 }
 
 #[test]

@@ -373,7 +373,10 @@ mod tests {
             .replace("interval: 1m", "interval: 60s")
             .replace("expr: up", "expr: up\n    for: 90m");
         let written_for = written.replace("expr: up", "expr: up\n    for: 1h30m");
-        assert!(b.same(&written_for, &renotated), "durations compare by length");
+        assert!(
+            b.same(&written_for, &renotated),
+            "durations compare by length"
+        );
         assert!(!b.same(&written_for, &renotated.replace("90m", "91m")));
         let headless = stored.replace("# reliability-config: {}\n", "");
         assert!(!b.same(written, &headless), "a lost header is drift");

@@ -4,8 +4,11 @@
 //!
 //! Concurrent readers of a cold namespace share one request (the first fetches while the
 //! others wait); readers that waited on a failed fetch get its error instead of repeating
-//! it, later callers try again. A write removes the namespace's entry *after* the ruler
-//! answered it, so a listing that may predate the write is never served afterwards.
+//! it, later callers try again. A write the ruler accepted updates the cached listing in
+//! place *after* the ruler answered it (under the namespace's lock, so a fetch that was
+//! under way when the write landed is corrected too): an apply of N resources lists a
+//! namespace once, not once per write. A write that failed, or whose outcome is unknown,
+//! drops the listing, so the next read lists the namespace again.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +63,29 @@ impl Listing {
 
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
+    }
+
+    /// Adds `group` at the end, or replaces the group of its name where it is.
+    pub fn upsert(&mut self, group: RemoteGroup) {
+        match self.index.get(&group.name) {
+            Some(&i) => self.groups[i] = group,
+            None => {
+                self.index.insert(group.name.clone(), self.groups.len());
+                self.groups.push(group);
+            }
+        }
+    }
+
+    /// Removes the group `name`, if it is there.
+    pub fn remove(&mut self, name: &str) {
+        if let Some(i) = self.index.remove(name) {
+            self.groups.remove(i);
+            for g in &self.groups[i..] {
+                if let Some(j) = self.index.get_mut(&g.name) {
+                    *j -= 1;
+                }
+            }
+        }
     }
 }
 
@@ -117,7 +143,19 @@ impl NamespaceCache {
         }
     }
 
-    /// Forgets `namespace`'s listing (after a write or delete in it).
+    /// Applies a write the ruler accepted to `namespace`'s cached listing, if one is
+    /// cached (otherwise the next read lists the namespace, write included).
+    pub(crate) fn update(&self, namespace: &str, change: impl FnOnce(&mut Listing)) {
+        let slot = lock(&self.slots).get(namespace).cloned();
+        if let Some(slot) = slot {
+            let mut state = lock(&slot.state);
+            if let Some(listing) = state.listing.as_mut() {
+                change(Arc::make_mut(listing));
+            }
+        }
+    }
+
+    /// Forgets `namespace`'s listing (after a write whose outcome is not known).
     pub(crate) fn invalidate(&self, namespace: &str) {
         lock(&self.slots).remove(namespace);
     }
@@ -155,6 +193,35 @@ mod tests {
         cache.invalidate("ns");
         cache.get_or_fetch("ns", fetch).unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn accepted_writes_update_the_listing_in_place() {
+        let cache = NamespaceCache::default();
+        // Nothing cached: an update is a no-op (the next read lists, write included).
+        cache.update("ns", |l| l.upsert(group("x")));
+        let fetches = AtomicUsize::new(0);
+        let fetch = || {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Ok(Listing::new(vec![group("a"), group("b"), group("c")]))
+        };
+        let before = cache.get_or_fetch("ns", fetch).unwrap();
+        cache.update("ns", |l| l.upsert(group("d")));
+        cache.update("ns", |l| l.remove("a"));
+        cache.update("ns", |l| l.remove("zz"));
+        let mut b = group("b");
+        b.value = serde_yaml_ng::Value::Bool(true);
+        cache.update("ns", |l| l.upsert(b.clone()));
+        let after = cache.get_or_fetch("ns", fetch).unwrap();
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "no re-list");
+        let names: Vec<&str> = after.groups().iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["b", "c", "d"]);
+        assert_eq!(after.get("b"), Some(&b));
+        assert_eq!(after.get("d").map(|g| g.name.as_str()), Some("d"));
+        assert!(after.get("a").is_none());
+        // A reader's earlier listing is not changed under it.
+        assert_eq!(before.len(), 3);
+        assert!(before.get("a").is_some());
     }
 
     #[test]

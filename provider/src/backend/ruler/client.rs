@@ -144,15 +144,20 @@ impl RulerClient {
     /// `application/yaml` (exactly one group: a mapping with `name` and `rules`). The
     /// ruler answers 202; it evaluates the group from its next sync on.
     pub fn put_group(&self, namespace: &str, group_yaml: &str) -> Result<(), RulerError> {
-        let name = group_name_of(group_yaml)?;
+        let (name, value) = group_name_of(group_yaml)?;
         let url = self.namespace_url(namespace)?;
         let answer = self.execute(Method::Post, &url, Some(group_yaml));
-        // Whatever happened, the cached listing may now be stale.
-        self.cache.invalidate(namespace);
-        let answer = answer?;
-        if is_success(answer.status) {
-            return Ok(());
+        match &answer {
+            // Written: the cached listing holds it from now on (no re-list per write).
+            Ok(a) if is_success(a.status) => {
+                self.cache
+                    .update(namespace, |l| l.upsert(RemoteGroup { name, value }));
+                return Ok(());
+            }
+            // Anything else: the ruler may or may not hold it, so the listing is stale.
+            _ => self.cache.invalidate(namespace),
         }
+        let answer = answer?;
         if answer.status == 400 {
             return Err(RulerError::new(
                 ErrorKind::Rejected,
@@ -200,11 +205,14 @@ impl RulerClient {
     pub fn delete_group(&self, namespace: &str, name: &str) -> Result<(), RulerError> {
         let url = self.group_url(namespace, name)?;
         let answer = self.execute(Method::Delete, &url, None);
-        self.cache.invalidate(namespace);
-        let answer = answer?;
-        if is_success(answer.status) || (answer.status == 404 && is_ruler_not_found(&answer.body)) {
-            return Ok(());
+        match &answer {
+            Ok(a) if is_success(a.status) || (a.status == 404 && is_ruler_not_found(&a.body)) => {
+                self.cache.update(namespace, |l| l.remove(name));
+                return Ok(());
+            }
+            _ => self.cache.invalidate(namespace),
         }
+        let answer = answer?;
         Err(self.status_error(Method::Delete, &url, &answer))
     }
 
@@ -525,7 +533,7 @@ fn is_ruler_not_found(body: &str) -> bool {
 }
 
 /// The `name` of the one group `yaml` holds; an error when it is not exactly one group.
-fn group_name_of(yaml: &str) -> Result<String, RulerError> {
+fn group_name_of(yaml: &str) -> Result<(String, Value), RulerError> {
     let value: Value = serde_yaml_ng::from_str(yaml).map_err(|e| {
         RulerError::new(
             ErrorKind::Config,
@@ -538,7 +546,7 @@ fn group_name_of(yaml: &str) -> Result<String, RulerError> {
         _ => None,
     };
     match name {
-        Some(n) if !n.is_empty() => Ok(n.to_string()),
+        Some(n) if !n.is_empty() => Ok((n.to_string(), value.clone())),
         _ => Err(RulerError::new(
             ErrorKind::Config,
             None,

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn only_one_named_group_is_uploaded() {
     assert_eq!(
-        group_name_of("name: slo:checkout\nrules: []\n").unwrap(),
+        group_name_of("name: slo:checkout\nrules: []\n").unwrap().0,
         "slo:checkout"
     );
     for bad in [
