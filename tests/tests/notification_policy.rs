@@ -1,7 +1,7 @@
 //! `reliability_notification_policy` through the real Terraform CLI, and a real
 //! Alertmanager (Debian's 0.25) loading what it writes.
 
-use reliability_e2e::alertmanager::{check_config, Alertmanager};
+use reliability_e2e::alertmanager::{check_config, Alertmanager, WebhookSink};
 use reliability_e2e::lifecycle::{self, Case};
 use reliability_e2e::prometheus::unreachable_url;
 use reliability_e2e::Terraform;
@@ -331,4 +331,84 @@ fn alertmanager_reloads_the_policy() {
     assert!(out.flat().contains("refused the reload"), "{out}");
     assert!(out.flat().contains("Mars/Olympus"), "{out}");
     assert!(am.loaded_config().contains("Europe/Berlin"));
+}
+
+#[test]
+fn a_maintenance_window_mutes_only_its_alerts_while_it_lasts() {
+    let sink = WebhookSink::start(64);
+    // A window that lasts all day, every day, for service="db"; one for service="web" on a
+    // day that is not today (UTC; 1970-01-01 was a Thursday).
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86400;
+    let weekdays = [
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+    ];
+    let other_day = weekdays[((days + 4 + 3) % 7) as usize];
+    let config = format!(
+        r#"{}
+resource "reliability_notification_policy" "main" {{
+  receiver {{
+    name = "hook"
+    webhook {{ url = "{}/notify" }}
+  }}
+  page_receiver   = "hook"
+  ticket_receiver = "hook"
+  group_wait      = "0s"
+  group_interval  = "1s"
+
+  maintenance_window {{
+    name       = "db-all-day"
+    start_time = "00:00"
+    end_time   = "24:00"
+    matchers   = {{ service = "db" }}
+  }}
+
+  maintenance_window {{
+    name     = "web-another-day"
+    weekdays = ["{other_day}"]
+    matchers = {{ service = "web" }}
+  }}
+}}
+"#,
+        provider(None),
+        sink.url
+    );
+    let tf = Terraform::new();
+    tf.config(&config);
+    tf.init();
+    tf.apply().success();
+    let am = Alertmanager::start(&tf.path().join(FILE));
+    am.post_alerts(&[
+        &[
+            ("alertname", "DbDown"),
+            ("service", "db"),
+            ("severity", "page"),
+        ],
+        &[
+            ("alertname", "WebDown"),
+            ("service", "web"),
+            ("severity", "page"),
+        ],
+        &[
+            ("alertname", "DbSlow"),
+            ("service", "db"),
+            ("severity", "ticket"),
+        ],
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sink.alert_names().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Give muted groups the same time to (not) notify.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(sink.alert_names(), ["WebDown"], "{:#?}", sink.received());
 }
