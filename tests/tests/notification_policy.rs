@@ -209,6 +209,23 @@ fn bad_provider_blocks_are_rejected() {
     let out = tf.plan();
     assert_eq!(out.code, 1, "{out}");
     assert!(out.flat().contains("config_file \"am/\""), "{out}");
+    let both = format!("config_file = \"{FILE}\"\n    mimir = true");
+    tf.config(&config(None, "30s").replace(&format!("config_file = \"{FILE}\""), &both));
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat()
+            .contains("config_file and mimir = true are both set"),
+        "{out}"
+    );
+    tf.config(&config(None, "30s").replace(&format!("config_file = \"{FILE}\""), ""));
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat()
+            .contains("the alertmanager block needs config_file"),
+        "{out}"
+    );
 }
 
 #[test]

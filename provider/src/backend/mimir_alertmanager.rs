@@ -182,3 +182,21 @@ impl Backend for MimirAlertmanagerBackend {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_settings_are_found_anywhere() {
+        let config = "route:\n  receiver: a\nreceivers:\n- name: a\n  pagerduty_configs:\n  - routing_key_file: /k\n";
+        assert_eq!(file_setting(config).as_deref(), Some("routing_key_file"));
+        let config = "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://h/x\n";
+        assert_eq!(file_setting(config), None);
+        let p = file_secret("api_url_file");
+        assert!(
+            p.detail.contains("api_url_file") && p.detail.contains("webhook"),
+            "{p:?}"
+        );
+    }
+}
