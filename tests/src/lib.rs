@@ -6,6 +6,7 @@
 //! filesystem mirror built from `target/<profile>/terraform-provider-reliability`: nothing
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
+pub mod alertmanager;
 pub mod exporter;
 pub mod https;
 pub mod lifecycle;

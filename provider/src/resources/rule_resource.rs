@@ -17,7 +17,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
-use crate::backend::{Backend, Doc, Found, Outcome, Owner, Problem};
+use crate::backend::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 use crate::provider::Context;
 
 /// The generated attributes of a state: its id, its content hash, and per document (the
@@ -58,6 +58,12 @@ pub trait RuleBacked: Send + Sync + 'static {
     fn replace_paths(prior: &Self::State<'_>, proposed: &Self::State<'_>) -> Vec<AttributePath>;
     /// Whether a stored document named `name` is the rule document of the import id `id`.
     fn is_rule_doc_of(name: &str, id: &str) -> bool;
+
+    /// Where the documents go: the provider's rules destination, unless the resource's
+    /// documents belong elsewhere (the notification policy's Alertmanager configuration).
+    fn backend(context: &Context, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        context.backend(diags)
+    }
 }
 
 /// Adapts a [`RuleBacked`] resource to tf-provider's [`Resource`].
@@ -144,6 +150,38 @@ fn compute<'a, T: RuleBacked>(
         .as_deref()
         .map_or(Value::Unknown, |c| owned(documents_hash(c)));
     state
+}
+
+/// Asks the backend whether the planned documents may go there
+/// ([`Backend::claim_at_plan`]); reports why not.
+fn claim<T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    state: &mut T::State<'_>,
+    creating: bool,
+) {
+    let out = T::outputs(state);
+    let id = out
+        .id
+        .as_ref_option()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let contents: Option<Vec<String>> = out
+        .docs
+        .iter()
+        .map(|(_, c)| c.as_ref_option().map(|c| c.to_string()))
+        .collect();
+    let plan = Planned {
+        owner: Owner {
+            type_name: T::TYPE_NAME,
+            id: &id,
+        },
+        creating,
+        contents: contents.as_deref(),
+    };
+    if let Err(p) = tokio::task::block_in_place(|| backend.claim_at_plan(&plan)) {
+        report_problems(diags, vec![p]);
+    }
 }
 
 /// The known locations of a state's documents.
@@ -259,7 +297,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         match tokio::task::block_in_place(|| refresh::<T>(diags, backend.as_ref(), &mut state)) {
             Some(false) => None,
             _ => Some((state, private)),
@@ -273,11 +311,10 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
-        Some((
-            compute::<T>(diags, backend.as_ref(), proposed),
-            ValueEmpty::default(),
-        ))
+        let backend = T::backend(&self.context, diags)?;
+        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
+        claim::<T>(diags, backend.as_ref(), &mut state, true);
+        Some((state, ValueEmpty::default()))
     }
 
     async fn plan_update<'a>(
@@ -289,13 +326,11 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         let replace = T::replace_paths(&prior, &proposed);
-        Some((
-            compute::<T>(diags, backend.as_ref(), proposed),
-            private,
-            replace,
-        ))
+        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
+        claim::<T>(diags, backend.as_ref(), &mut state, false);
+        Some((state, private, replace))
     }
 
     async fn plan_destroy<'a>(
@@ -316,7 +351,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         apply::<T>(diags, backend.as_ref(), planned, true).map(|s| (s, private))
     }
 
@@ -329,7 +364,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         let mut new = apply::<T>(diags, backend.as_ref(), planned, false)?;
         // Documents that moved (the destination changed, a ruler group was renamed) are
         // removed from their old place.
@@ -346,7 +381,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         done(diags, backend.delete(&locations::<T>(&mut prior)))
     }
 
@@ -355,7 +390,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         let (what, backend) = (T::WHAT, backend.as_ref());
         let fail = |diags: &mut Diagnostics, msg: String| {
             diags.root_error(format!("Cannot import {what}"), msg);
