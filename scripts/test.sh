@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (protoc, Terraform, Prometheus), checks formatting
+# Runs every test: installs what is missing (protoc, Terraform, Prometheus, Alertmanager), checks formatting
 # and lints, then runs the whole workspace's tests (unit, snapshot, promtool, real Terraform,
 # real Prometheus, relcheck end to end). When Terraform is on PATH, the provider's first
 # acceptance suites also run against the wheel's newer Terraform (1.15), as HashiCorp's
@@ -15,5 +15,5 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --no-fail-fast
 if command -v terraform >/dev/null && [ "$(command -v terraform)" != "$root/.local/bin/terraform" ]; then
   echo "==> provider acceptance tests again on $("$root/.local/bin/terraform" version | head -1)"
-  TERRAFORM="$root/.local/bin/terraform" cargo test --workspace --test provider_config --test slo --test mirror --test vmalert --test ruler
+  TERRAFORM="$root/.local/bin/terraform" cargo test --workspace --test provider_config --test slo --test mirror --test vmalert --test ruler --test notification_policy
 fi

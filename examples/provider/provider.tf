@@ -6,6 +6,13 @@ provider "reliability" {
   # Optional: a Prometheus started with --web.enable-lifecycle is reloaded after changes
   # (batched for large applies); every rule is loaded when terraform apply returns.
   prometheus_url = "http://127.0.0.1:9090"
+
+  # Optional, beside any rules destination: the Alertmanager configuration file a
+  # reliability_notification_policy owns, and the Alertmanager to reload after changes.
+  alertmanager {
+    config_file = "/etc/alertmanager/alertmanager.yml"
+    url         = "http://127.0.0.1:9093"
+  }
 }
 
 # Or, instead of rules_dir/prometheus_url, write nothing anywhere and ship each resource's

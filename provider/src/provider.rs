@@ -25,6 +25,57 @@ pub struct ProviderConfig<'a> {
     pub render_only: ValueBool,
     #[serde(borrow = "'a")]
     pub ruler: ValueList<RulerBlock<'a>>,
+    #[serde(borrow = "'a", default)]
+    pub alertmanager: ValueList<AlertmanagerBlock<'a>>,
+}
+
+/// The provider's `alertmanager { … }` block as Terraform sends it.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct AlertmanagerBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub config_file: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub url: ValueString<'a>,
+}
+
+/// The `alertmanager` block's schema.
+fn alertmanager_schema() -> Block {
+    let attr = |doc: &str, constraint| Attribute {
+        attr_type: AttributeType::String,
+        description: Description::markdown(doc),
+        constraint,
+        ..Default::default()
+    };
+    Block {
+        description: Description::markdown(
+            "The Alertmanager configuration file a `reliability_notification_policy` owns \
+             (one policy per file). Independent of where the rules go: combine it with \
+             `rules_dir`, a `ruler` block or `render_only`.",
+        ),
+        attributes: HashMap::from([
+            (
+                "config_file".to_string(),
+                attr(
+                    "Path of the file Alertmanager loads (`--config.file`); relative paths are \
+                     resolved against Terraform's working directory. Written atomically; a \
+                     create refuses a file that exists with other content.",
+                    AttributeConstraint::Required,
+                ),
+            ),
+            (
+                "url".to_string(),
+                attr(
+                    "Base URL of that Alertmanager (e.g. `http://127.0.0.1:9093`). When set, \
+                     the provider POSTs `/-/reload` after each change and a rejected reload \
+                     fails the apply (the file stays written, and every later run retries the \
+                     reload until it succeeds). Removing the policy does not reload: \
+                     Alertmanager keeps its last configuration.",
+                    AttributeConstraint::Optional,
+                ),
+            ),
+        ]),
+        ..Default::default()
+    }
 }
 
 /// What every resource shares with the provider once `configure` ran: the settings and the
@@ -32,6 +83,7 @@ pub struct ProviderConfig<'a> {
 #[derive(Default)]
 pub struct Context {
     configured: RwLock<Option<(Settings, Arc<dyn Backend>)>>,
+    alertmanager: RwLock<Option<Arc<dyn Backend>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -73,9 +125,43 @@ impl Context {
         self.configured(diags).map(|(_, b)| b)
     }
 
+    /// The backend of the `alertmanager` block, or an error diagnostic naming the block
+    /// when the provider configuration has none.
+    pub fn alertmanager(&self, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        self.configured(diags)?;
+        let guard = match self.alertmanager.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let got = guard.clone();
+        if got.is_none() {
+            diags.root_error(
+                "No Alertmanager configured",
+                "reliability_notification_policy writes an Alertmanager configuration, but the \
+                 provider \"reliability\" block has no alertmanager block: add \
+                 `alertmanager { config_file = \"/etc/alertmanager/alertmanager.yml\" }` (and \
+                 optionally `url = \"http://127.0.0.1:9093\"` to reload it) to the provider \
+                 block this resource uses",
+            );
+        }
+        got
+    }
+
+    fn alertmanager_if_set(&self) -> Option<Arc<dyn Backend>> {
+        match self.alertmanager.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// Configures the context: the backend follows from the settings ([`backend::open`]).
     pub fn set(&self, settings: Settings) -> Result<Arc<dyn Backend>, Problem> {
         let backend = backend::open(&settings)?;
+        let alertmanager = backend::open_alertmanager(&settings);
+        *match self.alertmanager.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        } = alertmanager;
         let mut guard = match self.configured.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -152,13 +238,21 @@ pub fn config_schema() -> Schema {
                 "Reliability as code: SLOs, alerts and backup plans materialised as Prometheus \
                  rules. The rules go to exactly one destination: `rules_dir` (the default, \
                  optionally with `prometheus_url`), a Mimir/Cortex ruler with a `ruler` \
-                 block, or nowhere with `render_only = true`.",
+                 block, or nowhere with `render_only = true`. Independently, an \
+                 `alertmanager` block names the Alertmanager configuration a \
+                 `reliability_notification_policy` owns.",
             ),
             attributes,
-            blocks: HashMap::from([(
-                "ruler".to_string(),
-                NestedBlock::Optional(ruler_block::schema()),
-            )]),
+            blocks: HashMap::from([
+                (
+                    "ruler".to_string(),
+                    NestedBlock::Optional(ruler_block::schema()),
+                ),
+                (
+                    "alertmanager".to_string(),
+                    NestedBlock::Optional(alertmanager_schema()),
+                ),
+            ]),
             ..Default::default()
         },
     }
@@ -178,6 +272,25 @@ pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
                 msg,
                 AttributePath::new("prometheus_url"),
             );
+        }
+    }
+    if let Value::Value(blocks) = &config.alertmanager {
+        for b in blocks.iter() {
+            let at = || AttributePath::new("alertmanager").index(0);
+            if let ValueString::Value(f) = &b.config_file {
+                if let Err(msg) = settings::validate_alertmanager_config_file(f) {
+                    diags.error(
+                        "Invalid alertmanager config_file",
+                        msg,
+                        at().attribute("config_file"),
+                    );
+                }
+            }
+            if let ValueString::Value(u) = &b.url {
+                if let Err(msg) = settings::validate_alertmanager_url(u) {
+                    diags.error("Invalid alertmanager url", msg, at().attribute("url"));
+                }
+            }
         }
     }
     let mut set = Vec::new();
@@ -274,6 +387,40 @@ impl Provider for ReliabilityProvider {
             );
             return None;
         }
+        let alertmanager = match &config.alertmanager {
+            Value::Value(blocks) => blocks.first(),
+            _ => None,
+        };
+        if config.alertmanager.is_unknown()
+            || alertmanager.is_some_and(|b| b.config_file.is_unknown() || b.url.is_unknown())
+        {
+            diags.root_error(
+                "Provider configuration depends on unknown values",
+                "the alertmanager block's config_file and url must be known at plan time: use \
+                 literals, variables or locals rather than attributes of resources that are \
+                 not created yet",
+            );
+            return None;
+        }
+        let cwd = match std::env::current_dir() {
+            Ok(cwd) => cwd,
+            Err(e) => {
+                diags.root_error(
+                    "Cannot resolve relative paths",
+                    format!("the provider could not read Terraform's working directory: {e}"),
+                );
+                return None;
+            }
+        };
+        let alertmanager = alertmanager.and_then(|b| {
+            b.config_file.as_ref_option().map(|f| {
+                settings::AlertmanagerSettings::resolve(
+                    f,
+                    b.url.as_ref_option().map(|u| u.as_ref()),
+                    &cwd,
+                )
+            })
+        });
         let s = if let Some(block) = ruler {
             match block.config(&|k| std::env::var(k).ok()) {
                 Ok(config) => Settings::ruler(config),
@@ -289,22 +436,13 @@ impl Provider for ReliabilityProvider {
         } else if config.render_only == Value::Value(true) {
             Settings::render_only()
         } else {
-            let cwd = match std::env::current_dir() {
-                Ok(cwd) => cwd,
-                Err(e) => {
-                    diags.root_error(
-                        "Cannot resolve rules_dir",
-                        format!("the provider could not read Terraform's working directory: {e}"),
-                    );
-                    return None;
-                }
-            };
             Settings::resolve(
                 config.rules_dir.as_ref_option().map(|s| s.as_ref()),
                 config.prometheus_url.as_ref_option().map(|s| s.as_ref()),
                 &cwd,
             )
         };
+        let s = s.with_alertmanager(alertmanager);
         let backend = match self.context.set(s) {
             Ok(b) => b,
             Err(p) => {
@@ -314,6 +452,11 @@ impl Provider for ReliabilityProvider {
         };
         if let Err(p) = backend.reload_pending() {
             diags.root_warning(p.summary, p.detail);
+        }
+        if let Some(am) = self.context.alertmanager_if_set() {
+            if let Err(p) = am.reload_pending() {
+                diags.root_warning(p.summary, p.detail);
+            }
         }
         Some(())
     }

@@ -24,6 +24,68 @@ pub struct Settings {
     /// Base URL of a Prometheus to reload after each change (`POST /-/reload`), with
     /// [`Destination::RulesDir`]; also the error budget data source's default.
     pub prometheus_url: Option<String>,
+    /// The Alertmanager configuration a `reliability_notification_policy` owns (the
+    /// provider's `alertmanager { … }` block), beside any rules destination.
+    pub alertmanager: Option<AlertmanagerSettings>,
+}
+
+/// The provider's `alertmanager { config_file, url }` block, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertmanagerSettings {
+    /// Absolute path of the configuration file Alertmanager loads (`--config.file`).
+    pub config_file: PathBuf,
+    /// Base URL of the Alertmanager to reload (`POST /-/reload`) after each change.
+    pub url: Option<String>,
+}
+
+impl AlertmanagerSettings {
+    /// Resolves the block's raw attributes against `cwd` (Terraform's working directory).
+    pub fn resolve(config_file: &str, url: Option<&str>, cwd: &Path) -> Self {
+        let file = Path::new(config_file);
+        AlertmanagerSettings {
+            config_file: if file.is_absolute() {
+                file.to_path_buf()
+            } else {
+                cwd.join(file)
+            },
+            url: url.map(|u| u.trim_end_matches('/').to_string()),
+        }
+    }
+}
+
+/// Checks the `alertmanager` block's `config_file`: a path to a file (not a directory).
+pub fn validate_alertmanager_config_file(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() || value.ends_with('/') {
+        return Err(format!(
+            "alertmanager config_file {value:?} is not a file path: set it to the file \
+             Alertmanager loads with --config.file, e.g. \"/etc/alertmanager/alertmanager.yml\""
+        ));
+    }
+    if value.contains('\0') {
+        return Err(format!(
+            "alertmanager config_file {value:?} contains a NUL byte, which no path may contain"
+        ));
+    }
+    let name = Path::new(value)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    if name.is_empty() || name.starts_with('.') || name == ".." {
+        return Err(format!(
+            "alertmanager config_file {value:?} does not end in a visible file name: name the \
+             file itself, e.g. \"alertmanager.yml\""
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the `alertmanager` block's `url` (as `prometheus_url`: an http(s) base URL).
+pub fn validate_alertmanager_url(value: &str) -> Result<(), String> {
+    validate_prometheus_url(value).map_err(|e| {
+        e.replace("prometheus_url", "alertmanager url")
+            .replace("of Prometheus", "of Alertmanager")
+            .replace("9090", "9093")
+    })
 }
 
 impl Settings {
@@ -38,6 +100,7 @@ impl Settings {
                 cwd.join(dir)
             }),
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
+            alertmanager: None,
         }
     }
 
@@ -46,6 +109,7 @@ impl Settings {
         Settings {
             destination: Destination::Ruler(Box::new(config)),
             prometheus_url: None,
+            alertmanager: None,
         }
     }
 
@@ -54,7 +118,14 @@ impl Settings {
         Settings {
             destination: Destination::RenderOnly,
             prometheus_url: None,
+            alertmanager: None,
         }
+    }
+
+    /// The same settings with an Alertmanager configuration to manage.
+    pub fn with_alertmanager(mut self, alertmanager: Option<AlertmanagerSettings>) -> Self {
+        self.alertmanager = alertmanager;
+        self
     }
 }
 
@@ -140,6 +211,26 @@ mod tests {
             e.starts_with("rules_dir and render_only are both set"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn alertmanager_block() {
+        let a = AlertmanagerSettings::resolve(
+            "am/alertmanager.yml",
+            Some("http://a:9093/"),
+            Path::new("/w"),
+        );
+        assert_eq!(a.config_file, PathBuf::from("/w/am/alertmanager.yml"));
+        assert_eq!(a.url.as_deref(), Some("http://a:9093"));
+        let a = AlertmanagerSettings::resolve("/etc/am.yml", None, Path::new("/w"));
+        assert_eq!(a.config_file, PathBuf::from("/etc/am.yml"));
+        for bad in ["", " ", "dir/", "a/.hidden", "a/.."] {
+            assert!(validate_alertmanager_config_file(bad).is_err(), "{bad}");
+        }
+        assert!(validate_alertmanager_config_file("alertmanager.yml").is_ok());
+        let e = validate_alertmanager_url("localhost:9093").unwrap_err();
+        assert!(e.starts_with("alertmanager url \"localhost:9093\""), "{e}");
+        assert!(validate_alertmanager_url("http://127.0.0.1:9093").is_ok());
     }
 
     #[test]

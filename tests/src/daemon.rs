@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::prometheus::http_get;
+use crate::prometheus::{find_on_path, http_get};
 
 /// A running daemon.
 pub struct Daemon {
@@ -21,15 +21,12 @@ pub struct Daemon {
 
 /// The binary `name` on PATH; panics naming the Debian package that provides it.
 pub fn binary(name: &str, package: &str) -> PathBuf {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "no {name} binary: install the Debian package `{package}` \
-                 (scripts/setup.sh --with-prometheus does)"
-            )
-        })
+    find_on_path(name).unwrap_or_else(|| {
+        panic!(
+            "no {name} binary: install the Debian package `{package}` \
+             (scripts/setup.sh --with-prometheus does)"
+        )
+    })
 }
 
 impl Daemon {

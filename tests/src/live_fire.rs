@@ -90,7 +90,7 @@ impl LiveFire {
     /// configuration in `alertmanager.yml`, reloaded once Alertmanager runs.
     fn provider(&self) -> String {
         let reload = match &self.alertmanager {
-            Some(am) => format!("\n    url         = {:?}", am.url()),
+            Some(am) => format!("\n    url         = {:?}", am.url),
             None => String::new(),
         };
         format!(
@@ -113,7 +113,7 @@ impl LiveFire {
             "the apply of the notification policy wrote no {}",
             config.display()
         );
-        self.alertmanager = Some(Alertmanager::start(&config, self.alertmanager_port));
+        self.alertmanager = Some(Alertmanager::start_on(&config, self.alertmanager_port));
     }
 
     /// Second apply: the policy and `rules` (HCL: SLOs, alerts, backup plans), once
@@ -256,20 +256,21 @@ impl LiveFire {
     }
 
     /// Everything a failure message needs: what was notified, Prometheus' and
-    /// Alertmanager's alerts, the Alertmanager configuration and the end of its log.
+    /// Alertmanager's alerts, the Alertmanager configuration written and the end of its log.
     pub fn diagnostics(&self) -> String {
         let tail = |s: String| {
             let lines: Vec<&str> = s.lines().collect();
             lines[lines.len().saturating_sub(40)..].join("\n")
         };
-        let (am_alerts, am_config, am_log) = match &self.alertmanager {
+        let (am_alerts, am_log) = match &self.alertmanager {
             Some(am) => (
                 serde_json::Value::from(am.alerts()).to_string(),
-                am.running_config(),
                 tail(am.log_text()),
             ),
-            None => ("(not started)".into(), String::new(), String::new()),
+            None => ("(not started)".into(), String::new()),
         };
+        let am_config =
+            std::fs::read_to_string(self.tf.path().join("alertmanager.yml")).unwrap_or_default();
         format!(
             "--- notifications\n{}\n--- Prometheus ALERTS\n{}\n--- Alertmanager alerts\n{am_alerts}\n\
              --- Alertmanager configuration\n{am_config}\n--- Alertmanager log\n{am_log}\n\

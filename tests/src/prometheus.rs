@@ -38,7 +38,8 @@ pub fn promtool_binary() -> PathBuf {
         })
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// The first `name` file on PATH.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join(name))
         .find(|p| p.is_file())

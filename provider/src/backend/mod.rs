@@ -10,6 +10,8 @@
 //! - [`prometheus`]: Prometheus' query API (for the error budget data source).
 //! - [`ruler`]: the HTTP client of a Mimir/Cortex ruler's configuration API.
 //! - [`ruler_backend`]: rule groups in a namespace of that ruler (`ruler { … }`).
+//! - [`alertmanager`]: the Alertmanager configuration file of the notification policy
+//!   (`alertmanager { … }`), beside whichever rules destination is chosen ([`open_alertmanager`]).
 //!
 //! Adding a destination touches this module and the provider block only: a file that
 //! implements [`Backend`], a [`Destination`] variant with its arm in [`open`], and the
@@ -18,6 +20,7 @@
 //! `delete` receive those addresses back (possibly from an earlier configuration), so a
 //! backend must be able to act on an address alone.
 
+pub mod alertmanager;
 pub mod dir;
 pub mod prometheus;
 pub mod reload;
@@ -154,6 +157,17 @@ pub trait Backend: Send + Sync {
         self.delete(&stale)
     }
 
+    /// At plan time, before a resource's documents are planned: `Err` when this resource
+    /// may not use the destination (a destination that holds one resource's documents only
+    /// counts the resources planned). With `creating`, also the planned contents (`None`
+    /// while unknown): a create must not take over documents that exist with other content.
+    fn claim_at_plan(
+        &self,
+        _creating: Option<(Owner<'_>, Option<&[String]>)>,
+    ) -> Result<(), Problem> {
+        Ok(())
+    }
+
     /// Names of the stored documents for which `matches` holds (import by id).
     fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Problem>;
 
@@ -179,4 +193,13 @@ pub fn open(settings: &Settings) -> Result<Arc<dyn Backend>, Problem> {
             Arc::new(ruler_backend::RulerBackend::new(client))
         }
     })
+}
+
+/// The backend of the notification policy's Alertmanager configuration, when the provider
+/// block has an `alertmanager { … }` block.
+pub fn open_alertmanager(settings: &Settings) -> Option<Arc<dyn Backend>> {
+    settings
+        .alertmanager
+        .as_ref()
+        .map(|a| Arc::new(alertmanager::AlertmanagerBackend::new(a)) as Arc<dyn Backend>)
 }

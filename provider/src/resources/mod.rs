@@ -1,4 +1,5 @@
-//! One Terraform resource per file ([`slo`], [`alert`], [`backup_plan`]) over the shared
+//! One Terraform resource per file ([`slo`], [`alert`], [`backup_plan`],
+//! [`notification_policy`]) over the shared
 //! [`rule_resource`] layer; adding one is one file and one line in [`all`] and [`schemas`].
 //! The rest is what they share: exact numbers ([`num`]), the managed-document header
 //! ([`header`]), diagnostics ([`diagnostics`]) and schema builders ([`schema`]).
@@ -7,6 +8,7 @@ pub mod alert;
 pub mod backup_plan;
 pub mod diagnostics;
 pub mod header;
+pub mod notification_policy;
 pub mod num;
 pub mod rule_resource;
 pub mod schema;
@@ -37,11 +39,12 @@ fn entry<T: RuleBacked>(name: &'static str) -> Entry {
 }
 
 /// Every resource of the provider.
-fn registry() -> [Entry; 3] {
+fn registry() -> [Entry; 4] {
     [
         entry::<slo::Slo>("slo"),
         entry::<alert::Alert>("alert"),
         entry::<backup_plan::BackupPlan>("backup_plan"),
+        entry::<notification_policy::NotificationPolicy>("notification_policy"),
     ]
 }
 

@@ -58,6 +58,12 @@ pub trait RuleBacked: Send + Sync + 'static {
     fn replace_paths(prior: &Self::State<'_>, proposed: &Self::State<'_>) -> Vec<AttributePath>;
     /// Whether a stored document named `name` is the rule document of the import id `id`.
     fn is_rule_doc_of(name: &str, id: &str) -> bool;
+
+    /// Where the documents go: the provider's rules destination, unless the resource's
+    /// documents belong elsewhere (the notification policy's Alertmanager configuration).
+    fn backend(context: &Context, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        context.backend(diags)
+    }
 }
 
 /// Adapts a [`RuleBacked`] resource to tf-provider's [`Resource`].
@@ -259,7 +265,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         match tokio::task::block_in_place(|| refresh::<T>(diags, backend.as_ref(), &mut state)) {
             Some(false) => None,
             _ => Some((state, private)),
@@ -273,11 +279,30 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
-        Some((
-            compute::<T>(diags, backend.as_ref(), proposed),
-            ValueEmpty::default(),
-        ))
+        let backend = T::backend(&self.context, diags)?;
+        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
+        let out = T::outputs(&mut state);
+        let id = out
+            .id
+            .as_ref_option()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let contents: Option<Vec<String>> = out
+            .docs
+            .iter()
+            .map(|(_, c)| c.as_ref_option().map(|c| c.to_string()))
+            .collect();
+        let owner = Owner {
+            type_name: T::TYPE_NAME,
+            id: &id,
+        };
+        let claim = tokio::task::block_in_place(|| {
+            backend.claim_at_plan(Some((owner, contents.as_deref())))
+        });
+        if let Err(p) = claim {
+            report_problems(diags, vec![p]);
+        }
+        Some((state, ValueEmpty::default()))
     }
 
     async fn plan_update<'a>(
@@ -289,7 +314,10 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
+        if let Err(p) = backend.claim_at_plan(None) {
+            report_problems(diags, vec![p]);
+        }
         let replace = T::replace_paths(&prior, &proposed);
         Some((
             compute::<T>(diags, backend.as_ref(), proposed),
@@ -316,7 +344,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         apply::<T>(diags, backend.as_ref(), planned, true).map(|s| (s, private))
     }
 
@@ -329,7 +357,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         let mut new = apply::<T>(diags, backend.as_ref(), planned, false)?;
         // Documents that moved (the destination changed, a ruler group was renamed) are
         // removed from their old place.
@@ -346,7 +374,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         done(diags, backend.delete(&locations::<T>(&mut prior)))
     }
 
@@ -355,7 +383,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let backend = self.context.backend(diags)?;
+        let backend = T::backend(&self.context, diags)?;
         let (what, backend) = (T::WHAT, backend.as_ref());
         let fail = |diags: &mut Diagnostics, msg: String| {
             diags.root_error(format!("Cannot import {what}"), msg);

@@ -11,6 +11,7 @@
 //! - [`field_error`]: [`FieldError`], a validation error on one attribute.
 //! - [`window`]: SLO periods and Prometheus durations.
 //! - [`model`]: rule file types and their YAML rendering.
+//! - [`notification`]: an Alertmanager configuration from a notification policy.
 
 pub mod alert;
 pub mod backup;
@@ -20,6 +21,7 @@ pub mod cron;
 pub mod field_error;
 pub mod labels;
 pub mod model;
+pub mod notification;
 pub mod promql;
 pub mod slo;
 #[cfg(test)]

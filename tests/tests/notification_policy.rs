@@ -1,0 +1,274 @@
+//! `reliability_notification_policy` through the real Terraform CLI, and a real
+//! Alertmanager (Debian's 0.25) loading what it writes.
+
+use reliability_e2e::alertmanager::{check_config, Alertmanager};
+use reliability_e2e::lifecycle::{self, Case};
+use reliability_e2e::prometheus::unreachable_url;
+use reliability_e2e::Terraform;
+
+const ADDRESS: &str = "reliability_notification_policy.main";
+const FILE: &str = "am/alertmanager.yml";
+
+fn provider(url: Option<&str>) -> String {
+    let url = url
+        .map(|u| format!("\n    url         = {u:?}"))
+        .unwrap_or_default();
+    format!(
+        r#"
+provider "reliability" {{
+  rules_dir = "rules"
+  alertmanager {{
+    config_file = "{FILE}"{url}
+  }}
+}}
+"#
+    )
+}
+
+/// The issue's policy, with a team route and a maintenance window.
+fn policy(group_wait: &str) -> String {
+    format!(
+        r##"
+resource "reliability_notification_policy" "main" {{
+  receiver {{
+    name = "pager"
+    pagerduty {{ routing_key_file = "/etc/alertmanager/pagerduty.key" }}
+  }}
+  receiver {{
+    name = "chat"
+    slack {{
+      api_url_file = "/etc/alertmanager/slack.url"
+      channel      = "#payments-alerts"
+    }}
+  }}
+  receiver {{
+    name = "payments"
+    webhook {{ url = "http://127.0.0.1:9/payments" }}
+  }}
+  page_receiver   = "pager"
+  ticket_receiver = "chat"
+  group_wait      = "{group_wait}"
+
+  route {{
+    matchers      = {{ team = "payments" }}
+    page_receiver = "payments"
+  }}
+
+  maintenance_window {{
+    name       = "db-upgrade"
+    weekdays   = ["saturday"]
+    start_time = "02:00"
+    end_time   = "04:00"
+    time_zone  = "Europe/Berlin"
+    matchers   = {{ service = "db" }}
+  }}
+}}
+"##
+    )
+}
+
+fn config(url: Option<&str>, group_wait: &str) -> String {
+    format!("{}{}", provider(url), policy(group_wait))
+}
+
+#[test]
+fn lifecycle_of_a_notification_policy() {
+    let tf = lifecycle::run(&Case {
+        address: ADDRESS,
+        import_id: "alertmanager",
+        config: config(None, "30s"),
+        updated: config(None, "1m"),
+        updated_marker: "group_wait: 1m",
+        files: vec![FILE],
+    });
+    drop(tf);
+}
+
+#[test]
+fn the_written_file_passes_amtool_and_keeps_secrets_in_files() {
+    let tf = Terraform::new();
+    tf.config(&config(None, "30s"));
+    tf.init();
+    tf.apply().success();
+    let file = tf.path().join(FILE);
+    check_config(&file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# Managed by Terraform (reliability_notification_policy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("routing_key_file: /etc/alertmanager/pagerduty.key"),
+        "{text}"
+    );
+    let values = tf.resource_values(ADDRESS).expect("in state");
+    assert_eq!(values["config_file"].as_str(), Some(file.to_str().unwrap()));
+    assert_eq!(values["config_yaml"].as_str(), Some(text.as_str()));
+}
+
+#[test]
+fn the_documented_example_applies_and_passes_amtool() {
+    let example = reliability_e2e::workspace_root()
+        .join("examples/resources/reliability_notification_policy/resource.tf");
+    let tf = Terraform::new();
+    tf.config(&format!(
+        "{}{}",
+        provider(None),
+        std::fs::read_to_string(example).unwrap()
+    ));
+    tf.init();
+    tf.apply().success();
+    check_config(&tf.path().join(FILE));
+}
+
+#[test]
+fn bad_inputs_are_rejected_at_plan() {
+    let good = config(None, "30s");
+    lifecycle::rejects_at_plan(
+        ADDRESS,
+        &[
+            (
+                "unknown receiver",
+                good.replace("page_receiver   = \"pager\"", "page_receiver   = \"pagr\""),
+                vec!["page_receiver", "\"pagr\" names no receiver"],
+            ),
+            (
+                "unknown team receiver",
+                good.replace("page_receiver = \"payments\"", "page_receiver = \"nobody\""),
+                vec!["Unknown receiver", "\"nobody\""],
+            ),
+            (
+                "bad duration",
+                good.replace("\"30s\"", "\"30 seconds\""),
+                vec!["group_wait", "30 seconds"],
+            ),
+            (
+                "bad matcher",
+                good.replace(
+                    "{ team = \"payments\" }",
+                    "{ \"team-name\" = \"payments\" }",
+                ),
+                vec!["Invalid matcher", "team-name"],
+            ),
+            (
+                "bad weekday",
+                good.replace("[\"saturday\"]", "[\"Sat\"]"),
+                vec!["weekdays", "\"Sat\""],
+            ),
+            (
+                "bad window time",
+                good.replace("\"04:00\"", "\"01:00\""),
+                vec!["end_time", "not after"],
+            ),
+            (
+                "no alertmanager block",
+                good.replace(
+                    &format!("  alertmanager {{\n    config_file = \"{FILE}\"\n  }}\n"),
+                    "",
+                ),
+                vec!["No Alertmanager configured", "alertmanager block"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_second_policy_on_the_same_file_is_rejected_at_plan() {
+    let tf = Terraform::new();
+    tf.config(&format!(
+        "{}{}",
+        config(None, "30s"),
+        policy("1m").replace("\"main\"", "\"second\"")
+    ));
+    tf.init();
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    let text = out.flat();
+    // Terraform plans both at once: whichever comes second is refused.
+    assert!(
+        text.contains("with reliability_notification_policy.second")
+            || text.contains("with reliability_notification_policy.main"),
+        "{out}"
+    );
+    assert!(text.contains("one policy per file"), "{out}");
+    assert!(!tf.path().join(FILE).exists());
+}
+
+#[test]
+fn bad_provider_blocks_are_rejected() {
+    let tf = Terraform::new();
+    tf.config(&config(Some("localhost:9093"), "30s"));
+    tf.init();
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat().contains("alertmanager url \"localhost:9093\""),
+        "{out}"
+    );
+    tf.config(&config(None, "30s").replace(FILE, "am/"));
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.flat().contains("config_file \"am/\""), "{out}");
+}
+
+#[test]
+fn a_file_this_provider_did_not_write_is_not_taken_over() {
+    let tf = Terraform::new();
+    tf.config(&config(None, "30s"));
+    tf.write(FILE, "route:\n  receiver: ops\nreceivers:\n  - name: ops\n");
+    tf.init();
+    let out = tf.plan();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.flat().contains("already exists with other content"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tf.path().join(FILE)).unwrap(),
+        "route:\n  receiver: ops\nreceivers:\n  - name: ops\n"
+    );
+}
+
+#[test]
+fn alertmanager_reloads_the_policy() {
+    let tf = Terraform::new();
+    // Alertmanager needs a configuration to start: the first apply writes it.
+    tf.config(&config(None, "30s"));
+    tf.init();
+    tf.apply().success();
+    let am = Alertmanager::start(&tf.path().join(FILE));
+    assert!(
+        am.loaded_config().contains("group_wait: 30s"),
+        "{}",
+        am.loaded_config()
+    );
+
+    // A change is loaded when apply returns.
+    tf.config(&config(Some(&am.url), "45s"));
+    tf.apply().success();
+    let loaded = am.loaded_config();
+    assert!(loaded.contains("group_wait: 45s"), "{loaded}");
+    assert!(loaded.contains("receiver: pager"), "{loaded}");
+
+    // A reload that cannot be made fails the apply; the next run retries it.
+    tf.config(&config(Some(&unreachable_url()), "50s"));
+    let out = tf.apply();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.flat().contains("Alertmanager reload failed"), "{out}");
+    assert!(am.loaded_config().contains("group_wait: 45s"));
+    tf.config(&config(Some(&am.url), "50s"));
+    assert_eq!(tf.plan().code, 0, "the file is written: nothing to change");
+    let loaded = am.loaded_config();
+    assert!(
+        loaded.contains("group_wait: 50s"),
+        "retried at the next run: {loaded}"
+    );
+
+    // A configuration Alertmanager rejects fails the apply with its reason.
+    tf.config(&config(Some(&am.url), "50s").replace("Europe/Berlin", "Mars/Olympus"));
+    let out = tf.apply();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.flat().contains("refused the reload"), "{out}");
+    assert!(out.flat().contains("Mars/Olympus"), "{out}");
+    assert!(am.loaded_config().contains("Europe/Berlin"));
+}
