@@ -8,7 +8,8 @@
 //! starts on that file, then the rules; the time to notification is measured from the
 //! second `terraform apply` returning.
 
-use std::time::{Duration, Instant};
+use std::cell::Cell;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::alertmanager::Alertmanager;
 use crate::prometheus::{free_port, Prometheus};
@@ -46,6 +47,8 @@ pub struct LiveFire {
     alertmanager_port: u16,
     alertmanager: Option<Alertmanager>,
     policy: String,
+    /// Unix seconds when the rules' apply returned.
+    applied_at: Cell<Option<f64>>,
 }
 
 impl LiveFire {
@@ -78,6 +81,7 @@ impl LiveFire {
             alertmanager_port,
             alertmanager: None,
             policy: String::new(),
+            applied_at: Cell::new(None),
         }
     }
 
@@ -125,6 +129,10 @@ impl LiveFire {
         self.tf
             .config(&format!("{}{}{rules}", self.provider(), self.policy));
         self.tf.apply().success();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.applied_at.set(Some(now.as_secs_f64()));
         Instant::now()
     }
 
@@ -176,8 +184,9 @@ impl LiveFire {
     }
 
     /// Waits (at most [`NOTIFY_TIMEOUT`]) for a notification at `path` satisfying `ok`;
-    /// prints and returns it with the time since `since`. Panics with the stack's state if
-    /// none comes.
+    /// prints and returns it with the time since `since`, and prints when its alert started
+    /// firing in Prometheus (its `startsAt`) relative to the rules' apply. Panics with the
+    /// stack's state if none comes.
     pub fn expect_notification(
         &self,
         what: &str,
@@ -188,8 +197,14 @@ impl LiveFire {
         match self.hooks.wait_for(path, NOTIFY_TIMEOUT, ok) {
             Some(n) => {
                 let took = n.at.saturating_duration_since(since);
+                let fired = match (n.first_starts_at(), self.applied_at.get()) {
+                    (Some(start), Some(applied)) => {
+                        format!("; firing in Prometheus after {:.1} s", start - applied)
+                    }
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "live-fire: {what}: {path} notified {:.1} s after terraform apply returned",
+                    "live-fire: {what}: {path} notified {:.1} s after terraform apply returned{fired}",
                     took.as_secs_f64()
                 );
                 (n, took)

@@ -33,6 +33,16 @@ impl Notification {
             .any(|a| a["status"] == "firing" && labels.iter().all(|(k, v)| a["labels"][*k] == *v))
     }
 
+    /// The earliest `startsAt` of its firing alerts (when Prometheus found the alert
+    /// active), in Unix seconds.
+    pub fn first_starts_at(&self) -> Option<f64> {
+        self.alerts()
+            .iter()
+            .filter(|a| a["status"] == "firing")
+            .filter_map(|a| a["startsAt"].as_str().and_then(unix_seconds))
+            .reduce(f64::min)
+    }
+
     /// Whether one of its alerts (firing or resolved) has all of `labels`.
     pub fn mentions(&self, labels: &[(&str, &str)]) -> bool {
         self.alerts()
@@ -140,6 +150,35 @@ impl Drop for WebhookRecorder {
     }
 }
 
+/// Unix seconds of an RFC 3339 time as Alertmanager writes it
+/// (`2026-12-01T20:12:43.336845043Z`, or with an offset such as `+01:00`).
+pub fn unix_seconds(t: &str) -> Option<f64> {
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    let (clock, offset) = match time.strip_suffix('Z') {
+        Some(c) => (c, 0),
+        None => {
+            let at = time.rfind(['+', '-'])?;
+            let (h, mm) = time[at + 1..].split_once(':')?;
+            let sign = if time.as_bytes()[at] == b'-' { -1 } else { 1 };
+            (&time[..at], sign * (num(h)? * 3600 + num(mm)? * 60))
+        }
+    };
+    let mut c = clock.splitn(3, ':');
+    let (h, min) = (num(c.next()?)?, num(c.next()?)?);
+    let sec: f64 = c.next()?.parse().ok()?;
+    // Days since 1970-01-01 of a proleptic Gregorian date (the usual era computation).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + min * 60 - offset) as f64 + sec)
+}
+
 /// Reads one HTTP request, answers `200 OK` and returns what it carried.
 fn serve(stream: TcpStream) -> Option<Notification> {
     stream.set_nonblocking(false).ok()?;
@@ -174,4 +213,24 @@ fn serve(stream: TcpStream) -> Option<Notification> {
         at,
         body: serde_json::from_slice(&body).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unix_seconds;
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(unix_seconds("2000-03-01T00:00:00Z"), Some(951_868_800.0));
+        assert_eq!(
+            unix_seconds("2026-12-01T20:12:43.5Z"),
+            Some(1_796_155_963.5)
+        );
+        assert_eq!(
+            unix_seconds("2026-12-01T21:12:43.5+01:00"),
+            Some(1_796_155_963.5)
+        );
+        assert_eq!(unix_seconds("yesterday"), None);
+    }
 }
