@@ -146,14 +146,40 @@ impl Alertmanager {
             .to_string()
     }
 
-    /// The alerts Alertmanager holds (`GET /api/v2/alerts`, with their `status`: `state`
-    /// `suppressed` and `inhibitedBy` for an inhibited one), empty on any error.
+    /// POSTs firing alerts (each a label set) to `/api/v2/alerts`, as Prometheus does.
+    pub fn post_alerts(&self, alerts: &[&[(&str, &str)]]) {
+        let body: Vec<serde_json::Value> = alerts
+            .iter()
+            .map(|labels| {
+                let labels: serde_json::Map<String, serde_json::Value> = labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                    .collect();
+                serde_json::json!({ "labels": labels })
+            })
+            .collect();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut resp = agent
+            .post(&format!("{}/api/v2/alerts", self.url))
+            .header("Content-Type", "application/json")
+            .send(serde_json::to_string(&body).expect("JSON").as_bytes())
+            .expect("POST /api/v2/alerts");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(status, 200, "POST /api/v2/alerts: {text}");
+    }
+
+    /// The alerts Alertmanager holds (`GET /api/v2/alerts`), parsed; an inhibited one has
+    /// `status.state` `suppressed` and its inhibitors in `status.inhibitedBy`.
     pub fn alerts(&self) -> Vec<serde_json::Value> {
-        http_get(&format!("{}/api/v2/alerts", self.url))
-            .ok()
-            .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
+        let (status, body) =
+            http_get(&format!("{}/api/v2/alerts", self.url)).expect("GET /api/v2/alerts");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("alerts JSON")
     }
 
     /// Alertmanager's log so far.

@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::alertmanager::Alertmanager;
-use crate::prometheus::{free_port, Prometheus};
+use crate::prometheus::{free_port, http_get, Prometheus};
 use crate::webhook::{Notification, WebhookRecorder};
 use crate::Terraform;
 
@@ -279,7 +279,7 @@ impl LiveFire {
         };
         let (am_alerts, am_log) = match &self.alertmanager {
             Some(am) => (
-                serde_json::Value::from(am.alerts()).to_string(),
+                http_get(&format!("{}/api/v2/alerts", am.url)).map_or_else(|e| e, |r| r.1),
                 tail(am.log_text()),
             ),
             None => ("(not started)".into(), String::new()),

@@ -250,6 +250,66 @@ fn alertmanager_reloads_the_policy() {
     assert!(loaded.contains("group_wait: 45s"), "{loaded}");
     assert!(loaded.contains("receiver: pager"), "{loaded}");
 
+    // A firing page of an SLO inhibits that SLO's ticket alert, and nothing else: not
+    // another SLO's ticket, and a plain page (no SLO labels) never inhibits a plain ticket
+    // (a label missing on both sides would count as equal).
+    let slo = |id: &'static str, severity: &'static str| {
+        vec![
+            ("alertname", "SLOErrorBudgetBurn"),
+            ("sloth_id", id),
+            ("sloth_service", "checkout"),
+            ("severity", severity),
+        ]
+    };
+    let (page_a, ticket_a, ticket_b) = (
+        slo("checkout-availability", "page"),
+        slo("checkout-availability", "ticket"),
+        slo("checkout-latency", "ticket"),
+    );
+    let plain = vec![("alertname", "DiskFilling"), ("severity", "ticket")];
+    let plain_page = vec![("alertname", "QueueStuck"), ("severity", "page")];
+    am.post_alerts(&[&page_a, &ticket_a, &ticket_b, &plain, &plain_page]);
+    let state_of = |alerts: &[serde_json::Value], id: Option<&str>, severity: &str| {
+        alerts
+            .iter()
+            .find(|a| {
+                a["labels"]["sloth_id"].as_str() == id
+                    && a["labels"]["severity"].as_str() == Some(severity)
+            })
+            .map(|a| a["status"]["state"].as_str().unwrap_or("").to_string())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let alerts = loop {
+        let alerts = am.alerts();
+        let settled = state_of(&alerts, Some("checkout-availability"), "ticket")
+            .is_some_and(|s| s == "suppressed");
+        if settled || std::time::Instant::now() > deadline {
+            break alerts;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let summary = format!("{alerts:#?}");
+    assert_eq!(
+        state_of(&alerts, Some("checkout-availability"), "ticket").as_deref(),
+        Some("suppressed"),
+        "{summary}"
+    );
+    assert_eq!(
+        state_of(&alerts, Some("checkout-availability"), "page").as_deref(),
+        Some("active"),
+        "{summary}"
+    );
+    assert_eq!(
+        state_of(&alerts, Some("checkout-latency"), "ticket").as_deref(),
+        Some("active"),
+        "{summary}"
+    );
+    assert_eq!(
+        state_of(&alerts, None, "ticket").as_deref(),
+        Some("active"),
+        "{summary}"
+    );
+
     // A reload that cannot be made fails the apply; the next run retries it.
     tf.config(&config(Some(&unreachable_url()), "50s"));
     let out = tf.apply();

@@ -349,6 +349,7 @@ rules! {
     slo_alerting_disabled => SloAlertingDisabled,
     alert_page_no_runbook => AlertPageNoRunbook,
     alert_page_no_for => AlertPageNoFor,
+    page_without_receiver => PageWithoutReceiver,
     backup_plan_no_restore_test => BackupPlanNoRestoreTest,
     backup_plan_no_offsite_copy => BackupPlanNoOffsiteCopy,
     backup_plan_rto_too_long => BackupPlanRtoTooLong,
