@@ -298,6 +298,15 @@ fn burn_inside_a_maintenance_window_of_the_service_notifies_nobody() {
     lf.assert_not_notified("the burning service is in maintenance", |n| {
         n.mentions(&[BURNING])
     });
+    // And it was the window: Alertmanager flushed the page's group and muted it by time
+    // (its debug log's words, Alertmanager 0.25).
+    assert!(
+        lf.alertmanager()
+            .log_text()
+            .contains("Notifications not sent, route is within mute time"),
+        "the page was not muted by the maintenance window\n{}",
+        lf.diagnostics()
+    );
     eprintln!(
         "live-fire: maintenance: nothing notified for the burning SLO {:.1} s after Alertmanager held its page",
         reached.elapsed().as_secs_f64()
