@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reliability_e2e::blackbox::Blackbox;
 use reliability_e2e::exporter::Exporter;
 use reliability_e2e::https::StaticHttps;
-use reliability_e2e::live_fire::{static_job, LiveFire, CHAT, NOTIFY_TIMEOUT, PAGER, SETTLE};
+use reliability_e2e::live_fire::{static_job, LiveFire, CHAT, PAGER, SETTLE};
 use reliability_e2e::node_exporter::NodeExporter;
 
 /// The policy of the issue: pages to the pager, tickets (and the rest) to the chat, fast
@@ -91,10 +91,10 @@ fn slo_burn_pages_inhibits_its_own_ticket_only_and_a_plain_ticket_reaches_chat()
         slo("burning")
     ));
 
-    let (_, page) = lf.expect_notification("SLO burn page", PAGER, applied, |n| {
+    // Within 60 s of the apply: expect_notification waits no longer (NOTIFY_TIMEOUT).
+    lf.expect_notification("SLO burn page", PAGER, applied, |n| {
         n.fires(&[BURNING, ("severity", "page")])
     });
-    assert!(page <= NOTIFY_TIMEOUT);
     lf.expect_notification("plain ticket alert", CHAT, applied, |n| {
         n.fires(&[
             ("alertname", "BurningServiceErrors"),
