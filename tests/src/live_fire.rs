@@ -248,6 +248,37 @@ impl LiveFire {
         );
     }
 
+    /// Asserts that Prometheus has loaded rule group `group`, evaluated each of its alerting
+    /// rules without error and found every one inactive: a quiet alert is a rule that ran
+    /// and said no, not one that never ran.
+    pub fn assert_group_quiet(&self, group: &str) {
+        let rules = self.prom.rules();
+        let found = rules["data"]["groups"]
+            .as_array()
+            .and_then(|gs| gs.iter().find(|g| g["name"] == group).cloned());
+        let Some(found) = found else {
+            panic!(
+                "Prometheus has no rule group {group}\n{}",
+                self.diagnostics()
+            );
+        };
+        let alerting: Vec<&serde_json::Value> = found["rules"]
+            .as_array()
+            .map(|rs| rs.iter().filter(|r| r["type"] == "alerting").collect())
+            .unwrap_or_default();
+        assert!(!alerting.is_empty(), "group {group} has no alert: {found}");
+        for rule in alerting {
+            let evaluated = rule["lastEvaluation"]
+                .as_str()
+                .is_some_and(|t| !t.starts_with("0001-"));
+            assert!(
+                rule["state"] == "inactive" && rule["health"] == "ok" && evaluated,
+                "alert {} of group {group} should have been evaluated and found inactive: {rule}",
+                rule["name"]
+            );
+        }
+    }
+
     /// Alertmanager's view of an alert with all of `labels` (`GET /api/v2/alerts`), waiting
     /// (at most [`NOTIFY_TIMEOUT`]) until Alertmanager has it.
     pub fn alertmanager_alert(&self, labels: &[(&str, &str)]) -> serde_json::Value {

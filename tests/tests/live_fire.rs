@@ -127,13 +127,7 @@ fn slo_burn_pages_inhibits_its_own_ticket_only_and_a_plain_ticket_reaches_chat()
     lf.assert_not_notified("the healthy SLO is within its budget", |n| {
         n.mentions(&[HEALTHY])
     });
-    assert!(
-        lf.prom
-            .query(&format!("ALERTS{{sloth_id={:?}}}", HEALTHY.1))
-            .is_empty(),
-        "the healthy SLO has no alert at all\n{}",
-        lf.diagnostics()
-    );
+    lf.assert_group_quiet("sloth-slo-alerts-healthy-availability");
 }
 
 /// A certificate watch on the loopback TLS server.
@@ -196,6 +190,7 @@ fn certificate_expiring_in_10_days_notifies_the_21_day_watch_not_the_5_day_one()
                 .starts_with("CertExpiresWithin5Days")
         })
     });
+    lf.assert_group_quiet("reliability-alert-CertExpiresWithin5Days");
 }
 
 /// A backup plan with a one-hour RPO.
@@ -261,6 +256,7 @@ fn stale_backup_violates_its_rpo_and_a_fresh_one_does_not() {
     lf.assert_not_notified("the plan backed up 10 minutes ago is within its RPO", |n| {
         n.mentions(&[("plan", "users-db")])
     });
+    lf.assert_group_quiet("reliability-backup-users-db");
 }
 
 #[test]
