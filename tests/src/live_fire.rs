@@ -24,9 +24,10 @@ pub const CHAT: &str = "/chat";
 pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long to keep watching for a notification that must not come, once its positive
 /// counterpart has arrived: all the scenario's alerts are computed from the same scrapes, so
-/// a wrong one would fire within a few 1 s evaluations of the right one; Prometheus sends an
-/// alert to Alertmanager in the evaluation it starts firing, and Alertmanager flushes a new
-/// group after `group_wait` (1 s) and a changed one after `group_interval` (1 s). Five seconds
+/// a wrong one would fire within a few 1 s evaluations of the right one; Prometheus sends a
+/// firing alert every second (the stack's resend delay), so once the right one got through
+/// to Alertmanager a wrong one is at most a second behind; Alertmanager flushes a new group
+/// after `group_wait` (1 s) and a changed one after `group_interval` (1 s). Five seconds
 /// cover those steps twice over.
 pub const SETTLE: Duration = Duration::from_secs(5);
 
