@@ -36,6 +36,8 @@ pub struct AlertmanagerBlock<'a> {
     pub config_file: ValueString<'a>,
     #[serde(borrow = "'a")]
     pub url: ValueString<'a>,
+    #[serde(default)]
+    pub mimir: ValueBool,
 }
 
 /// The `alertmanager` block's schema.
@@ -58,8 +60,9 @@ fn alertmanager_schema() -> Block {
                 attr(
                     "Path of the file Alertmanager loads (`--config.file`); relative paths are \
                      resolved against Terraform's working directory. Written atomically; a \
-                     create refuses a file that exists with other content.",
-                    AttributeConstraint::Required,
+                     create refuses a file that exists with other content. Exactly one of \
+                     `config_file` and `mimir = true`.",
+                    AttributeConstraint::Optional,
                 ),
             ),
             (
@@ -72,6 +75,21 @@ fn alertmanager_schema() -> Block {
                      Alertmanager keeps its last configuration.",
                     AttributeConstraint::Optional,
                 ),
+            ),
+            (
+                "mimir".to_string(),
+                Attribute {
+                    attr_type: AttributeType::Bool,
+                    description: Description::markdown(
+                        "When `true`, the policy goes to the Alertmanager of the `ruler` \
+                         block's Mimir tenant instead of a file: `POST /api/v1/alerts` under \
+                         the ruler's `url`, with its tenant (`X-Scope-OrgID`) and credentials. \
+                         Needs a `ruler` block; excludes `config_file` and `url`. Default \
+                         `false`.",
+                    ),
+                    constraint: AttributeConstraint::Optional,
+                    ..Default::default()
+                },
             ),
         ]),
         ..Default::default()
@@ -157,7 +175,7 @@ impl Context {
     /// Configures the context: the backend follows from the settings ([`backend::open`]).
     pub fn set(&self, settings: Settings) -> Result<Arc<dyn Backend>, Problem> {
         let backend = backend::open(&settings)?;
-        let alertmanager = backend::open_alertmanager(&settings);
+        let alertmanager = backend::open_alertmanager(&settings)?;
         *match self.alertmanager.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -291,6 +309,37 @@ pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
                     diags.error("Invalid alertmanager url", msg, at().attribute("url"));
                 }
             }
+            let mimir = !matches!(b.mimir, Value::Null | Value::Value(false));
+            let has_ruler = !matches!(&config.ruler, Value::Null)
+                && !matches!(&config.ruler, Value::Value(v) if v.is_empty());
+            let problem = match (mimir, b.config_file.is_null()) {
+                (true, false) => Some((
+                    "config_file",
+                    "alertmanager config_file and mimir = true are both set: the policy goes \
+                     either to a file or to the Mimir tenant's Alertmanager; keep one",
+                )),
+                (false, true) => Some((
+                    "config_file",
+                    "the alertmanager block needs config_file (the file Alertmanager loads, \
+                     e.g. \"/etc/alertmanager/alertmanager.yml\") or mimir = true (with a ruler \
+                     block)",
+                )),
+                (true, true) if !b.url.is_null() => Some((
+                    "url",
+                    "alertmanager url reloads the Alertmanager that loads config_file; with \
+                     mimir = true Mimir loads the configuration itself: remove url",
+                )),
+                (true, true) if !has_ruler => Some((
+                    "mimir",
+                    "alertmanager mimir = true sends the policy to the Alertmanager of the \
+                     ruler block's Mimir tenant, but there is no ruler block: add one (url, \
+                     tenant), or set config_file instead",
+                )),
+                _ => None,
+            };
+            if let Some((attr, msg)) = problem {
+                diags.error("Invalid alertmanager block", msg, at().attribute(attr));
+            }
         }
     }
     let mut set = Vec::new();
@@ -392,11 +441,13 @@ impl Provider for ReliabilityProvider {
             _ => None,
         };
         if config.alertmanager.is_unknown()
-            || alertmanager.is_some_and(|b| b.config_file.is_unknown() || b.url.is_unknown())
+            || alertmanager.is_some_and(|b| {
+                b.config_file.is_unknown() || b.url.is_unknown() || b.mimir.is_unknown()
+            })
         {
             diags.root_error(
                 "Provider configuration depends on unknown values",
-                "the alertmanager block's config_file and url must be known at plan time: use \
+                "the alertmanager block's config_file, url and mimir must be known at plan time: use \
                  literals, variables or locals rather than attributes of resources that are \
                  not created yet",
             );
@@ -413,12 +464,15 @@ impl Provider for ReliabilityProvider {
             }
         };
         let alertmanager = alertmanager.and_then(|b| {
+            if b.mimir == Value::Value(true) {
+                return Some(settings::AlertmanagerTarget::Mimir);
+            }
             b.config_file.as_ref_option().map(|f| {
-                settings::AlertmanagerSettings::resolve(
+                settings::AlertmanagerTarget::File(settings::AlertmanagerSettings::resolve(
                     f,
                     b.url.as_ref_option().map(|u| u.as_ref()),
                     &cwd,
-                )
+                ))
             })
         });
         let s = if let Some(block) = ruler {

@@ -26,7 +26,16 @@ pub struct Settings {
     pub prometheus_url: Option<String>,
     /// The Alertmanager configuration a `reliability_notification_policy` owns (the
     /// provider's `alertmanager { … }` block), beside any rules destination.
-    pub alertmanager: Option<AlertmanagerSettings>,
+    pub alertmanager: Option<AlertmanagerTarget>,
+}
+
+/// Where the notification policy's Alertmanager configuration goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertmanagerTarget {
+    /// A file Alertmanager loads (`config_file`, optionally reloaded through `url`).
+    File(AlertmanagerSettings),
+    /// The Alertmanager of the `ruler` block's Mimir tenant (`mimir = true`).
+    Mimir,
 }
 
 /// The provider's `alertmanager { config_file, url }` block, resolved.
@@ -123,7 +132,7 @@ impl Settings {
     }
 
     /// The same settings with an Alertmanager configuration to manage.
-    pub fn with_alertmanager(mut self, alertmanager: Option<AlertmanagerSettings>) -> Self {
+    pub fn with_alertmanager(mut self, alertmanager: Option<AlertmanagerTarget>) -> Self {
         self.alertmanager = alertmanager;
         self
     }

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::dir::{describe_io_error, RulesDir};
-use super::{Backend, Doc, Outcome, Owner, Problem};
+use super::{Backend, Doc, Outcome, Owner, Planned, Problem};
 use crate::settings::AlertmanagerSettings;
 
 /// The one document's name (the file's name comes from the provider block).
@@ -33,8 +33,36 @@ pub struct AlertmanagerBackend {
     dir: RulesDir,
     file_name: String,
     url: Option<String>,
-    /// Policies planned by this process.
-    claims: Mutex<usize>,
+    claims: PolicyClaims,
+}
+
+/// The notification policies planned by this provider process for one Alertmanager
+/// configuration: one policy per configuration, so a second is an error at plan time.
+#[derive(Debug, Default)]
+pub struct PolicyClaims(Mutex<usize>);
+
+impl PolicyClaims {
+    /// Counts a planned policy for the configuration `what`; `Err` for the second.
+    pub fn claim(&self, what: &str) -> Result<(), Problem> {
+        let mut claims = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        *claims += 1;
+        if *claims > 1 {
+            return Err(Problem::new(
+                "Alertmanager configuration already has a policy",
+                format!(
+                    "two reliability_notification_policy resources use {what}; an \
+                     Alertmanager loads one configuration, so one policy per file: merge them \
+                     into one resource (team routes go in `route` blocks), or give the second \
+                     a provider configuration of its own (`alias`) with another alertmanager \
+                     block"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl AlertmanagerBackend {
@@ -49,7 +77,7 @@ impl AlertmanagerBackend {
             dir: RulesDir::new(parent),
             file_name,
             url: settings.url.clone(),
-            claims: Mutex::new(0),
+            claims: PolicyClaims::default(),
         }
     }
 
@@ -160,34 +188,15 @@ impl Backend for AlertmanagerBackend {
             .collect()
     }
 
-    fn claim_at_plan(
-        &self,
-        creating: Option<(Owner<'_>, Option<&[String]>)>,
-    ) -> Result<(), Problem> {
-        let mut claims = match self.claims.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        *claims += 1;
-        if *claims > 1 {
-            return Err(Problem::new(
-                "Alertmanager configuration file already has a policy",
-                format!(
-                    "two reliability_notification_policy resources use {} (the provider's \
-                     alertmanager config_file); an Alertmanager loads one configuration, so \
-                     one policy per file: merge them into one resource (team routes go in \
-                     `route` blocks), or give the second a provider configuration of its own \
-                     (`alias`) with another config_file",
-                    self.path().display()
-                ),
-            ));
-        }
-        drop(claims);
-        if let Some((owner, contents)) = creating {
+    fn claim_at_plan(&self, plan: &Planned<'_>) -> Result<(), Problem> {
+        self.claims.claim(&format!(
+            "{} (the provider's alertmanager config_file)",
+            self.path().display()
+        ))?;
+        if plan.creating {
             if let Some(existing) = self.read()? {
-                let same = contents.is_some_and(|c| c.first() == Some(&existing));
-                if !same {
-                    return Err(self.foreign(owner));
+                if plan.contents.is_none_or(|c| c.first() != Some(&existing)) {
+                    return Err(self.foreign(plan.owner));
                 }
             }
         }

@@ -12,6 +12,14 @@ fn backend(dir: &Path) -> AlertmanagerBackend {
     })
 }
 
+fn planned(creating: bool, contents: Option<&[String]>) -> Planned<'_> {
+    Planned {
+        owner: OWNER,
+        creating,
+        contents,
+    }
+}
+
 fn doc(content: &str) -> Doc {
     Doc {
         name: DOCUMENT.into(),
@@ -52,8 +60,8 @@ fn put_get_lookup_delete() {
 fn a_second_policy_is_refused_at_plan() {
     let tmp = tempfile::tempdir().unwrap();
     let b = backend(tmp.path());
-    assert!(b.claim_at_plan(Some((OWNER, None))).is_ok());
-    let err = b.claim_at_plan(Some((OWNER, None))).unwrap_err();
+    assert!(b.claim_at_plan(&planned(true, None)).is_ok());
+    let err = b.claim_at_plan(&planned(true, None)).unwrap_err();
     assert!(err.detail.contains("one policy per file"), "{err:?}");
 }
 
@@ -63,13 +71,15 @@ fn a_create_over_a_foreign_file_is_refused_at_plan() {
     let b = backend(tmp.path());
     std::fs::create_dir_all(b.path().parent().unwrap()).unwrap();
     std::fs::write(b.path(), "route:\n  receiver: x\n").unwrap();
-    let planned = vec!["mine\n".to_string()];
-    let err = b.claim_at_plan(Some((OWNER, Some(&planned)))).unwrap_err();
+    let contents = vec!["mine\n".to_string()];
+    let err = b
+        .claim_at_plan(&planned(true, Some(&contents)))
+        .unwrap_err();
     assert_eq!(err.summary, "Alertmanager configuration already exists");
     // An update (not creating) may rewrite it; a file with the planned content is adopted.
     let b = backend(tmp.path());
-    assert!(b.claim_at_plan(None).is_ok());
+    assert!(b.claim_at_plan(&planned(false, Some(&contents))).is_ok());
     let b = backend(tmp.path());
     std::fs::write(b.path(), "mine\n").unwrap();
-    assert!(b.claim_at_plan(Some((OWNER, Some(&planned)))).is_ok());
+    assert!(b.claim_at_plan(&planned(true, Some(&contents))).is_ok());
 }

@@ -12,6 +12,8 @@
 //! - [`ruler_backend`]: rule groups in a namespace of that ruler (`ruler { … }`).
 //! - [`alertmanager`]: the Alertmanager configuration file of the notification policy
 //!   (`alertmanager { … }`), beside whichever rules destination is chosen ([`open_alertmanager`]).
+//! - [`mimir_alertmanager`]: that configuration in a Mimir tenant's Alertmanager
+//!   (`alertmanager { mimir = true }` with a `ruler` block).
 //!
 //! Adding a destination touches this module and the provider block only: a file that
 //! implements [`Backend`], a [`Destination`] variant with its arm in [`open`], and the
@@ -22,6 +24,7 @@
 
 pub mod alertmanager;
 pub mod dir;
+pub mod mimir_alertmanager;
 pub mod prometheus;
 pub mod reload;
 pub mod render_only;
@@ -31,7 +34,7 @@ pub mod rules_dir;
 
 use std::sync::Arc;
 
-use crate::settings::{Destination, Settings};
+use crate::settings::{AlertmanagerTarget, Destination, Settings};
 
 /// One document a resource manages: a name unique in the destination (e.g.
 /// `slo_checkout@availability.yml`) and its full content.
@@ -100,6 +103,16 @@ pub struct Owner<'a> {
     pub id: &'a str,
 }
 
+/// A resource's documents as planned, for [`Backend::claim_at_plan`].
+#[derive(Debug, Clone, Copy)]
+pub struct Planned<'a> {
+    pub owner: Owner<'a>,
+    /// A create (no prior state), not an update.
+    pub creating: bool,
+    /// The documents' contents, `None` while unknown.
+    pub contents: Option<&'a [String]>,
+}
+
 /// A destination for a resource's documents. A resource's documents are given rule
 /// document first (its absence means the resource is gone); the others (e.g. a backup
 /// plan's plan document) are written before it and read after it.
@@ -157,14 +170,11 @@ pub trait Backend: Send + Sync {
         self.delete(&stale)
     }
 
-    /// At plan time, before a resource's documents are planned: `Err` when this resource
-    /// may not use the destination (a destination that holds one resource's documents only
-    /// counts the resources planned). With `creating`, also the planned contents (`None`
-    /// while unknown): a create must not take over documents that exist with other content.
-    fn claim_at_plan(
-        &self,
-        _creating: Option<(Owner<'_>, Option<&[String]>)>,
-    ) -> Result<(), Problem> {
+    /// At plan time, once a resource's documents are planned: `Err` when this resource may
+    /// not use the destination (a destination that holds one resource's documents only
+    /// counts the resources planned; a create must not take over documents that exist with
+    /// other content; a destination may refuse some contents).
+    fn claim_at_plan(&self, _plan: &Planned<'_>) -> Result<(), Problem> {
         Ok(())
     }
 
@@ -196,10 +206,28 @@ pub fn open(settings: &Settings) -> Result<Arc<dyn Backend>, Problem> {
 }
 
 /// The backend of the notification policy's Alertmanager configuration, when the provider
-/// block has an `alertmanager { … }` block.
-pub fn open_alertmanager(settings: &Settings) -> Option<Arc<dyn Backend>> {
-    settings
-        .alertmanager
-        .as_ref()
-        .map(|a| Arc::new(alertmanager::AlertmanagerBackend::new(a)) as Arc<dyn Backend>)
+/// block has an `alertmanager { … }` block; an error when it cannot be set up (`mimir =
+/// true` without a usable ruler configuration).
+pub fn open_alertmanager(settings: &Settings) -> Result<Option<Arc<dyn Backend>>, Problem> {
+    Ok(match &settings.alertmanager {
+        None => None,
+        Some(AlertmanagerTarget::File(file)) => {
+            Some(Arc::new(alertmanager::AlertmanagerBackend::new(file)))
+        }
+        Some(AlertmanagerTarget::Mimir) => {
+            let Destination::Ruler(config) = &settings.destination else {
+                return Err(Problem::new(
+                    "Invalid alertmanager block",
+                    "alertmanager { mimir = true } sends the policy to the Alertmanager of the \
+                     ruler block's Mimir tenant, but the provider block has no ruler block: add \
+                     one, or set config_file instead of mimir",
+                ));
+            };
+            let client = ruler::RulerClient::new((**config).clone())
+                .map_err(|e| Problem::new("Invalid ruler configuration", e.to_string()))?;
+            Some(Arc::new(mimir_alertmanager::MimirAlertmanagerBackend::new(
+                client,
+            )))
+        }
+    })
 }

@@ -17,7 +17,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
-use crate::backend::{Backend, Doc, Outcome, Owner, Problem};
+use crate::backend::{Backend, Doc, Outcome, Owner, Planned, Problem};
 use crate::provider::Context;
 
 /// The generated attributes of a state: its id, its content hash, and per document (the
@@ -152,6 +152,38 @@ fn compute<'a, T: RuleBacked>(
     state
 }
 
+/// Asks the backend whether the planned documents may go there
+/// ([`Backend::claim_at_plan`]); reports why not.
+fn claim<T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    state: &mut T::State<'_>,
+    creating: bool,
+) {
+    let out = T::outputs(state);
+    let id = out
+        .id
+        .as_ref_option()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let contents: Option<Vec<String>> = out
+        .docs
+        .iter()
+        .map(|(_, c)| c.as_ref_option().map(|c| c.to_string()))
+        .collect();
+    let plan = Planned {
+        owner: Owner {
+            type_name: T::TYPE_NAME,
+            id: &id,
+        },
+        creating,
+        contents: contents.as_deref(),
+    };
+    if let Err(p) = tokio::task::block_in_place(|| backend.claim_at_plan(&plan)) {
+        report_problems(diags, vec![p]);
+    }
+}
+
 /// The known locations of a state's documents.
 fn locations<T: RuleBacked>(state: &mut T::State<'_>) -> Vec<String> {
     T::outputs(state)
@@ -281,27 +313,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let backend = T::backend(&self.context, diags)?;
         let mut state = compute::<T>(diags, backend.as_ref(), proposed);
-        let out = T::outputs(&mut state);
-        let id = out
-            .id
-            .as_ref_option()
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        let contents: Option<Vec<String>> = out
-            .docs
-            .iter()
-            .map(|(_, c)| c.as_ref_option().map(|c| c.to_string()))
-            .collect();
-        let owner = Owner {
-            type_name: T::TYPE_NAME,
-            id: &id,
-        };
-        let claim = tokio::task::block_in_place(|| {
-            backend.claim_at_plan(Some((owner, contents.as_deref())))
-        });
-        if let Err(p) = claim {
-            report_problems(diags, vec![p]);
-        }
+        claim::<T>(diags, backend.as_ref(), &mut state, true);
         Some((state, ValueEmpty::default()))
     }
 
@@ -315,15 +327,10 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let backend = T::backend(&self.context, diags)?;
-        if let Err(p) = backend.claim_at_plan(None) {
-            report_problems(diags, vec![p]);
-        }
         let replace = T::replace_paths(&prior, &proposed);
-        Some((
-            compute::<T>(diags, backend.as_ref(), proposed),
-            private,
-            replace,
-        ))
+        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
+        claim::<T>(diags, backend.as_ref(), &mut state, false);
+        Some((state, private, replace))
     }
 
     async fn plan_destroy<'a>(

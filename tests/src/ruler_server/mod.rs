@@ -19,7 +19,8 @@
 //!   `group does not exist`);
 //! - `DELETE {api}/{ns}/{group}` and `DELETE {api}/{ns}` (202; 404 when absent);
 //! - percent-decoding of each path segment (a bad escape is 400), 405 for other methods,
-//!   404 outside the API path.
+//!   404 outside the API path;
+//! - a tenant's Alertmanager configuration at `/api/v1/alerts` ([`alertmanager`]).
 //!
 //! For tests: a request log ([`RulerServer::requests`], [`RulerServer::count`]), injected
 //! failures ([`RulerServer::fail_next`]), a "down" mode that closes the listener
@@ -27,6 +28,7 @@
 //! to simulate drift ([`RulerServer::remove_group`], [`RulerServer::set_rule_expr`]).
 //! It stops when dropped; connections are bounded in number, size and idle time.
 
+pub mod alertmanager;
 pub mod http;
 #[cfg(test)]
 mod tests;
@@ -104,6 +106,8 @@ struct Shared {
     options: Mutex<RulerOptions>,
     /// tenant → namespace → group name → group.
     store: Mutex<Store>,
+    /// tenant → Alertmanager configuration ([`alertmanager`]).
+    alertmanager_configs: Mutex<BTreeMap<String, String>>,
     log: Mutex<Vec<LoggedRequest>>,
     /// Statuses to answer to the next requests, in order.
     failures: Mutex<Vec<u16>>,
@@ -151,6 +155,20 @@ impl RulerServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The Alertmanager configuration `tenant` has (as sent), if any.
+    pub fn alertmanager_config(&self, tenant: &str) -> Option<String> {
+        lock(&self.shared.alertmanager_configs).get(tenant).cloned()
+    }
+
+    /// Replaces `tenant`'s Alertmanager configuration behind the API's back (drift).
+    pub fn set_alertmanager_config(&self, tenant: &str, config: Option<&str>) {
+        let mut configs = lock(&self.shared.alertmanager_configs);
+        match config {
+            Some(c) => configs.insert(tenant.to_string(), c.to_string()),
+            None => configs.remove(tenant),
+        };
     }
 
     /// Changes options while running (limits, auth, tenancy).
@@ -396,6 +414,9 @@ fn handle(shared: &Shared, req: &Request) -> Response {
         _ if !options.require_tenant => "anonymous".to_string(),
         _ => return Response::text(401, "no org id"),
     };
+    if req.path() == alertmanager::PATH {
+        return alertmanager::handle(&mut lock(&shared.alertmanager_configs), &tenant, req);
+    }
     let Some(rest) = req.path().strip_prefix(options.api_path.as_str()) else {
         return Response::text(404, "404 page not found");
     };

@@ -374,3 +374,57 @@ fn oversized_and_chunked_bodies_are_refused() {
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 501"), "{answer}");
 }
+
+#[test]
+fn alertmanager_configuration_per_tenant() {
+    let server = RulerServer::start();
+    let a = [("X-Scope-OrgID", "a")];
+    let get = raw(&server, "GET", "/api/v1/alerts", &a, "");
+    assert_eq!(get.status, 404);
+    assert!(get.body.contains("alertmanager storage object not found"));
+    let config = "route:\n  receiver: r\nreceivers:\n- name: r\n";
+    let body = serde_yaml_ng::to_string(&serde_yaml_ng::Mapping::from_iter([
+        ("alertmanager_config".into(), Value::String(config.into())),
+        ("template_files".into(), Value::Mapping(Default::default())),
+    ]))
+    .unwrap();
+    assert_eq!(
+        raw(&server, "POST", "/api/v1/alerts", &a, &body).status,
+        201
+    );
+    let got = raw(&server, "GET", "/api/v1/alerts", &a, "");
+    assert_eq!(got.status, 200);
+    let v: Value = serde_yaml_ng::from_str(&got.body).unwrap();
+    assert_eq!(v["alertmanager_config"].as_str(), Some(config));
+    // Another tenant sees nothing; no tenant is refused.
+    let b = [("X-Scope-OrgID", "b")];
+    assert_eq!(raw(&server, "GET", "/api/v1/alerts", &b, "").status, 404);
+    assert_eq!(raw(&server, "GET", "/api/v1/alerts", &[], "").status, 401);
+    assert_eq!(raw(&server, "DELETE", "/api/v1/alerts", &a, "").status, 200);
+    assert!(server.alertmanager_config("a").is_none());
+}
+
+#[test]
+fn alertmanager_configurations_mimir_refuses() {
+    use super::alertmanager::parse;
+    let wrap = |c: &str| {
+        serde_yaml_ng::to_string(&serde_yaml_ng::Mapping::from_iter([(
+            "alertmanager_config".into(),
+            Value::String(c.into()),
+        )]))
+        .unwrap()
+    };
+    let ok = "route:\n  receiver: r\nreceivers:\n- name: r\n";
+    assert!(parse(wrap(ok).as_bytes()).is_ok());
+    let file = "route:\n  receiver: r\nreceivers:\n- name: r\n  pagerduty_configs:\n  - routing_key_file: /k\n";
+    let e = parse(wrap(file).as_bytes()).unwrap_err();
+    assert!(e.contains("setting routing_key_file is not allowed"), "{e}");
+    let undefined = "route:\n  receiver: x\nreceivers:\n- name: r\n";
+    assert!(parse(wrap(undefined).as_bytes())
+        .unwrap_err()
+        .contains("undefined receiver"));
+    assert!(parse(wrap("").as_bytes()).unwrap_err().contains("empty"));
+    assert!(parse(b"alertmanager_config: x\nextra: 1\n")
+        .unwrap_err()
+        .contains("extra"));
+}

@@ -40,7 +40,7 @@ impl fmt::Debug for RulerClient {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Method {
+pub(super) enum Method {
     Get,
     Post,
     Delete,
@@ -57,9 +57,9 @@ impl Method {
 }
 
 /// One HTTP answer.
-struct Answer {
-    status: u16,
-    body: String,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) body: String,
     retry_after: Option<Duration>,
     location: Option<String>,
     attempts: u32,
@@ -260,7 +260,7 @@ impl RulerClient {
         }
     }
 
-    fn parse_yaml(&self, url: &str, body: &str) -> Result<Value, RulerError> {
+    pub(super) fn parse_yaml(&self, url: &str, body: &str) -> Result<Value, RulerError> {
         serde_yaml_ng::from_str(body).map_err(|e| {
             self.protocol_error(
                 url,
@@ -299,12 +299,12 @@ impl RulerClient {
         ))
     }
 
-    fn quote(&self, body: &str) -> String {
+    pub(super) fn quote(&self, body: &str) -> String {
         quote_body(body, &self.config.auth.secrets())
     }
 
     /// The error for an answer the operation did not expect.
-    fn status_error(&self, method: Method, url: &str, answer: &Answer) -> RulerError {
+    pub(super) fn status_error(&self, method: Method, url: &str, answer: &Answer) -> RulerError {
         let status = answer.status;
         let body = self.quote(&answer.body);
         let m = method.as_str();
@@ -366,7 +366,12 @@ impl RulerClient {
     }
 
     /// Sends a request, retrying 429, 5xx and failed connections per the retry policy.
-    fn execute(&self, method: Method, url: &str, body: Option<&str>) -> Result<Answer, RulerError> {
+    pub(super) fn execute(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<Answer, RulerError> {
         let policy = self.config.retry;
         let mut slept = Duration::ZERO;
         let mut attempts = 0u32;
@@ -511,7 +516,7 @@ impl RulerClient {
     }
 }
 
-fn is_success(status: u16) -> bool {
+pub(super) fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 

@@ -11,11 +11,13 @@
 //!   upsert, so retrying it is safe).
 //! - [`cache`]: the per-process namespace cache (one list request per namespace answers
 //!   every group read until a write in it).
+//! - [`alertmanager_config`]: a Mimir tenant's Alertmanager configuration (`/api/v1/alerts`).
 //! - [`encode`]: percent-encoding of names in paths, basic-auth encoding, quoting answers.
 //!
 //! Errors ([`RulerError`]) quote the ruler's status and (bounded) answer and say what to do;
 //! they never contain credentials.
 
+pub mod alertmanager_config;
 pub mod cache;
 pub mod client;
 pub mod config;
