@@ -85,12 +85,18 @@ impl Alertmanager {
     /// Starts Alertmanager on `config_file` (which must exist) without gossip, and waits
     /// (bounded) until it is ready.
     pub fn start(config_file: &Path) -> Self {
+        Self::start_on(config_file, free_port())
+    }
+
+    /// Like [`Alertmanager::start`], on 127.0.0.1:`port` (for a Prometheus configured before
+    /// Alertmanager starts). Logs at debug level: every alert received, group flushed and
+    /// notification sent.
+    pub fn start_on(config_file: &Path, port: u16) -> Self {
         let data = tempfile::Builder::new()
             .prefix("am-")
             .tempdir()
             .expect("temp dir");
         let log = data.path().join("alertmanager.log");
-        let port = free_port();
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(alertmanager_binary())
             .arg(format!("--config.file={}", config_file.display()))
@@ -100,6 +106,7 @@ impl Alertmanager {
             ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--cluster.listen-address=")
+            .arg("--log.level=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -169,7 +176,8 @@ impl Alertmanager {
         assert_eq!(status, 200, "POST /api/v2/alerts: {text}");
     }
 
-    /// The alerts Alertmanager holds (`GET /api/v2/alerts`), parsed.
+    /// The alerts Alertmanager holds (`GET /api/v2/alerts`), parsed; an inhibited one has
+    /// `status.state` `suppressed` and its inhibitors in `status.inhibitedBy`.
     pub fn alerts(&self) -> Vec<serde_json::Value> {
         let (status, body) =
             http_get(&format!("{}/api/v2/alerts", self.url)).expect("GET /api/v2/alerts");

@@ -19,6 +19,12 @@ pub struct StaticHttps {
 impl StaticHttps {
     /// Serves `root` (read-only, as it is) over HTTPS on an ephemeral port.
     pub fn start(root: &Path) -> StaticHttps {
+        Self::start_valid_for(root, 2)
+    }
+
+    /// Like [`StaticHttps::start`], with a certificate that expires `days` days from now (a
+    /// certificate expiry watch's subject).
+    pub fn start_valid_for(root: &Path, days: u32) -> StaticHttps {
         let dir = tempfile::Builder::new()
             .prefix("reliability-https-")
             .tempdir()
@@ -28,7 +34,8 @@ impl StaticHttps {
         // not the common name.
         let out = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days"])
+            .arg(days.to_string())
             .args([
                 "-subj",
                 "/CN=127.0.0.1",
@@ -85,6 +92,14 @@ impl StaticHttps {
     /// The server's certificate (PEM), to trust with `SSL_CERT_FILE`.
     pub fn cert_file(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
+    }
+
+    /// `127.0.0.1:<port>`, for a TCP probe.
+    pub fn address(&self) -> String {
+        self.url
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// The request lines served so far (`GET /path HTTP/1.1" 200 -`), one per request.

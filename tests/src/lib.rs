@@ -7,12 +7,17 @@
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
 pub mod alertmanager;
+pub mod blackbox;
+pub mod daemon;
 pub mod exporter;
 pub mod https;
 pub mod lifecycle;
+pub mod live_fire;
+pub mod node_exporter;
 pub mod prometheus;
 pub mod ruler_server;
 pub mod vmalert;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

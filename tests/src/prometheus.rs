@@ -157,6 +157,20 @@ impl Prometheus {
     }
 
     fn start_full(rules_dir: &Path, tsdb: Option<&Path>, target: Option<&str>) -> Self {
+        let scrape = target
+            .map(|t| format!("scrape_configs:\n  - job_name: exporter\n    honor_labels: true\n    static_configs:\n      - targets: [{t:?}]\n"))
+            .unwrap_or_default();
+        Self::start_config(rules_dir, tsdb, &scrape, &[])
+    }
+
+    /// Like [`Prometheus::start`], with more configuration after `global` and `rule_files`
+    /// (top-level `scrape_configs:`, `alerting:` sections as YAML text) and more command-line
+    /// `flags`. Scrape and rule evaluation intervals are 1 s.
+    pub fn start_configured(rules_dir: &Path, extra: &str, flags: &[&str]) -> Self {
+        Self::start_config(rules_dir, None, extra, flags)
+    }
+
+    fn start_config(rules_dir: &Path, tsdb: Option<&Path>, extra: &str, flags: &[&str]) -> Self {
         let data = tempfile::Builder::new()
             .prefix("prom-")
             .tempdir()
@@ -165,11 +179,8 @@ impl Prometheus {
         std::fs::write(
             &config,
             format!(
-                "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {:?}\n{}",
+                "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {:?}\n{extra}",
                 rules_dir.join("*.yml"),
-                target
-                    .map(|t| format!("scrape_configs:\n  - job_name: exporter\n    honor_labels: true\n    static_configs:\n      - targets: [{t:?}]\n"))
-                    .unwrap_or_default()
             ),
         )
         .expect("write prometheus.yml");
@@ -185,6 +196,7 @@ impl Prometheus {
             .arg("--web.enable-lifecycle")
             .arg(format!("--storage.tsdb.path={}", tsdb_path.display()))
             .arg("--storage.tsdb.retention.time=3650d")
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
