@@ -15,17 +15,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use super::dir::{describe_io_error, RulesDir};
+use super::reload::{post_reload, ReloadFailure};
 use super::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 use crate::settings::AlertmanagerSettings;
 
 /// The one document's name (the file's name comes from the provider block).
 pub const DOCUMENT: &str = "alertmanager";
-
-/// How long one reload may take before it is reported as failed.
-pub const RELOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Alertmanager configuration file, and the Alertmanager to reload.
 #[derive(Debug)]
@@ -133,33 +130,19 @@ impl AlertmanagerBackend {
     }
 }
 
-/// POSTs `<base_url>/-/reload`. The error names the URL and quotes Alertmanager's answer.
+/// Reloads Alertmanager. The error names the URL and quotes Alertmanager's answer.
 pub fn reload(base_url: &str) -> Result<(), String> {
-    let url = format!("{}/-/reload", base_url.trim_end_matches('/'));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(RELOAD_TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    match agent.post(&url).send_empty() {
-        Ok(mut resp) => {
-            let status = resp.status();
-            if status.is_success() {
-                return Ok(());
-            }
-            let body = resp.body_mut().read_to_string().unwrap_or_default();
-            Err(format!(
-                "Alertmanager at {url} refused the reload with HTTP {status}: {}; it keeps its \
-                 previous configuration until a reload succeeds (every run retries)",
-                body.trim()
-            ))
-        }
-        Err(e) => Err(format!(
+    post_reload(base_url).map_err(|(url, failure)| match failure {
+        ReloadFailure::Refused { status, body } => format!(
+            "Alertmanager at {url} refused the reload with HTTP {status}: {body}; it keeps its \
+             previous configuration until a reload succeeds (every run retries)"
+        ),
+        ReloadFailure::Unreachable(e) => format!(
             "could not reach Alertmanager at {url}: {e}; check that it runs and that the \
              provider's alertmanager url is right, or remove url to only write the file. \
              The file is written; every run retries the reload"
-        )),
-    }
+        ),
+    })
 }
 
 impl Backend for AlertmanagerBackend {

@@ -8,8 +8,18 @@ use std::time::{Duration, Instant};
 /// How long one reload may take before it is reported as failed.
 pub const RELOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// POSTs `<base_url>/-/reload`. The error names the URL and quotes Prometheus' answer.
-pub fn reload(base_url: &str) -> Result<(), String> {
+/// Why a `POST /-/reload` did not succeed.
+#[derive(Debug)]
+pub enum ReloadFailure {
+    /// The server answered with a status other than 2xx (and this body).
+    Refused { status: u16, body: String },
+    /// The server could not be reached (or did not answer in [`RELOAD_TIMEOUT`]).
+    Unreachable(String),
+}
+
+/// POSTs `<base_url>/-/reload` (Prometheus, vmalert and Alertmanager all answer it); on
+/// failure, the URL and what went wrong, for the caller's message.
+pub fn post_reload(base_url: &str) -> Result<(), (String, ReloadFailure)> {
     let url = format!("{}/-/reload", base_url.trim_end_matches('/'));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(RELOAD_TIMEOUT))
@@ -17,27 +27,33 @@ pub fn reload(base_url: &str) -> Result<(), String> {
         .build()
         .into();
     match agent.post(&url).send_empty() {
+        Ok(resp) if resp.status().is_success() => Ok(()),
         Ok(mut resp) => {
-            let status = resp.status();
-            if status.is_success() {
-                return Ok(());
-            }
+            let status = resp.status().as_u16();
             let body = resp.body_mut().read_to_string().unwrap_or_default();
-            let hint = if status.as_u16() == 403 || status.as_u16() == 405 {
+            let body = body.trim().to_string();
+            Err((url, ReloadFailure::Refused { status, body }))
+        }
+        Err(e) => Err((url, ReloadFailure::Unreachable(e.to_string()))),
+    }
+}
+
+/// Reloads Prometheus. The error names the URL and quotes Prometheus' answer.
+pub fn reload(base_url: &str) -> Result<(), String> {
+    post_reload(base_url).map_err(|(url, failure)| match failure {
+        ReloadFailure::Refused { status, body } => {
+            let hint = if status == 403 || status == 405 {
                 "start Prometheus with --web.enable-lifecycle so that it accepts reloads"
             } else {
                 "Prometheus kept its previous rules; its log says which rule file it rejected"
             };
-            Err(format!(
-                "Prometheus at {url} refused the reload with HTTP {status}: {}; {hint}",
-                body.trim()
-            ))
+            format!("Prometheus at {url} refused the reload with HTTP {status}: {body}; {hint}")
         }
-        Err(e) => Err(format!(
+        ReloadFailure::Unreachable(e) => format!(
             "could not reach Prometheus at {url}: {e}; check that it runs and that the \
              provider's prometheus_url is right, or remove prometheus_url to only write files"
-        )),
-    }
+        ),
+    })
 }
 
 /// When reloads happen. Terraform applies up to `-parallelism` resources at once and each
