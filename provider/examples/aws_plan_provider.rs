@@ -142,6 +142,19 @@ static SPECS: &[Spec] = &[
         )],
     },
     Spec {
+        name: "aws_ebs_volume",
+        attrs: &[
+            ID,
+            ARN,
+            ("availability_zone", Ty::S, R, None),
+            ("size", Ty::N, OC, None),
+            ("type", Ty::S, OC, None),
+            TAGS,
+            TAGS_ALL,
+        ],
+        blocks: &[],
+    },
+    Spec {
         name: "aws_subnet",
         attrs: &[
             ID,

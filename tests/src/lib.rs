@@ -6,6 +6,7 @@
 //! filesystem mirror built from `target/<profile>/terraform-provider-reliability`: nothing
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
+pub mod aws_plan;
 pub mod exporter;
 pub mod https;
 pub mod lifecycle;
@@ -85,7 +86,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
 
 /// Whether cargo sets `key` for the processes it runs (tests, build scripts), as opposed to
 /// configuration a user sets for cargo (`CARGO_TARGET_DIR`, `CARGO_HOME`, ...).
-fn is_cargo_process_var(key: &str) -> bool {
+pub(crate) fn is_cargo_process_var(key: &str) -> bool {
     ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_"]
         .iter()
         .any(|p| key.starts_with(p))
@@ -146,7 +147,7 @@ pub fn terraform_platform() -> String {
 }
 
 /// A filesystem mirror holding the provider binary, shared by the tests of one process.
-fn provider_mirror() -> PathBuf {
+pub(crate) fn provider_mirror() -> PathBuf {
     static MIRROR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     MIRROR
         .get_or_init(|| {

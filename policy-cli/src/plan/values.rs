@@ -53,14 +53,24 @@ fn with_unknown(v: &Json, unk: &Json, unknown: &Value, identity: bool) -> Value 
                 })
                 .collect(),
         ),
-        Json::Object(m) => Value::Map(
-            m.iter()
+        Json::Object(m) => {
+            let mut out: BTreeMap<String, Value> = m
+                .iter()
                 .map(|(k, x)| {
                     let u = unk.get(k).unwrap_or(&Json::Bool(false));
                     (k.clone(), with_unknown(x, u, unknown, identity))
                 })
-                .collect::<BTreeMap<_, _>>(),
-        ),
+                .collect();
+            // A map's unknown elements are absent from its planned value.
+            if let Json::Object(u) = unk {
+                for (k, x) in u {
+                    if x == &Json::Bool(true) {
+                        out.insert(k.clone(), unknown.clone());
+                    }
+                }
+            }
+            Value::Map(out)
+        }
     }
 }
 
@@ -209,8 +219,8 @@ mod tests {
 
     #[test]
     fn after_unknown_marks_become_unknown() {
-        let v = json!({"a": [null, "x"], "b": null});
-        let u = json!({"a": [true, false], "b": true});
+        let v = json!({"a": [null, "x"], "b": null, "m": {}});
+        let u = json!({"a": [true, false], "b": true, "m": {"k": true}});
         let got = with_unknown(&v, &u, &Value::Unknown(vec!["aws_x.y".into()]), false);
         let m = got.as_map().unwrap();
         assert_eq!(
@@ -221,5 +231,6 @@ mod tests {
             ])
         );
         assert!(m["b"].is_unknown());
+        assert!(m["m"].as_map().unwrap()["k"].is_unknown());
     }
 }
