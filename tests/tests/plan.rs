@@ -169,7 +169,32 @@ resource "aws_db_instance" "this" {
 }
 "#;
 
-const CACHE_MODULE: &str = r#"resource "aws_s3_bucket" "cache" {
+const CACHE_MODULE: &str = r#"variable "backup_tags" {
+  default = { keep = "yes" }
+}
+
+# `dynamic` blocks are not in the plan's configuration section: they come from the
+# planned values (and, when the module is installed, their positions from the HCL).
+resource "aws_backup_selection" "cache" {
+  name         = "cache"
+  iam_role_arn = "arn:aws:iam::123456789012:role/backup"
+  plan_id      = "plan-1"
+  dynamic "selection_tag" {
+    for_each = var.backup_tags
+    content {
+      type  = "STRINGEQUALS"
+      key   = selection_tag.key
+      value = selection_tag.value
+    }
+  }
+}
+
+resource "aws_ebs_volume" "kept" {
+  availability_zone = "eu-west-1a"
+  tags              = { keep = "yes" }
+}
+
+resource "aws_s3_bucket" "cache" {
   bucket = "acme-cache"
 }
 
@@ -248,6 +273,7 @@ fn plan_input_finds_what_hcl_input_cannot() {
     assert!(!has(&report, "RC107", "aws_autoscaling_group.spread"));
     assert!(!has(&report, "RC301", "aws_acm_certificate.web"));
     assert!(!has(&report, "RC206", "aws_ebs_volume.data"));
+    assert!(!has(&report, "RC206", "module.cache.aws_ebs_volume.kept"));
     // A remote module's finding points into .terraform/modules.
     let cache = report["findings"]
         .as_array()
@@ -291,6 +317,8 @@ fn plan_input_finds_what_hcl_input_cannot() {
         .expect("cache finding from the plan");
     assert_eq!(cache["file"], "plan.json");
     assert_eq!(cache["location"], "plan");
+    assert!(!has(&report, "RC206", "module.cache.aws_ebs_volume.kept"));
+    assert!(has(&report, "RC206", "aws_ebs_volume.scratch"));
     let text = relcheck(dir, &["check", "--plan", "plan.json", "."]);
     assert!(
         text.stdout.contains("plan.json:1:1: warning RC207"),

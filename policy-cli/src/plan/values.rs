@@ -134,9 +134,15 @@ impl Builder<'_, '_> {
             });
             let as_blocks = match entry {
                 Some(e) => !is_expression(e),
-                // Not in the configuration: a block written as `dynamic`, or (without a
-                // configuration) a list of objects the HCL writes as blocks.
-                None => dynamic.is_some() || !hcl_blocks.is_empty(),
+                // Not in the configuration (which leaves `dynamic` blocks out): a block
+                // the HCL writes as `dynamic`, or, without the HCL, any list of objects.
+                None => {
+                    dynamic.is_some()
+                        || !hcl_blocks.is_empty()
+                        || (source.is_none()
+                            && v.as_array()
+                                .is_some_and(|a| !a.is_empty() && a.iter().all(Json::is_object)))
+                }
             };
             if as_blocks {
                 let items: Vec<(&Json, &Json)> = match v {
