@@ -3,7 +3,7 @@
 
 One command (from the repository root):
 
-    bench/relcheck-plan-vs-checkov.py [--instances N] [--runs K] [--checkov BIN]
+    bench/relcheck-plan-vs-checkov.py [--instances N] [--runs K] [--checkov BIN] [--work DIR]
 
   --instances N  resource instances in the plan (default 10000), spread by `count` over
                  five AWS resource types, half of them in a local module
@@ -11,14 +11,15 @@ One command (from the repository root):
                  flipping the order every round; medians are reported
   --checkov BIN  checkov executable (default .local/bench-venv/bin/checkov, created by
                  bench/relcheck-vs-checkov.sh; checkov 3.3.30 there)
+  --work DIR     where the configuration and plan go (default .local/bench-plan/N)
 
 What it does:
   1. cargo build --release of relcheck and of the test stand-in for hashicorp/aws
      (provider/examples/aws_plan_provider.rs), installed through a filesystem mirror
      with its own CLI configuration (nothing is downloaded);
   2. writes the configuration, runs the real `terraform init`, `terraform plan -out
-     tfplan` and `terraform show -json tfplan > plan.json` (in .local/bench-plan/N,
-     reused when the plan is there);
+     tfplan` and `terraform show -json tfplan > plan.json` (in --work, reused when the
+     plan is there);
   3. times, in the same run,
        relcheck check --plan plan.json --format json --fail-on never DIR
        checkov -f plan.json --framework terraform_plan --quiet --compact -o json --skip-download
@@ -122,9 +123,8 @@ def build(target):
     )
 
 
-def make_plan(n, plugin):
+def make_plan(n, plugin, work):
     per = n // 5
-    work = os.path.join(ROOT, ".local", "bench-plan", str(n))
     plan = os.path.join(work, "plan.json")
     if os.path.exists(plan):
         return work, plan
@@ -196,10 +196,12 @@ def main():
     ap.add_argument("--instances", type=int, default=10000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--checkov", default=os.path.join(ROOT, ".local", "bench-venv", "bin", "checkov"))
+    ap.add_argument("--work", default=None)
     args = ap.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     relcheck, plugin = build(target)
-    work, plan = make_plan(args.instances, plugin)
+    work = args.work or os.path.join(ROOT, ".local", "bench-plan", str(args.instances))
+    work, plan = make_plan(args.instances, plugin, os.path.abspath(work))
     cfg = os.path.join(work, "config")
     with open(plan) as f:
         doc = json.load(f)
