@@ -129,7 +129,7 @@ def make_plan(n, plugin, work):
     if os.path.exists(plan):
         return work, plan
     shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(os.path.join(work, "modules", "data"))
+    os.makedirs(work)
     mirror = os.path.join(work, "mirror")
     pkg = os.path.join(
         mirror, "registry.terraform.io", "hashicorp", "aws", AWS_VERSION, "linux_amd64"
