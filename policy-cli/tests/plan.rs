@@ -45,7 +45,15 @@ fn refuses_what_is_not_a_plan_saying_what_it_is() {
         "{e}"
     );
     let e = error(r#"{"format_version": "1.2", "planned_values": {}, "resource_changes": {}}"#);
-    assert!(e.contains("`resource_changes` must be an array"), "{e}");
+    assert!(
+        e.contains("not a JSON plan: invalid type: map, expected a sequence"),
+        "{e}"
+    );
+    let e = error(r#"{"format_version": "1.2", "planned_values": {}, "resource_changes": [{}]}"#);
+    assert!(
+        e.contains("`resource_changes[0]` has no string `address`"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -43,10 +43,10 @@ pub fn module_segments(module_address: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The chain of module configurations from the root to the module at `module_address`;
-/// `None` when the configuration section does not hold it.
-pub fn levels<'p>(plan: &'p Json, module_address: &str) -> Option<Vec<Level<'p>>> {
-    let mut module = plan.get("configuration")?.get("root_module")?;
+/// The chain of module configurations (in the plan's `configuration` section) from the
+/// root to the module at `module_address`; `None` when the section does not hold it.
+pub fn levels<'p>(configuration: &'p Json, module_address: &str) -> Option<Vec<Level<'p>>> {
+    let mut module = configuration.get("root_module")?;
     let mut out = vec![Level {
         module,
         call: None,

@@ -57,7 +57,7 @@ fn check_inner(
     };
     let root = locate::root_dir(paths).unwrap_or_default();
     let mut graph = Graph::build(&instances);
-    graph.default_tags = config::aws_default_tags(&plan.json);
+    graph.default_tags = config::aws_default_tags(&plan.configuration);
     let mut findings = rules::run_with(&graph, thresholds);
     let root_name = paths
         .first()
@@ -112,7 +112,7 @@ fn instances(
     let mut out = Vec::new();
     let list = plan.instances()?;
     for p in list {
-        let levels = config::levels(&plan.json, p.module_address);
+        let levels = config::levels(&plan.configuration, p.module_address);
         let cfg = levels
             .as_ref()
             .and_then(|l| l.last())

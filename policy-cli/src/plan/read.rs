@@ -6,12 +6,20 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::Value as Json;
 
-/// A JSON plan, read and checked.
+/// A JSON plan, read and checked: the parts relcheck uses (the rest of the document —
+/// `before`/`after` copies of the values, `relevant_attributes`, outputs — is skipped while
+/// parsing, never held in memory).
 pub struct Plan {
-    pub text: String,
-    pub json: Json,
+    planned_values: Json,
+    /// `resource_changes[].change.after_unknown` by address.
+    unknown: HashMap<String, Json>,
+    prior_state: Json,
+    /// The `configuration` section (`Null` when absent).
+    pub configuration: Json,
 }
 
 /// One resource or data source instance of the plan.
@@ -31,6 +39,28 @@ pub struct PlanInstance<'p> {
     pub unknown: &'p Json,
 }
 
+/// The top level of `terraform show -json` output, as far as relcheck reads it.
+#[derive(Deserialize)]
+struct Doc {
+    format_version: Option<Json>,
+    planned_values: Option<Json>,
+    values: Option<IgnoredAny>,
+    resource_changes: Option<Vec<ChangeDoc>>,
+    prior_state: Option<Json>,
+    configuration: Option<Json>,
+}
+
+#[derive(Deserialize)]
+struct ChangeDoc {
+    address: Option<Json>,
+    change: Option<ChangeBody>,
+}
+
+#[derive(Deserialize)]
+struct ChangeBody {
+    after_unknown: Option<Json>,
+}
+
 /// Reads a plan file. Errors name the file and say what is wrong and what to do.
 pub fn read(path: &Path) -> Result<Plan, String> {
     let shown = path.display();
@@ -42,27 +72,27 @@ pub fn read(path: &Path) -> Result<Plan, String> {
              `--plan plan.json`"
         ));
     }
-    let text = String::from_utf8(bytes)
+    let text = std::str::from_utf8(&bytes)
         .map_err(|_| format!("{shown}: not a JSON plan (the file is not UTF-8 text); run `terraform show -json PLANFILE > plan.json`"))?;
-    let json: Json = serde_json::from_str(&text).map_err(|e| {
-        if e.is_eof() {
-            format!(
-                "{shown}: the JSON plan ends early at line {} column {}: the file is truncated; \
-                 write it again with `terraform show -json PLANFILE > plan.json`",
-                e.line(),
-                e.column()
-            )
+    match text.trim_start().chars().next() {
+        None | Some('{') => {}
+        Some(_) => {
+            let v: Result<Json, _> = serde_json::from_str(text);
+            return Err(match v {
+                Ok(v) => format!("{shown}: a JSON plan is an object, this is {}", kind(&v)),
+                Err(e) => syntax_error(&shown, &e),
+            });
+        }
+    }
+    let doc: Doc = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            syntax_error(&shown, &e)
         } else {
-            format!("{shown}: not valid JSON: {e}")
+            format!("{shown}: not a JSON plan: {e}")
         }
     })?;
-    let Json::Object(top) = &json else {
-        return Err(format!(
-            "{shown}: a JSON plan is an object, this is {}",
-            kind(&json)
-        ));
-    };
-    let version = match top.get("format_version") {
+    drop(bytes);
+    let version = match &doc.format_version {
         Some(Json::String(v)) => v.as_str(),
         Some(other) => {
             return Err(format!(
@@ -82,18 +112,52 @@ pub fn read(path: &Path) -> Result<Plan, String> {
              format 1.x, Terraform 1.0 and later)"
         ));
     }
-    if !top.contains_key("planned_values") {
-        let what = if top.contains_key("values") {
+    let Some(planned_values) = doc.planned_values else {
+        let what = if doc.values.is_some() {
             "this is a state (`terraform show -json` without a plan file), not a plan"
         } else {
             "it has no `planned_values`"
         };
         return Err(format!("{shown}: not a JSON plan: {what}"));
+    };
+    let mut unknown = HashMap::new();
+    for (i, c) in doc
+        .resource_changes
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let Some(Json::String(address)) = c.address else {
+            return Err(format!(
+                "{shown}: `resource_changes[{i}]` has no string `address`"
+            ));
+        };
+        if let Some(u) = c.change.and_then(|c| c.after_unknown) {
+            unknown.insert(address, u);
+        }
     }
-    let plan = Plan { text, json };
+    let plan = Plan {
+        planned_values,
+        unknown,
+        prior_state: doc.prior_state.unwrap_or(Json::Null),
+        configuration: doc.configuration.unwrap_or(Json::Null),
+    };
     // Walk once to report structural problems now, not halfway through the check.
     plan.instances().map_err(|e| format!("{shown}: {e}"))?;
     Ok(plan)
+}
+
+fn syntax_error(shown: &std::path::Display<'_>, e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        format!(
+            "{shown}: the JSON plan ends early at line {} column {}: the file is truncated; \
+             write it again with `terraform show -json PLANFILE > plan.json`",
+            e.line(),
+            e.column()
+        )
+    } else {
+        format!("{shown}: not valid JSON: {e}")
+    }
 }
 
 /// A JSON value's kind, for messages.
@@ -120,45 +184,23 @@ impl Plan {
     /// The instances of `planned_values` (what the plan leaves in place: deleted resources
     /// are absent), with their `after_unknown`.
     pub fn instances(&self) -> Result<Vec<PlanInstance<'_>>, String> {
-        let mut unknown: HashMap<&str, &Json> = HashMap::new();
-        match self.json.get("resource_changes") {
-            None | Some(Json::Null) => {}
-            Some(Json::Array(changes)) => {
-                for (i, c) in changes.iter().enumerate() {
-                    let at = format!("resource_changes[{i}]");
-                    let address = field(c, "address", &at)?;
-                    if let Some(u) = c.get("change").and_then(|c| c.get("after_unknown")) {
-                        unknown.insert(address, u);
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(format!(
-                    "`resource_changes` must be an array, got {}",
-                    kind(other)
-                ))
-            }
-        }
+        let unknown = &self.unknown;
         let mut out = Vec::new();
-        let root = self
-            .json
-            .get("planned_values")
-            .and_then(|p| p.get("root_module"));
+        let root = self.planned_values.get("root_module");
         if let Some(root) = root {
-            walk(root, "planned_values.root_module", &unknown, &mut out, 0)?;
+            walk(root, "planned_values.root_module", unknown, &mut out, 0)?;
         }
         // Data sources read while planning are in the prior state, not in planned_values.
         let prior = self
-            .json
-            .get("prior_state")
-            .and_then(|p| p.get("values"))
+            .prior_state
+            .get("values")
             .and_then(|p| p.get("root_module"));
         if let Some(prior) = prior {
             let mut data = Vec::new();
             walk(
                 prior,
                 "prior_state.values.root_module",
-                &unknown,
+                unknown,
                 &mut data,
                 0,
             )?;
@@ -172,7 +214,7 @@ impl Plan {
 fn walk<'p>(
     module: &'p Json,
     at: &str,
-    unknown: &HashMap<&str, &'p Json>,
+    unknown: &'p HashMap<String, Json>,
     out: &mut Vec<PlanInstance<'p>>,
     depth: usize,
 ) -> Result<(), String> {
@@ -214,7 +256,7 @@ fn walk<'p>(
                     module_address,
                     calls: calls.clone(),
                     values,
-                    unknown: unknown.get(address).copied().unwrap_or(&FALSE),
+                    unknown: unknown.get(address).unwrap_or(&FALSE),
                 });
             }
         }
