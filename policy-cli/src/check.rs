@@ -225,6 +225,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
         skipped,
         roots: roots_count,
         max_eval_steps,
+        plan_file: None,
     }
 }
 

@@ -9,6 +9,9 @@
 //! then goes through [`suppress`] (`relcheck:ignore`), [`config`] (`.relcheck.toml`),
 //! [`baseline`] and [`changed`] (`--changed-since`), and one of the six renderers in
 //! [`render`]: text, JSON, SARIF, GitHub annotations, JUnit XML, Markdown.
+//!
+//! With `--plan`, [`plan::check`] builds the same instances from a Terraform JSON plan
+//! (`terraform show -json`) instead of the evaluator; everything after is the same.
 
 pub mod baseline;
 pub mod changed;
@@ -22,6 +25,7 @@ pub mod instance;
 pub mod locate;
 pub mod module;
 pub mod parse;
+pub mod plan;
 pub mod render;
 mod report;
 pub mod rules;

@@ -59,8 +59,14 @@ enum Color {
 enum Command {
     /// Check Terraform code for reliability problems.
     Check {
-        /// Files or directories to check (default: the current directory).
+        /// Files or directories to check (default: the current directory). With `--plan`:
+        /// the configuration the plan was made from.
         paths: Vec<PathBuf>,
+        /// Check the resources of a Terraform JSON plan (`terraform show -json tfplan >
+        /// plan.json`): exact planned values in every module; positions still point at
+        /// the `.tf` files under PATH.
+        #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["var_files", "vars"])]
+        plan: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -145,6 +151,7 @@ fn main() -> ExitCode {
         },
         Command::Check {
             paths,
+            plan,
             format,
             fail_on,
             output,
@@ -212,7 +219,16 @@ fn main() -> ExitCode {
                 None => None,
             };
             let thresholds = config.as_ref().map(|c| c.thresholds).unwrap_or_default();
-            let mut report = relcheck::check_with(&paths, &inputs, thresholds);
+            let mut report = match &plan {
+                Some(plan) => match relcheck::plan::check(plan, &paths, thresholds) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                None => relcheck::check_with(&paths, &inputs, thresholds),
+            };
             let suppressed = if no_ignore {
                 Vec::new()
             } else {
@@ -269,6 +285,16 @@ fn main() -> ExitCode {
             }
             if in_baseline > 0 {
                 eprintln!("note: {in_baseline} finding(s) already in the baseline not shown");
+            }
+            let in_plan = report
+                .findings
+                .iter()
+                .filter(|f| Some(f.file) == report.plan_file)
+                .count();
+            if in_plan > 0 {
+                eprintln!(
+                    "note: {in_plan} finding(s) point at the plan file: no .tf file under the checked path declares their resource (module not installed? run `terraform init`)"
+                );
             }
             if !report.skipped.is_empty() {
                 eprintln!(

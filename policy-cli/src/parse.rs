@@ -363,6 +363,19 @@ impl SourceFile {
         }
     }
 
+    /// A file kept only to be pointed at, with no syntax tree (the JSON plan, for findings
+    /// on resources whose `.tf` file is not there).
+    pub fn unparsed(path: PathBuf, display: String, text: String) -> SourceFile {
+        SourceFile {
+            line_starts: line_starts(&text),
+            path,
+            display,
+            text,
+            body: None,
+            outline: Outline::default(),
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

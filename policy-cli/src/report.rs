@@ -15,6 +15,9 @@ pub struct Report {
     /// The most evaluation steps one root module took: the work the evaluator did, bounded
     /// by [`crate::eval::MAX_STEPS`] (tests guard on it instead of the clock).
     pub max_eval_steps: u64,
+    /// With `--plan`: the plan file, which findings point at when no `.tf` file under the
+    /// checked path declares their resource.
+    pub plan_file: Option<crate::parse::FileId>,
 }
 
 impl Report {

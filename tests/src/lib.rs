@@ -7,6 +7,7 @@
 //! is downloaded and the user's own Terraform configuration is never read or written.
 
 pub mod alertmanager;
+pub mod aws_plan;
 pub mod blackbox;
 pub mod daemon;
 pub mod exporter;
@@ -91,7 +92,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
 
 /// Whether cargo sets `key` for the processes it runs (tests, build scripts), as opposed to
 /// configuration a user sets for cargo (`CARGO_TARGET_DIR`, `CARGO_HOME`, ...).
-fn is_cargo_process_var(key: &str) -> bool {
+pub(crate) fn is_cargo_process_var(key: &str) -> bool {
     ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_"]
         .iter()
         .any(|p| key.starts_with(p))
@@ -152,35 +153,44 @@ pub fn terraform_platform() -> String {
 }
 
 /// A filesystem mirror holding the provider binary, shared by the tests of one process.
-///
-/// It lives beside the built binary (`target/<profile>/e2e-provider-mirror/`), not in a temp
-/// dir: a `static` is never dropped, so a temp dir would be left behind by every test
-/// process (one provider binary each). The binary is copied next to its place and renamed
-/// over it, so a concurrent test process keeps reading a complete file.
-fn provider_mirror() -> PathBuf {
+pub(crate) fn provider_mirror() -> PathBuf {
     static MIRROR: OnceLock<PathBuf> = OnceLock::new();
     MIRROR
         .get_or_init(|| {
-            let binary = provider_binary();
-            let root = binary
-                .parent()
-                .expect("the provider binary is in a target directory")
-                .join("e2e-provider-mirror");
-            let pkg = root
-                .join("registry.terraform.io")
-                .join(PROVIDER_SOURCE)
-                .join(PROVIDER_VERSION)
-                .join(terraform_platform());
-            std::fs::create_dir_all(&pkg).expect("mirror layout");
-            let dest = pkg.join(format!(
-                "terraform-provider-reliability_v{PROVIDER_VERSION}"
-            ));
-            let staged = pkg.join(format!(".staged-{}", std::process::id()));
-            std::fs::copy(&binary, &staged).expect("copy provider into the mirror");
-            std::fs::rename(&staged, &dest).expect("move provider into the mirror");
-            root
+            mirror_beside(
+                &provider_binary(),
+                "e2e-provider-mirror",
+                PROVIDER_SOURCE,
+                PROVIDER_VERSION,
+            )
         })
         .clone()
+}
+
+/// A filesystem mirror (Terraform's unpacked layout) holding the plugin `binary` as
+/// `source` at `version`, returned as the mirror's root.
+///
+/// It lives beside the built binary (`target/<profile>/<dir_name>/`), not in a temp dir: the
+/// mirrors are kept in `static`s, which are never dropped, so a temp dir would be left
+/// behind by every test process. The binary is copied next to its place and renamed over
+/// it, so a concurrent test process keeps reading a complete file.
+pub(crate) fn mirror_beside(binary: &Path, dir_name: &str, source: &str, version: &str) -> PathBuf {
+    let root = binary
+        .parent()
+        .expect("a built binary is in a target directory")
+        .join(dir_name);
+    let pkg = root
+        .join("registry.terraform.io")
+        .join(source)
+        .join(version)
+        .join(terraform_platform());
+    std::fs::create_dir_all(&pkg).expect("mirror layout");
+    let kind = source.rsplit('/').next().unwrap_or(source);
+    let dest = pkg.join(format!("terraform-provider-{kind}_v{version}"));
+    let staged = pkg.join(format!(".staged-{}", std::process::id()));
+    std::fs::copy(binary, &staged).expect("copy the plugin into the mirror");
+    std::fs::rename(&staged, &dest).expect("move the plugin into the mirror");
+    root
 }
 
 /// What a Terraform command printed and returned.

@@ -399,7 +399,7 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Value {
 }
 
 /// Source text of a non-literal expression, for messages.
-pub(super) fn source_text(e: &Expression, text: &str) -> Option<String> {
+pub(crate) fn source_text(e: &Expression, text: &str) -> Option<String> {
     match e {
         Expression::Null(_)
         | Expression::Bool(_)

@@ -26,6 +26,7 @@ use crate::parse::{FileId, LoadError, SourceFile};
 use crate::value::Value;
 pub use budget::MAX_STEPS;
 use convert::convert;
+pub(crate) use expr::source_text;
 pub use inputs::{GivenInput, InputValue, Inputs, RootInputs};
 
 /// Everything one root module expands to.

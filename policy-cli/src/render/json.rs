@@ -37,6 +37,9 @@ struct JsonFinding<'a> {
     column: usize,
     message: &'a str,
     help: &'a str,
+    /// `"plan"` when no `.tf` file declares the resource and `file` is the JSON plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +63,7 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
         column,
         message: &f.message,
         help: &f.help,
+        location: (Some(f.file) == report.plan_file).then_some("plan"),
     }
 }
 
