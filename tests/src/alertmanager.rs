@@ -2,11 +2,8 @@
 //! test and killed on drop, and `amtool` (`amtool check-config`, `amtool config routes
 //! test`).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::prometheus::{find_on_path, free_port, http_get};
@@ -195,74 +192,5 @@ impl Drop for Alertmanager {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A loopback webhook receiver: records the JSON body of every POST Alertmanager sends it
-/// (at most `max` requests), answering 200.
-pub struct WebhookSink {
-    pub url: String,
-    received: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl WebhookSink {
-    pub fn start(max: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("bound address"));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(max) {
-                let Ok(stream) = stream else { continue };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let Ok(mut writer) = stream.try_clone() else {
-                    continue;
-                };
-                let mut reader = BufReader::new(stream);
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                }
-                let mut body = vec![0u8; length.min(1 << 20)];
-                if reader.read_exact(&mut body).is_ok() {
-                    if let Ok(v) = serde_json::from_slice(&body) {
-                        sink.lock().unwrap_or_else(|e| e.into_inner()).push(v);
-                    }
-                }
-                let _ = writer.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            }
-        });
-        WebhookSink { url, received }
-    }
-
-    /// The notifications received so far (Alertmanager's webhook JSON).
-    pub fn received(&self) -> Vec<serde_json::Value> {
-        self.received
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// The `alertname` labels of every alert notified so far, sorted.
-    pub fn alert_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .received()
-            .iter()
-            .flat_map(|n| n["alerts"].as_array().cloned().unwrap_or_default())
-            .filter_map(|a| a["labels"]["alertname"].as_str().map(str::to_string))
-            .collect();
-        names.sort();
-        names.dedup();
-        names
     }
 }

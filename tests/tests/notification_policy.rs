@@ -1,9 +1,10 @@
 //! `reliability_notification_policy` through the real Terraform CLI, and a real
 //! Alertmanager (Debian's 0.25) loading what it writes.
 
-use reliability_e2e::alertmanager::{check_config, Alertmanager, WebhookSink};
+use reliability_e2e::alertmanager::{check_config, Alertmanager};
 use reliability_e2e::lifecycle::{self, Case};
 use reliability_e2e::prometheus::unreachable_url;
+use reliability_e2e::webhook::WebhookRecorder;
 use reliability_e2e::Terraform;
 
 const ADDRESS: &str = "reliability_notification_policy.main";
@@ -352,7 +353,7 @@ fn alertmanager_reloads_the_policy() {
 
 #[test]
 fn a_maintenance_window_mutes_only_its_alerts_while_it_lasts() {
-    let sink = WebhookSink::start(64);
+    let sink = WebhookRecorder::start();
     // A window that lasts all day, every day, for service="db"; one for service="web" on a
     // day that is not today (UTC; 1970-01-01 was a Thursday).
     let days = std::time::SystemTime::now()
@@ -375,7 +376,7 @@ fn a_maintenance_window_mutes_only_its_alerts_while_it_lasts() {
 resource "reliability_notification_policy" "main" {{
   receiver {{
     name = "hook"
-    webhook {{ url = "{}/notify" }}
+    webhook {{ url = "{}" }}
   }}
   page_receiver   = "hook"
   ticket_receiver = "hook"
@@ -397,7 +398,7 @@ resource "reliability_notification_policy" "main" {{
 }}
 "#,
         provider(None),
-        sink.url
+        sink.url_for("/notify")
     );
     let tf = Terraform::new();
     tf.config(&config);
@@ -421,11 +422,19 @@ resource "reliability_notification_policy" "main" {{
             ("severity", "ticket"),
         ],
     ]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sink.alert_names().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let first = sink.wait_for("/notify", std::time::Duration::from_secs(20), |n| {
+        !n.alerts().is_empty()
+    });
+    assert!(first.is_some(), "nothing notified: {}", sink.summary());
     // Give muted groups the same time to (not) notify.
     std::thread::sleep(std::time::Duration::from_secs(3));
-    assert_eq!(sink.alert_names(), ["WebDown"], "{:#?}", sink.received());
+    let mut names: Vec<String> = sink
+        .received_at("/notify")
+        .iter()
+        .flat_map(|n| n.alerts())
+        .filter_map(|a| a["labels"]["alertname"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["WebDown"], "{}", sink.summary());
 }
