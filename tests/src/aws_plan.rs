@@ -7,51 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::{is_cargo_process_var, target_dir, workspace_root, Terraform};
+use crate::{workspace_example, Terraform};
 
 /// The version the stand-in is mirrored under (configurations pin it).
 pub const AWS_VERSION: &str = "5.99.0";
 
 /// `required_providers` for the stand-in, to start a test's `main.tf` with.
 pub const REQUIRED_AWS: &str = "terraform {\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \"5.99.0\"\n    }\n  }\n}\n";
-
-/// Builds (once per test process) an example of a workspace package, in the tests' profile.
-pub fn workspace_example(package: &str, example: &str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    let path = target_dir().join(profile).join("examples").join(example);
-    let lock = BUILT.get_or_init(Default::default);
-    let mut built = lock.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.iter().any(|b| b == example) {
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--quiet", "-p", package, "--example", example]);
-        for (key, _) in std::env::vars_os() {
-            let key = key.to_string_lossy();
-            if is_cargo_process_var(&key) {
-                cmd.env_remove(&*key);
-            }
-        }
-        if profile == "release" {
-            cmd.arg("--release");
-        }
-        let status = cmd
-            .current_dir(workspace_root())
-            .status()
-            .unwrap_or_else(|e| panic!("could not run cargo to build {example}: {e}"));
-        assert!(status.success(), "cargo build of example {example} failed");
-        built.push(example.to_string());
-    }
-    assert!(
-        path.exists(),
-        "{} is missing after the build",
-        path.display()
-    );
-    path
-}
 
 /// A filesystem mirror holding the `hashicorp/aws` stand-in, shared by one test process.
 pub fn aws_mirror() -> PathBuf {

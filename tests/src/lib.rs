@@ -47,22 +47,39 @@ pub fn target_dir() -> PathBuf {
 /// Builds (once per test process) and returns the path of a workspace binary, in the same
 /// profile as the tests. `RELIABILITY_<NAME>_BIN` overrides the path.
 pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
     let env_key = format!("RELIABILITY_{}_BIN", bin.to_uppercase().replace('-', "_"));
     if let Some(p) = std::env::var_os(&env_key) {
         return PathBuf::from(p);
     }
+    build_once(package, "--bin", bin, Path::new(bin))
+}
+
+/// Builds (once per test process) an example of a workspace package, in the tests' profile.
+pub fn workspace_example(package: &str, example: &str) -> PathBuf {
+    build_once(
+        package,
+        "--example",
+        example,
+        &Path::new("examples").join(example),
+    )
+}
+
+/// Runs `cargo build -p <package> <kind> <name>` once per test process (per `kind` and
+/// `name`) in the tests' profile, and returns `<target>/<profile>/<output>`.
+fn build_once(package: &str, kind: &str, name: &str, output: &Path) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
         "release"
     };
-    let path = target_dir().join(profile).join(bin);
+    let path = target_dir().join(profile).join(output);
+    let what = format!("{kind} {name}");
     let lock = BUILT.get_or_init(Default::default);
     let mut built = lock.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.iter().any(|b| b == bin) {
+    if !built.contains(&what) {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--quiet", "-p", package, "--bin", bin]);
+        cmd.args(["build", "--quiet", "-p", package, kind, name]);
         // Build as `cargo test` itself does: the variables cargo sets for the test process
         // (CARGO_MANIFEST_DIR, CARGO_PKG_*) dirty build scripts that track them (ring's), and
         // every switch between the two environments would rebuild ring and its dependents.
@@ -78,9 +95,9 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         let status = cmd
             .current_dir(workspace_root())
             .status()
-            .unwrap_or_else(|e| panic!("could not run cargo to build {bin}: {e}"));
-        assert!(status.success(), "cargo build of {bin} failed");
-        built.push(bin.to_string());
+            .unwrap_or_else(|e| panic!("could not run cargo to build {what}: {e}"));
+        assert!(status.success(), "cargo build of {what} failed");
+        built.push(what);
     }
     assert!(
         path.exists(),
@@ -92,7 +109,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
 
 /// Whether cargo sets `key` for the processes it runs (tests, build scripts), as opposed to
 /// configuration a user sets for cargo (`CARGO_TARGET_DIR`, `CARGO_HOME`, ...).
-pub(crate) fn is_cargo_process_var(key: &str) -> bool {
+fn is_cargo_process_var(key: &str) -> bool {
     ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_"]
         .iter()
         .any(|p| key.starts_with(p))
