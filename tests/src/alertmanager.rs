@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::prometheus::{find_on_path, free_port, http_get};
+use crate::prometheus::{find_on_path, free_port, http_get, wait_ready};
 
 /// The `amtool` binary (`AMTOOL` env var, else PATH).
 pub fn amtool_binary() -> PathBuf {
@@ -115,23 +115,13 @@ impl Alertmanager {
             _data: data,
             log,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = am.child.try_wait() {
-                panic!(
-                    "alertmanager exited with {status}; its log:\n{}",
-                    am.log_text()
-                );
-            }
-            if http_get(&format!("{}/-/ready", am.url)).is_ok_and(|(s, _)| s == 200) {
-                return am;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "alertmanager did not become ready within 20 s; its log:\n{}",
-            am.log_text()
+        wait_ready(
+            "alertmanager",
+            &mut am.child,
+            &format!("{}/-/ready", am.url),
+            &am.log,
         );
+        am
     }
 
     /// The configuration Alertmanager runs with (`config.original` of `/api/v2/status`).

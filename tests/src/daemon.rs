@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::prometheus::{find_on_path, http_get};
+use crate::prometheus::{find_on_path, http_get, wait_ready};
 
 /// A running daemon.
 pub struct Daemon {
@@ -66,20 +65,9 @@ impl Daemon {
             dir,
             name: name.to_string(),
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = d.child.try_wait() {
-                panic!("{name} exited with {status}; its log:\n{}", d.log_text());
-            }
-            if d.get(ready_path).map(|(s, _)| s == 200).unwrap_or(false) {
-                return d;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "{name} did not answer {ready_path} within 20 s; its log:\n{}",
-            d.log_text()
-        );
+        let log = d.dir.path().join(format!("{name}.log"));
+        wait_ready(name, &mut d.child, &format!("{}{ready_path}", d.url), &log);
+        d
     }
 
     /// GET a path; returns (status, body).

@@ -54,6 +54,26 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Waits (at most 20 s) until `GET ready_url` answers 200 from the process `child` started
+/// as `name`; panics with its log (`log`) if it exits first or never gets ready.
+pub fn wait_ready(name: &str, child: &mut Child, ready_url: &str, log: &Path) {
+    let log_text = || std::fs::read_to_string(log).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{name} exited with {status}; its log:\n{}", log_text());
+        }
+        if http_get(ready_url).is_ok_and(|(s, _)| s == 200) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "{name} did not answer {ready_url} within 20 s; its log:\n{}",
+        log_text()
+    );
+}
+
 /// GET `url`; returns (status, body).
 pub fn http_get(url: &str) -> Result<(u16, String), String> {
     let mut resp = agent().get(url).call().map_err(|e| e.to_string())?;
@@ -208,23 +228,13 @@ impl Prometheus {
             _data: data,
             log,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = p.child.try_wait() {
-                panic!(
-                    "prometheus exited with {status}; its log:\n{}",
-                    p.log_text()
-                );
-            }
-            if p.get("/-/ready").map(|(s, _)| s == 200).unwrap_or(false) {
-                return p;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "prometheus did not become ready within 20 s; its log:\n{}",
-            p.log_text()
+        wait_ready(
+            "prometheus",
+            &mut p.child,
+            &format!("{}/-/ready", p.url),
+            &p.log,
         );
+        p
     }
 
     /// GET a path; returns (status, body).
