@@ -21,6 +21,26 @@ pub struct Exporter {
     stop: Arc<AtomicBool>,
 }
 
+/// A `reliability_slo` named after `job`: 99.9 % availability of the exporter's job `job`
+/// (`healthy` or `burning` in [`Exporter::healthy_and_burning`]), from its request counters.
+pub fn availability_slo(job: &str) -> String {
+    format!(
+        r#"
+resource "reliability_slo" "{job}" {{
+  service   = "{job}"
+  name      = "availability"
+  objective = 99.9
+  sli {{
+    events {{
+      error_query = "sum(rate(http_requests_total{{job=\"{job}\",code=~\"5..\"}}[{{{{.window}}}}]))"
+      total_query = "sum(rate(http_requests_total{{job=\"{job}\"}}[{{{{.window}}}}]))"
+    }}
+  }}
+}}
+"#
+    )
+}
+
 impl Exporter {
     /// The error-budget scenario: job `healthy` (100 rps, 0.01 % errors, within a 99.9 %
     /// objective) and job `burning` (100 rps, 5 % errors).

@@ -4,27 +4,9 @@
 
 use std::time::Duration;
 
-use reliability_e2e::exporter::Exporter;
+use reliability_e2e::exporter::{availability_slo, Exporter};
 use reliability_e2e::prometheus::{unreachable_url, Prometheus};
 use reliability_e2e::Terraform;
-
-fn slo(job: &str) -> String {
-    format!(
-        r#"
-resource "reliability_slo" "{job}" {{
-  service   = "{job}"
-  name      = "availability"
-  objective = 99.9
-  sli {{
-    events {{
-      error_query = "sum(rate(http_requests_total{{job=\"{job}\",code=~\"5..\"}}[{{{{.window}}}}]))"
-      total_query = "sum(rate(http_requests_total{{job=\"{job}\"}}[{{{{.window}}}}]))"
-    }}
-  }}
-}}
-"#
-    )
-}
 
 #[test]
 fn healthy_slo_has_budget_burning_one_is_exhausted_and_precondition_blocks() {
@@ -37,7 +19,11 @@ fn healthy_slo_has_budget_burning_one_is_exhausted_and_precondition_blocks() {
         "provider \"reliability\" {{\n  rules_dir = \"rules\"\n  prometheus_url = \"{}\"\n}}\n",
         prom.url
     );
-    let slos = format!("{provider}{}{}", slo("healthy"), slo("burning"));
+    let slos = format!(
+        "{provider}{}{}",
+        availability_slo("healthy"),
+        availability_slo("burning")
+    );
     tf.config(&slos);
     tf.init();
     tf.apply().success();

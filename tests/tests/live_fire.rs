@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reliability_e2e::blackbox::Blackbox;
-use reliability_e2e::exporter::Exporter;
+use reliability_e2e::exporter::{availability_slo, Exporter};
 use reliability_e2e::https::StaticHttps;
 use reliability_e2e::live_fire::{static_job, LiveFire, CHAT, PAGER, SETTLE};
 use reliability_e2e::node_exporter::NodeExporter;
@@ -47,25 +47,6 @@ resource "reliability_notification_policy" "main" {{
     )
 }
 
-/// A 99.9 % availability SLO of the fake exporter's job `job` (`healthy` or `burning`).
-fn slo(job: &str) -> String {
-    format!(
-        r#"
-resource "reliability_slo" "{job}" {{
-  service   = "{job}"
-  name      = "availability"
-  objective = 99.9
-  sli {{
-    events {{
-      error_query = "sum(rate(http_requests_total{{job=\"{job}\",code=~\"5..\"}}[{{{{.window}}}}]))"
-      total_query = "sum(rate(http_requests_total{{job=\"{job}\"}}[{{{{.window}}}}]))"
-    }}
-  }}
-}}
-"#
-    )
-}
-
 /// A plain `reliability_alert` with severity ticket that fires while the burning service
 /// answers errors; it carries no SLO label.
 const PLAIN_TICKET: &str = r#"
@@ -87,8 +68,8 @@ fn slo_burn_pages_inhibits_its_own_ticket_only_and_a_plain_ticket_reaches_chat()
     lf.apply_policy(&policy(&lf, ""));
     let applied = lf.apply_rules(&format!(
         "{}{}{PLAIN_TICKET}",
-        slo("healthy"),
-        slo("burning")
+        availability_slo("healthy"),
+        availability_slo("burning")
     ));
 
     // Within 60 s of the apply: expect_notification waits no longer (NOTIFY_TIMEOUT).
@@ -276,7 +257,7 @@ fn burn_inside_a_maintenance_window_of_the_service_notifies_nobody() {
   }
 "#;
     lf.apply_policy(&policy(&lf, window));
-    let applied = lf.apply_rules(&format!("{}{PLAIN_TICKET}", slo("burning")));
+    let applied = lf.apply_rules(&format!("{}{PLAIN_TICKET}", availability_slo("burning")));
 
     // Positive counterpart: an alert outside the window's matchers is notified as usual.
     lf.expect_notification(

@@ -6,27 +6,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use reliability_e2e::exporter::Exporter;
+use reliability_e2e::exporter::{availability_slo, Exporter};
 use reliability_e2e::vmalert::VmStack;
 use reliability_e2e::Terraform;
-
-fn slo(job: &str) -> String {
-    format!(
-        r#"
-resource "reliability_slo" "{job}" {{
-  service   = "{job}"
-  name      = "availability"
-  objective = 99.9
-  sli {{
-    events {{
-      error_query = "sum(rate(http_requests_total{{job=\"{job}\",code=~\"5..\"}}[{{{{.window}}}}]))"
-      total_query = "sum(rate(http_requests_total{{job=\"{job}\"}}[{{{{.window}}}}]))"
-    }}
-  }}
-}}
-"#
-    )
-}
 
 const OTHERS: &str = r#"
 resource "reliability_alert" "disk" {
@@ -79,7 +61,7 @@ fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
     tf.config(&format!(
         "{}{}{OTHERS}",
         provider(&vm.vmalert_url),
-        slo("checkout")
+        availability_slo("checkout")
     ));
     tf.init();
 
@@ -116,8 +98,8 @@ fn error_budget_reads_victoria_metrics() {
     let slos = format!(
         "{}{}{}",
         provider(&vm.vmalert_url),
-        slo("healthy"),
-        slo("burning")
+        availability_slo("healthy"),
+        availability_slo("burning")
     );
     tf.config(&slos);
     tf.init();
