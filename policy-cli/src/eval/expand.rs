@@ -15,6 +15,21 @@ use crate::parse::FileId;
 use crate::value::Value;
 use crate::workspace::is_local_source;
 
+/// The `default_tags` that the root module's AWS provider configurations (each one's tags,
+/// null when it sets none) agree on: `None` when none sets any, unknown when they differ
+/// (which applies depends on the configuration each resource uses) or are not known.
+pub(crate) fn agreed_default_tags(found: &[Value]) -> Option<Value> {
+    if found.iter().all(Value::is_null) {
+        return None;
+    }
+    let first = &found[0];
+    if found.iter().all(|t| t == first) && !first.contains_unknown() {
+        Some(first.clone())
+    } else {
+        Some(Value::unknown())
+    }
+}
+
 impl<'a> Ctx<'a, '_> {
     pub(super) fn aws_default_tags(&self) -> Option<Value> {
         let mut found: Vec<Value> = Vec::new();
@@ -31,15 +46,7 @@ impl<'a> Ctx<'a, '_> {
                 .unwrap_or(Value::Null);
             found.push(tags);
         }
-        if found.iter().all(Value::is_null) {
-            return None;
-        }
-        let first = found[0].clone();
-        if found.iter().all(|t| *t == first) && !first.contains_unknown() {
-            Some(first)
-        } else {
-            Some(Value::unknown())
-        }
+        agreed_default_tags(&found)
     }
 
     /// Expands the module calls and resources of this instance.

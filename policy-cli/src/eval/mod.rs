@@ -26,6 +26,7 @@ use crate::parse::{FileId, LoadError, SourceFile};
 use crate::value::Value;
 pub use budget::MAX_STEPS;
 use convert::convert;
+pub(crate) use expand::agreed_default_tags;
 pub(crate) use expr::source_text;
 pub use inputs::{GivenInput, InputValue, Inputs, RootInputs};
 

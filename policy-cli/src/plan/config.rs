@@ -4,6 +4,7 @@
 
 use serde_json::Value as Json;
 
+use crate::eval::agreed_default_tags;
 use crate::value::Value;
 
 /// One module instance on the way from the root to a resource: its configuration, the
@@ -262,15 +263,7 @@ pub fn aws_default_tags(plan: &Json) -> Option<Value> {
             },
         });
     }
-    if found.iter().all(Value::is_null) {
-        return None;
-    }
-    let first = found[0].clone();
-    if found.iter().all(|t| *t == first) && !first.contains_unknown() {
-        Some(first)
-    } else {
-        Some(Value::unknown())
-    }
+    agreed_default_tags(&found)
 }
 
 #[cfg(test)]
