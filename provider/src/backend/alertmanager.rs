@@ -176,12 +176,8 @@ impl Backend for AlertmanagerBackend {
             "{} (the provider's alertmanager config_file)",
             self.path().display()
         ))?;
-        if plan.creating {
-            if let Some(existing) = self.read()? {
-                if plan.contents.is_none_or(|c| c.first() != Some(&existing)) {
-                    return Err(self.foreign(plan.owner));
-                }
-            }
+        if plan.creating && plan.takes_over(self.read()?.as_deref()) {
+            return Err(self.foreign(plan.owner));
         }
         Ok(())
     }

@@ -130,12 +130,8 @@ impl Backend for MimirAlertmanagerBackend {
         {
             return Err(file_secret(&key));
         }
-        if plan.creating {
-            if let Some(existing) = self.read()? {
-                if plan.contents.is_none_or(|c| c.first() != Some(&existing)) {
-                    return Err(self.foreign(plan.owner));
-                }
-            }
+        if plan.creating && plan.takes_over(self.read()?.as_deref()) {
+            return Err(self.foreign(plan.owner));
         }
         Ok(())
     }

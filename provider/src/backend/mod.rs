@@ -121,6 +121,19 @@ pub struct Planned<'a> {
     pub contents: Option<&'a [String]>,
 }
 
+impl Planned<'_> {
+    /// Whether this is a create that would take over `existing`, a stored first document
+    /// with other content than planned (or content not known yet): another configuration
+    /// may own it. The same content (an interrupted apply) is adopted.
+    pub fn takes_over(&self, existing: Option<&str>) -> bool {
+        self.creating
+            && existing.is_some_and(|e| {
+                self.contents
+                    .is_none_or(|c| c.first().map(String::as_str) != Some(e))
+            })
+    }
+}
+
 /// A destination for a resource's documents. A resource's documents are given rule
 /// document first (its absence means the resource is gone); the others (e.g. a backup
 /// plan's plan document) are written before it and read after it.
