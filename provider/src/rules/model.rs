@@ -63,11 +63,10 @@ impl Rule {
     }
 }
 
-/// Renders a rule file as YAML, after a comment header: every line of `header_comment`
-/// becomes a `# `-prefixed comment line (an empty header adds nothing). Deterministic.
-pub fn render_yaml(file: &RuleFile, header_comment: &str) -> String {
+/// Every line of `text` as a YAML comment line (`# line`, or `#` for an empty one).
+pub fn comment_lines(text: &str) -> String {
     let mut out = String::new();
-    for line in header_comment.lines() {
+    for line in text.lines() {
         let line = line.trim_end();
         if line.is_empty() {
             out.push_str("#\n");
@@ -77,6 +76,13 @@ pub fn render_yaml(file: &RuleFile, header_comment: &str) -> String {
             out.push('\n');
         }
     }
+    out
+}
+
+/// Renders a rule file as YAML, after a comment header: every line of `header_comment`
+/// becomes a `# `-prefixed comment line (an empty header adds nothing). Deterministic.
+pub fn render_yaml(file: &RuleFile, header_comment: &str) -> String {
+    let mut out = comment_lines(header_comment);
     // Serialising plain strings and string maps cannot fail.
     let body = serde_yaml_ng::to_string(file)
         .unwrap_or_else(|e| format!("# could not render rule file: {e}\ngroups: []\n"));

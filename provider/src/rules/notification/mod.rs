@@ -395,17 +395,7 @@ pub fn generate(spec: &PolicySpec, header_comment: &str) -> Result<String, Strin
     };
     let body = serde_yaml_ng::to_string(&config)
         .map_err(|e| format!("cannot render the Alertmanager configuration: {e}"))?;
-    let mut out = String::new();
-    for line in header_comment.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            out.push_str("#\n");
-        } else {
-            out.push_str("# ");
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
+    let mut out = super::model::comment_lines(header_comment);
     out.push_str(&body);
     Ok(out)
 }
