@@ -11,33 +11,15 @@ use std::path::{Path, PathBuf};
 
 use reliability_e2e::alertmanager::{amtool, check_config, routed_to};
 
+mod support;
+use support::snapshot_files;
+
 /// How many snapshots there are (a lost snapshot cannot make the check pass on fewer).
 const EXPECTED: usize = 3;
 
 fn snapshots(dir: &Path) -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/snapshots/notification");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&root).expect("snapshot dir") {
-        let path = entry.expect("dir entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let Some(stem) = name.strip_suffix(".snap") else {
-            continue;
-        };
-        if !stem.starts_with("alertmanager_") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("read snapshot");
-        let body = text
-            .strip_prefix("---\n")
-            .and_then(|t| t.split_once("\n---\n"))
-            .map(|(_, body)| body)
-            .unwrap_or_else(|| panic!("{name}: not an insta snapshot"));
-        let file = dir.join(format!("{stem}.yml"));
-        std::fs::write(&file, body).expect("write");
-        out.push((stem.to_string(), file));
-    }
-    out.sort();
-    out
+    snapshot_files(&root, "alertmanager_", dir)
 }
 
 #[test]
