@@ -30,6 +30,7 @@ fn spec(name: &str, objective: f64, window: &str) -> SloSpec {
         name: name.into(),
         objective,
         window: window.into(),
+        budgeting: Default::default(),
         description: None,
         labels: BTreeMap::from([("team".to_string(), "payments".to_string())]),
         sli: Sli::Events {

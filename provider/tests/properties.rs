@@ -170,6 +170,7 @@ fn slo_spec() -> impl Strategy<Value = SloSpec> {
                 labels,
                 sli,
                 alerting,
+                budgeting: Default::default(),
             },
         )
 }
@@ -548,6 +549,7 @@ fn valid_slo() -> SloSpec {
         name: "availability".into(),
         objective: 99.9,
         window: "30d".into(),
+        budgeting: Default::default(),
         description: None,
         labels: BTreeMap::new(),
         sli: Sli::Events {

@@ -14,7 +14,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::diagnostics::FieldErr;
 use super::header;
 use super::rule_resource::{Outputs, RuleBacked};
-use super::schema::{attr, block, known_map, known_string, named, string_map, Unknown};
+use super::schema::{attr, block, known_list, known_map, known_string, named, string_map, Unknown};
 use crate::backend::alertmanager::DOCUMENT;
 use crate::backend::Backend;
 use crate::provider::Context;
@@ -201,14 +201,6 @@ pub fn schema() -> Schema {
             ]),
             ..Default::default()
         },
-    }
-}
-
-fn known_list<T>(v: &ValueList<T>) -> Result<&[T], Unknown> {
-    match v {
-        Value::Value(items) => Ok(items),
-        Value::Null => Ok(&[]),
-        Value::Unknown => Err(Unknown),
     }
 }
 

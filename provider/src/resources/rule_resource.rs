@@ -46,6 +46,11 @@ pub trait RuleBacked: Send + Sync + 'static {
     /// Sets the defaults and the computed attributes that follow from the configuration
     /// alone (the id, derived numbers); the documents and their attributes are done here.
     fn fill(state: &mut Self::State<'_>);
+    /// Checks what only the configuration as written shows (before [`fill`](Self::fill)
+    /// sets defaults), e.g. two attributes that exclude each other.
+    fn check_config(_config: &Self::State<'_>) -> Vec<FieldErr> {
+        Vec::new()
+    }
     /// The generator's model: `Ok(None)` while an input is unknown, `Err` when invalid.
     fn spec(state: &Self::State<'_>) -> Result<Option<Self::Spec>, Vec<FieldErr>>;
     /// The documents' names, rule document first, once the naming attributes are known.
@@ -283,6 +288,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         let mut config = config;
+        report(diags, T::check_config(&config));
         T::fill(&mut config);
         if let Err(errs) = T::spec(&config) {
             report(diags, errs);

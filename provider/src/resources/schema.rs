@@ -67,6 +67,15 @@ pub fn known_str<'b>(v: &'b ValueString<'_>) -> Result<Option<&'b str>, Unknown>
     }
 }
 
+/// A known list or list block (null is empty).
+pub fn known_list<T>(v: &ValueList<T>) -> Result<&[T], Unknown> {
+    match v {
+        Value::Value(items) => Ok(items),
+        Value::Null => Ok(&[]),
+        Value::Unknown => Err(Unknown),
+    }
+}
+
 /// A known string attribute, owned.
 pub fn known_string(v: &ValueString<'_>) -> Result<Option<String>, Unknown> {
     known_str(v).map(|o| o.map(str::to_string))

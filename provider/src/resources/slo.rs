@@ -13,10 +13,13 @@ use super::header;
 use super::num::Num;
 use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{
-    attr, block, known_first, known_map, known_num, known_str, string_map, Unknown,
+    attr, block, known_first, known_list, known_map, known_num, known_str, string_map, Unknown,
 };
+use crate::rules::calendar::Calendar;
 use crate::rules::model::render_yaml;
-use crate::rules::slo::{self as slo_rules, Alerting, Sli, SloSpec, Tier};
+use crate::rules::slo::{
+    self as slo_rules, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec, Tier,
+};
 use crate::rules::window::parse_period;
 
 /// Terraform type name.
@@ -79,6 +82,17 @@ pub struct AlertingBlock<'a> {
     pub min_events: Value<Num>,
 }
 
+/// A `maintenance_window` block.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloWindowBlock<'a> {
+    #[serde(borrow = "'a")]
+    pub weekdays: ValueList<ValueString<'a>>,
+    #[serde(borrow = "'a")]
+    pub start_time: ValueString<'a>,
+    #[serde(borrow = "'a")]
+    pub end_time: ValueString<'a>,
+}
+
 /// The resource's state, attribute for attribute.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SloState<'a> {
@@ -91,6 +105,12 @@ pub struct SloState<'a> {
     pub objective: Value<Num>,
     #[serde(borrow = "'a")]
     pub window: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub calendar_period: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub exclude_query: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub maintenance_window: ValueList<SloWindowBlock<'a>>,
     #[serde(borrow = "'a")]
     pub description: ValueString<'a>,
     #[serde(borrow = "'a")]
@@ -182,6 +202,15 @@ pub fn schema() -> Schema {
         ],
         vec![("page", tier_block("page")), ("ticket", tier_block("ticket"))],
     );
+    let window = block(
+        "Planned maintenance left out of the SLO: events inside the window (UTC) count neither as bad nor as total, for the SLI, the error budget and the burn-rate alerts (no page for a planned upgrade). A 5-minute rate that reaches back into a window is left out too, so each window is extended by 5 minutes.",
+        vec![
+            ("weekdays", attr(AttributeType::List(Box::new(String)), Optional, "Days: `monday` … `sunday` or ranges such as `monday:friday`; default every day.")),
+            ("start_time", attr(String, Optional, "Start, `HH:MM` UTC; with `end_time` (neither: whole days).")),
+            ("end_time", attr(String, Optional, "End, `HH:MM` UTC (up to `24:00`), after `start_time`.")),
+        ],
+        vec![],
+    );
     Schema {
         version: 1,
         block: block(
@@ -193,15 +222,21 @@ pub fn schema() -> Schema {
                 ("service", attr(String, Required, "Service the SLO belongs to (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
                 ("name", attr(String, Required, "Name of the SLO within the service (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
                 ("objective", attr(Number, Required, "Target in percent, strictly between 0 and 100, e.g. `99.9`.")),
-                ("window", attr(String, OptionalComputed, "SLO period in whole days or weeks, e.g. `30d`, `28d`, `7d`, `4w`. Default `30d`.")),
+                ("window", attr(String, OptionalComputed, "Rolling SLO period in whole days or weeks, e.g. `30d`, `28d`, `7d`, `4w`. Default `30d` unless `calendar_period` is set (then null).")),
+                ("calendar_period", attr(String, Optional, "Calendar-aligned period instead of a rolling `window`: `week` (ISO weeks from Monday), `month` or `quarter`, in UTC. The budget covers the current calendar period only and is whole again at its start. Burn-rate thresholds assume 7, 30 and 90 days.")),
+                ("exclude_query", attr(String, Optional, "PromQL that returns a non-zero sample while an unplanned maintenance is declared, e.g. `max(maintenance_mode{service=\"checkout\"})`: that time is left out of the SLO as in a `maintenance_window`.")),
                 ("description", attr(String, Optional, "What the SLO promises, shown in alert annotations.")),
                 ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
-                ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per window: (1 − objective/100) × window.")),
+                ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per period: (1 − objective/100) × period. For `calendar_period`, over 7, 30 or 90 days (a month has 28–31, a quarter 90–92: `reliability_error_budget` gives the current period's actual minutes).")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the stored rules drifted from the configuration.")),
             ],
-            vec![("sli", NestedBlock::Single(sli)), ("alerting", NestedBlock::Optional(alerting))],
+            vec![
+                ("sli", NestedBlock::Single(sli)),
+                ("alerting", NestedBlock::Optional(alerting)),
+                ("maintenance_window", NestedBlock::List(window)),
+            ],
         ),
     }
 }
@@ -289,6 +324,37 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
                 min_events: known_num(&a.min_events)?,
             },
         };
+        let calendar = match known_str(&s.calendar_period)? {
+            None => None,
+            Some(c) => match Calendar::parse(c) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    return Ok(Err(vec![FieldErr::new(
+                        AttributePath::new("calendar_period"),
+                        "Invalid calendar_period",
+                        e,
+                    )]))
+                }
+            },
+        };
+        let maintenance = known_list(&s.maintenance_window)?
+            .iter()
+            .map(|w| {
+                Ok(MaintenanceWindow {
+                    weekdays: known_list(&w.weekdays)?
+                        .iter()
+                        .map(|d| Ok(known_str(d)?.unwrap_or_default().to_string()))
+                        .collect::<Result<_, Unknown>>()?,
+                    start_time: known_str(&w.start_time)?.map(str::to_string),
+                    end_time: known_str(&w.end_time)?.map(str::to_string),
+                })
+            })
+            .collect::<Result<Vec<_>, Unknown>>()?;
+        let budgeting = Budgeting {
+            calendar,
+            maintenance,
+            exclude_query: known_str(&s.exclude_query)?.map(str::to_string),
+        };
         Ok(Ok(SloSpec {
             service: known_str(&s.service)?.unwrap_or_default().to_string(),
             name: known_str(&s.name)?.unwrap_or_default().to_string(),
@@ -298,6 +364,7 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
             labels: known_map(&s.labels)?,
             sli,
             alerting,
+            budgeting,
         }))
     };
     match conv() {
@@ -346,9 +413,28 @@ impl RuleBacked for Slo {
         schema()
     }
 
+    fn check_config(config: &SloState<'_>) -> Vec<FieldErr> {
+        match (&config.window, &config.calendar_period) {
+            (Value::Value(w), Value::Value(c)) => vec![FieldErr::new(
+                AttributePath::new("calendar_period"),
+                "Conflicting periods",
+                format!(
+                    "window = {w:?} and calendar_period = {c:?} both set the SLO period: keep \
+                     window for a rolling period or calendar_period for a calendar one"
+                ),
+            )],
+            _ => vec![],
+        }
+    }
+
     fn fill(s: &mut SloState<'_>) {
-        if s.window.is_null() {
-            s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
+        match (&s.calendar_period, &s.window) {
+            // A calendar period: no rolling window (also when the prior state had one).
+            (Value::Value(_), _) => s.window = Value::Null,
+            (Value::Null, Value::Null) => {
+                s.window = Value::Value(Cow::Borrowed(DEFAULT_WINDOW));
+            }
+            _ => {}
         }
         s.id = match (&s.service, &s.name) {
             (Value::Value(svc), Value::Value(n)) => {
@@ -356,8 +442,17 @@ impl RuleBacked for Slo {
             }
             _ => Value::Unknown,
         };
-        s.error_budget_minutes = match (&s.objective, &s.window) {
-            (Value::Value(o), Value::Value(w)) => match parse_period(w) {
+        let period = match (&s.calendar_period, &s.window) {
+            (Value::Value(c), _) => Value::Value(
+                Calendar::parse(c)
+                    .map(|c| c.nominal())
+                    .map_err(|e| e.to_string()),
+            ),
+            (Value::Null, Value::Value(w)) => Value::Value(parse_period(w)),
+            _ => Value::Unknown,
+        };
+        s.error_budget_minutes = match (&s.objective, period) {
+            (Value::Value(o), Value::Value(p)) => match p {
                 Ok(p) => Value::Value(Num::from_f64_rounded(slo_rules::error_budget_minutes(
                     o.f64(),
                     &p,

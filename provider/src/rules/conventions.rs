@@ -23,7 +23,14 @@
 //! | `slo:current_burn_rate:ratio` | identity + user labels | 5m error ratio / error budget |
 //! | `slo:period_burn_rate:ratio` | identity + user labels | period error ratio / error budget |
 //! | `slo:period_error_budget_remaining:ratio` | identity + user labels | `1 − period burn rate` |
-//! | `sloth_slo_info` | identity + `sloth_objective` + user labels | constant 1, lists the SLOs |
+//! | `sloth_slo_info` | identity + `sloth_objective` + `sloth_period` (+ `sloth_calendar`, `sloth_excludes_maintenance`) + user labels | constant 1, lists the SLOs |
+//! | `slo:sli_bad_events:rate5m`, `slo:sli_all_events:rate5m` | identity + user labels | per-step counts (events per second over 5m) of events and latency SLIs, maintenance left out; every longer window and the period sum them |
+//! | `slo:maintenance:active` | identity + user labels | 1 while a maintenance window is open or `exclude_query` is non-zero |
+//! | `slo:sli_bad_events:calendar_rate5m`, `slo:sli_all_events:calendar_rate5m`, `slo:sli_error:calendar_ratio_rate5m` | identity + `sloth_calendar_slot` + user labels | calendar SLOs: the per-step series, labelled with the current period's slot |
+//!
+//! Beyond Sloth: the window and period ratios of `events` and `latency` SLIs are ratios of
+//! sums of the per-step counts (bad events / all events), not averages of 5-minute ratios;
+//! `raw` SLIs keep the time average. Calendar periods are named `1W`, `1M`, `1Q`.
 //!
 //! Identity labels: `sloth_id="<service>-<name>"`, `sloth_service="<service>"`,
 //! `sloth_slo="<name>"`. The window of a ratio series is in `sloth_window`.
@@ -92,6 +99,14 @@ pub const LABEL_WINDOW: &str = "sloth_window";
 pub const LABEL_SLOTH_SEVERITY: &str = "sloth_severity";
 /// Label on `sloth_slo_info`: the objective in percent (`99.9`).
 pub const LABEL_OBJECTIVE: &str = "sloth_objective";
+/// Label on `sloth_slo_info`: the period's name (`30d`, `4w`, `1W`, `1M`, `1Q`).
+pub const LABEL_PERIOD: &str = "sloth_period";
+/// Label on `sloth_slo_info` of a calendar SLO: `week`, `month` or `quarter`.
+pub const LABEL_CALENDAR: &str = "sloth_calendar";
+/// Label on `sloth_slo_info` of an SLO that leaves maintenance out: `"true"`.
+pub const LABEL_EXCLUDES_MAINTENANCE: &str = "sloth_excludes_maintenance";
+/// Label of a calendar SLO's per-step copies: the period's slot, `0`, `1` or `2`.
+pub const LABEL_CALENDAR_SLOT: &str = "sloth_calendar_slot";
 
 /// Alert: the never-firing rule that carries a document's header on a ruler (see
 /// `backend::ruler::metadata`).
@@ -122,6 +137,23 @@ pub const SERIES_PERIOD_BURN_RATE: &str = "slo:period_burn_rate:ratio";
 pub const SERIES_PERIOD_BUDGET_REMAINING: &str = "slo:period_error_budget_remaining:ratio";
 /// Series: one per SLO, value 1.
 pub const SERIES_INFO: &str = "sloth_slo_info";
+/// Series: bad events per second over the last 5 minutes (events and latency SLIs),
+/// maintenance left out.
+pub const SERIES_BAD_EVENTS: &str = "slo:sli_bad_events:rate5m";
+/// Series: all events per second over the last 5 minutes, maintenance left out.
+pub const SERIES_ALL_EVENTS: &str = "slo:sli_all_events:rate5m";
+/// Series: 1 while the SLO is in maintenance (a window, or `exclude_query`); absent
+/// otherwise.
+pub const SERIES_MAINTENANCE_ACTIVE: &str = "slo:maintenance:active";
+
+/// A calendar SLO's slot-labelled copy of a per-step series:
+/// `slo:sli_bad_events:rate5m` → `slo:sli_bad_events:calendar_rate5m`.
+pub fn calendar_series(per_step: &str) -> String {
+    match per_step.rsplit_once(':') {
+        Some((head, op)) => format!("{head}:calendar_{op}"),
+        None => format!("{per_step}:calendar"),
+    }
+}
 
 /// Series: the error ratio over a window, `slo:sli_error:ratio_rate5m`.
 pub fn sli_error_series(window: &str) -> String {
@@ -235,6 +267,14 @@ mod tests {
     #[test]
     fn series_names() {
         assert_eq!(sli_error_series("5m"), "slo:sli_error:ratio_rate5m");
+        assert_eq!(
+            calendar_series(SERIES_BAD_EVENTS),
+            "slo:sli_bad_events:calendar_rate5m"
+        );
+        assert_eq!(
+            calendar_series(&sli_error_series("5m")),
+            "slo:sli_error:calendar_ratio_rate5m"
+        );
         assert_eq!(slo_sli_group_name("a-b"), "sloth-slo-sli-recordings-a-b");
         assert!(is_reserved_label("sloth_id"));
         assert!(!is_reserved_label("team"));

@@ -10,12 +10,15 @@
 //! - [`promql`]: PromQL string literals and alert-template text.
 //! - [`field_error`]: [`FieldError`], a validation error on one attribute.
 //! - [`window`]: SLO periods and Prometheus durations.
+//! - [`calendar`]: calendar-aligned periods (week, month, quarter) and civil dates.
+//! - [`weekly`]: weekday names and times of day of maintenance windows.
 //! - [`model`]: rule file types and their YAML rendering.
 //! - [`notification`]: an Alertmanager configuration from a notification policy.
 
 pub mod alert;
 pub mod backup;
 pub mod burn_rate;
+pub mod calendar;
 pub mod conventions;
 pub mod cron;
 pub mod field_error;
@@ -26,9 +29,13 @@ pub mod promql;
 pub mod slo;
 #[cfg(test)]
 mod snapshot;
+pub mod weekly;
 pub mod window;
 
 pub use field_error::FieldError;
 pub use model::{render_yaml, AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};
-pub use slo::{error_budget_minutes, generate, slo_id, validate, Alerting, Sli, SloSpec, Tier};
+pub use slo::{
+    error_budget_minutes, generate, slo_id, validate, Alerting, Budgeting, MaintenanceWindow, Sli,
+    SloSpec, Tier,
+};
 pub use window::{format_duration, parse_duration, parse_period, Period};

@@ -28,6 +28,7 @@
 //! `slo/generate.rs`, exact objective arithmetic in `slo/objective.rs`.
 
 mod generate;
+mod maintenance;
 mod objective;
 mod validate;
 
@@ -35,7 +36,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::window::Period;
+use super::calendar::Calendar;
+use super::window::{parse_period, Period};
 use objective::Objective;
 
 pub use generate::generate;
@@ -68,6 +70,44 @@ pub struct SloSpec {
     pub sli: Sli,
     #[serde(default)]
     pub alerting: Alerting,
+    /// What the period is and which time it leaves out.
+    #[serde(default)]
+    pub budgeting: Budgeting,
+}
+
+/// How the period's budget is counted: over a calendar period instead of the rolling
+/// `window`, and without planned (or declared) maintenance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Budgeting {
+    /// Calendar-aligned period; `window` is then not used.
+    #[serde(default)]
+    pub calendar: Option<Calendar>,
+    /// Weekly windows (UTC) whose events count neither as bad nor as total.
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceWindow>,
+    /// PromQL: while it returns a non-zero sample, time is left out as in a window.
+    #[serde(default)]
+    pub exclude_query: Option<String>,
+}
+
+impl Budgeting {
+    /// Whether any time can be left out.
+    pub fn excludes(&self) -> bool {
+        !self.maintenance.is_empty() || self.exclude_query.is_some()
+    }
+}
+
+/// One weekly maintenance window of an SLO, in UTC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MaintenanceWindow {
+    /// `monday` … `sunday` or ranges `monday:friday`; empty: every day.
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    /// `HH:MM`; both or neither (neither: whole days).
+    #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub end_time: Option<String>,
 }
 
 /// How the error ratio is measured.
@@ -121,12 +161,39 @@ pub struct Tier {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl SloSpec {
+    /// The period the budget is counted over (a calendar period: its nominal length).
+    pub fn period(&self) -> Result<Period, String> {
+        match self.budgeting.calendar {
+            Some(c) => Ok(c.nominal()),
+            None => parse_period(&self.window),
+        }
+    }
+
+    /// The period's name in series and `sloth_window`: `30d`, `4w`, `1M`, …
+    pub fn period_name(&self) -> Result<String, String> {
+        match self.budgeting.calendar {
+            Some(c) => Ok(c.series_name().to_string()),
+            None => parse_period(&self.window).map(|p| p.to_string()),
+        }
+    }
+
+    /// How the description text names the period: `30d`, `calendar month (UTC)`.
+    pub fn period_text(&self) -> String {
+        match self.budgeting.calendar {
+            Some(c) => c.describe(),
+            None => self.window.clone(),
+        }
+    }
+}
+
 /// `<service>-<name>`, the `sloth_id` label.
 pub fn slo_id(service: &str, name: &str) -> String {
     format!("{service}-{name}")
 }
 
-/// Minutes of full outage the period's error budget allows: `(1 − objective/100) ×
+/// Minutes of full outage the period's error budget allows (a calendar period: over its
+/// nominal length, see [`Calendar::nominal`]): `(1 − objective/100) ×
 /// period`. 99.9 % over 30d gives 43.2.
 pub fn error_budget_minutes(objective: f64, period: &Period) -> f64 {
     let minutes = u128::from(period.seconds() / 60);

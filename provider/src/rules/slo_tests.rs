@@ -19,6 +19,7 @@ fn events_spec() -> SloSpec {
         name: "availability".into(),
         objective: 99.9,
         window: "30d".into(),
+        budgeting: Default::default(),
         description: Some("Checkout requests answer without a 5xx.".into()),
         labels: labels(&[("team", "payments"), ("tier", "2")]),
         sli: Sli::Events {
@@ -49,6 +50,7 @@ fn raw_spec() -> SloSpec {
         name: "good-signal".into(),
         objective: 95.0,
         window: "28d".into(),
+        budgeting: Default::default(),
         description: None,
         labels: BTreeMap::new(),
         sli: Sli::Raw {
@@ -64,6 +66,7 @@ fn latency_spec() -> SloSpec {
         name: "latency".into(),
         objective: 99.5,
         window: "7d".into(),
+        budgeting: Default::default(),
         description: None,
         labels: labels(&[("team", "payments")]),
         sli: Sli::Latency {
@@ -106,6 +109,31 @@ fn page_disabled_spec() -> SloSpec {
     spec
 }
 
+fn calendar_month_spec() -> SloSpec {
+    let mut spec = events_spec();
+    spec.name = "availability-monthly".into();
+    spec.budgeting.calendar = Some(Calendar::Month);
+    spec
+}
+
+fn raw_calendar_quarter_spec() -> SloSpec {
+    let mut spec = raw_spec();
+    spec.budgeting.calendar = Some(Calendar::Quarter);
+    spec
+}
+
+fn maintenance_spec() -> SloSpec {
+    let mut spec = latency_spec();
+    spec.budgeting.calendar = Some(Calendar::Week);
+    spec.budgeting.maintenance = vec![MaintenanceWindow {
+        weekdays: vec!["sunday".into()],
+        start_time: Some("02:00".into()),
+        end_time: Some("04:00".into()),
+    }];
+    spec.budgeting.exclude_query = Some(r#"max(maintenance_mode{service="checkout"})"#.into());
+    spec
+}
+
 /// Every spec that has a snapshot, by snapshot name.
 fn snapshot_specs() -> Vec<(&'static str, SloSpec)> {
     vec![
@@ -115,6 +143,9 @@ fn snapshot_specs() -> Vec<(&'static str, SloSpec)> {
         ("min_events_guard", min_events_spec()),
         ("latency_min_events_guard", latency_guarded_spec()),
         ("page_disabled", page_disabled_spec()),
+        ("calendar_month", calendar_month_spec()),
+        ("raw_calendar_quarter", raw_calendar_quarter_spec()),
+        ("latency_week_maintenance", maintenance_spec()),
     ]
 }
 
@@ -166,19 +197,36 @@ fn structure_of_events_rules() {
         .rules
         .iter()
         .map(|r| match r {
-            Rule::Recording(r) => format!("{} {}", r.record, r.labels["sloth_window"]),
+            Rule::Recording(r) => format!(
+                "{} {}",
+                r.record,
+                r.labels.get("sloth_window").map_or("-", String::as_str)
+            ),
             Rule::Alerting(_) => panic!("alert in SLI group"),
         })
         .collect();
-    let expected: Vec<String> = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]
-        .iter()
-        .map(|w| format!("slo:sli_error:ratio_rate{w} {w}"))
-        .collect();
+    let mut expected: Vec<String> = vec![
+        "slo:sli_bad_events:rate5m -".into(),
+        "slo:sli_all_events:rate5m -".into(),
+    ];
+    expected.extend(
+        ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]
+            .iter()
+            .map(|w| format!("slo:sli_error:ratio_rate{w} {w}")),
+    );
     assert_eq!(records, expected);
-    let Rule::Recording(period) = &file.groups[0].rules[7] else {
+    let Rule::Recording(period) = &file.groups[0].rules[9] else {
         panic!()
     };
-    assert!(period.expr.contains("[29d23h55m]"), "{}", period.expr);
+    // The period ratio is a ratio of sums of the per-step counts, whose 5 minutes lie
+    // inside the period.
+    assert_eq!(
+        period.expr,
+        "(\n  sum_over_time(slo:sli_bad_events:rate5m{sloth_id=\"checkout-availability\", \
+         sloth_service=\"checkout\", sloth_slo=\"availability\"}[29d23h55m])\n  /\n  \
+         sum_over_time(slo:sli_all_events:rate5m{sloth_id=\"checkout-availability\", \
+         sloth_service=\"checkout\", sloth_slo=\"availability\"}[29d23h55m])\n) >= 0"
+    );
 
     let Rule::Alerting(page) = &file.groups[2].rules[0] else {
         panic!()
@@ -225,7 +273,7 @@ fn period_equal_to_a_window_is_recorded_once() {
             1,
             "{records:?}"
         );
-        assert_eq!(records.len(), 7);
+        assert_eq!(records.len(), 9);
     }
 }
 

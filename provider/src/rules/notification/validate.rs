@@ -8,17 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{MaintenanceWindow, PolicySpec, Receiver};
 use crate::rules::field_error::FieldError;
 use crate::rules::labels::{is_http_url, is_label_name};
+use crate::rules::weekly::{self, minutes};
 use crate::rules::window::parse_duration;
-
-const WEEKDAYS: [&str; 7] = [
-    "sunday",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-];
 
 /// Every problem of `spec`, empty when it is valid.
 pub fn validate(spec: &PolicySpec) -> Vec<FieldError> {
@@ -252,22 +243,8 @@ fn check_matchers(errs: &mut Vec<FieldError>, at: &[&str], m: &BTreeMap<String, 
     }
 }
 
-/// Minutes since midnight of `HH:MM` (`24:00` allowed as an end).
-fn minutes(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 || h == 24 && m == 0).then_some(h * 60 + m)
-}
-
 fn weekday_ok(s: &str) -> bool {
-    let day = |d: &str| WEEKDAYS.iter().position(|w| *w == d);
-    match s.split_once(':') {
-        Some((a, b)) => matches!((day(a), day(b)), (Some(a), Some(b)) if a <= b),
-        None => day(s).is_some(),
-    }
+    weekly::days(s).is_some()
 }
 
 /// An IANA zone name's shape (`UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`);

@@ -4,17 +4,22 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::super::burn_rate::{self, BurnRateWindow, Severity};
+use super::super::calendar::{self, Calendar, SLOTS};
 use super::super::conventions as conv;
 use super::super::model::{AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};
 use super::super::promql::{indent, le_matcher, promql_string, template_literal};
-use super::super::window::{format_duration, parse_period, Period};
+use super::super::window::{format_duration, Period};
+use super::maintenance;
 use super::objective::{human_number, Objective};
 use super::{render_query, slo_id, Sli, SloSpec, Tier, MAX_OBJECTIVE_DECIMALS};
 
 /// The parts of a spec generation needs, computed once.
 struct Plan<'a> {
     spec: &'a SloSpec,
+    /// The period's length for the burn-rate table (a calendar period: its nominal length).
     period: Period,
+    /// `30d`, `1M`, …
+    period_name: String,
     objective: Objective,
     id: String,
     /// sloth_id, sloth_service, sloth_slo
@@ -27,7 +32,8 @@ struct Plan<'a> {
 pub fn generate(spec: &SloSpec) -> Result<RuleFile, String> {
     let id = slo_id(&spec.service, &spec.name);
     let context = |e: String| format!("could not create {id:?} SLO rules: {e}");
-    let period = parse_period(&spec.window).map_err(context)?;
+    let period = spec.period().map_err(context)?;
+    let period_name = spec.period_name().map_err(context)?;
     let objective = Objective::parse(spec.objective).ok_or_else(|| {
         context(format!(
             "objective {} is not a percentage in (0, 100) with at most \
@@ -51,6 +57,7 @@ pub fn generate(spec: &SloSpec) -> Result<RuleFile, String> {
     let plan = Plan {
         spec,
         period,
+        period_name,
         objective,
         id: id.clone(),
         identity,
@@ -72,22 +79,35 @@ impl Plan<'_> {
     }
 
     fn period_name(&self) -> String {
-        self.period.to_string()
+        self.period_name.clone()
     }
 
-    /// The error ratio over `window`, NaN (no traffic) dropped.
-    fn sli_expr(&self, window: &str) -> Result<String, String> {
-        let ratio = match &self.spec.sli {
+    /// The SLI's per-step recordings, 5 minutes each, as `(series, PromQL)`: bad, then all
+    /// events per second (`events`, `latency`), or the error ratio itself (`raw`).
+    fn per_step(&self) -> Result<Vec<(String, String)>, String> {
+        const FIVE: &str = "5m";
+        Ok(match &self.spec.sli {
             Sli::Events {
                 error_query,
                 total_query,
-            } => format!(
-                "({})\n/\n({})",
-                render_query(error_query.trim(), window).map_err(|e| format!("error_query {e}"))?,
-                render_query(total_query.trim(), window).map_err(|e| format!("total_query {e}"))?,
-            ),
-            Sli::Raw { error_ratio_query } => render_query(error_ratio_query.trim(), window)
-                .map_err(|e| format!("error_ratio_query {e}"))?,
+            } => {
+                let total = render_query(total_query.trim(), FIVE)
+                    .map_err(|e| format!("total_query {e}"))?;
+                let error = render_query(error_query.trim(), FIVE)
+                    .map_err(|e| format!("error_query {e}"))?;
+                vec![
+                    // No bad-event series (no errors yet) counts as zero bad events.
+                    (
+                        conv::SERIES_BAD_EVENTS.to_string(),
+                        format!(
+                            "(\n{}\n)\nor\n(\n{}\n) * 0",
+                            indent(&error, "  "),
+                            indent(&total, "  ")
+                        ),
+                    ),
+                    (conv::SERIES_ALL_EVENTS.to_string(), total),
+                ]
+            }
             Sli::Latency {
                 histogram,
                 selector,
@@ -99,13 +119,60 @@ impl Plan<'_> {
                 } else {
                     format!("{selector}, {}", le_matcher(*threshold))
                 };
-                format!(
-                    "1 - (\n  sum(rate({histogram}_bucket{{{bucket_sel}}}[{window}]))\n  /\n  \
-                     sum(rate({histogram}_count{{{selector}}}[{window}]))\n)"
-                )
+                let all = format!("sum(rate({histogram}_count{{{selector}}}[{FIVE}]))");
+                vec![
+                    (
+                        conv::SERIES_BAD_EVENTS.to_string(),
+                        format!("{all}\n-\nsum(rate({histogram}_bucket{{{bucket_sel}}}[{FIVE}]))"),
+                    ),
+                    (conv::SERIES_ALL_EVENTS.to_string(), all),
+                ]
             }
+            Sli::Raw { error_ratio_query } => vec![(
+                conv::sli_error_series(FIVE),
+                format!(
+                    "(\n{}\n) >= 0",
+                    indent(
+                        &render_query(error_ratio_query.trim(), FIVE)
+                            .map_err(|e| format!("error_ratio_query {e}"))?,
+                        "  "
+                    )
+                ),
+            )],
+        })
+    }
+
+    /// `expr` unless maintenance was active within the last 5 minutes (the 5m rates at
+    /// most reach that far back).
+    fn gate(&self, expr: &str) -> String {
+        if self.spec.budgeting.excludes() {
+            format!(
+                "(\n{}\n)\nunless on()\nmax_over_time({}{}[5m])",
+                indent(expr, "  "),
+                conv::SERIES_MAINTENANCE_ACTIVE,
+                self.selector
+            )
+        } else {
+            expr.to_string()
+        }
+    }
+
+    /// The error ratio over the `range` before now from the per-step series named by
+    /// `names` (bad, all; or the raw ratio): event-weighted for events and latency SLIs,
+    /// the time average for raw ones. `extra` is added to the selector.
+    fn ratio_over(&self, names: &[&str], range: &str, extra: &str) -> String {
+        let sel = if extra.is_empty() {
+            self.selector.clone()
+        } else {
+            format!("{}, {extra}}}", self.selector.trim_end_matches('}'))
         };
-        Ok(format!("(\n{}\n) >= 0", indent(&ratio, "  ")))
+        match names {
+            [bad, all] => {
+                format!("sum_over_time({bad}{sel}[{range}])\n/\nsum_over_time({all}{sel}[{range}])")
+            }
+            [ratio] => format!("avg_over_time({ratio}{sel}[{range}])"),
+            _ => unreachable!("one or two per-step series"),
+        }
     }
 
     /// How many events the SLI saw over `window`, for the low-traffic guard.
@@ -133,39 +200,141 @@ impl Plan<'_> {
 
     fn sli_group(&self) -> Result<RuleGroup, String> {
         let mut rules = Vec::new();
-        let windows = burn_rate::sli_windows_secs();
-        for &secs in &windows {
-            let window = format_duration(Duration::from_secs(secs));
+        let record = |record: String, expr: String, extra: &[(&str, &str)]| {
             let mut labels = self.series_labels();
-            labels.insert(conv::LABEL_WINDOW.to_string(), window.clone());
-            rules.push(Rule::Recording(RecordingRule {
-                record: conv::sli_error_series(&window),
-                expr: self.sli_expr(&window)?,
+            labels.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            Rule::Recording(RecordingRule {
+                record,
+                expr,
                 labels,
-            }));
+            })
+        };
+        if let Some(expr) = maintenance::active_expr(&self.spec.budgeting) {
+            rules.push(record(conv::SERIES_MAINTENANCE_ACTIVE.into(), expr, &[]));
         }
-        // Mean of the 5m ratios whose 5 minutes lie inside the period. A period equal to
-        // one of the windows above (1d, 3d) already has its series; recording it twice
-        // would give Prometheus two different values for one series.
-        if !windows.contains(&self.period.seconds()) {
-            let range = format_duration(self.period.duration() - Duration::from_secs(5 * 60));
-            let five = format!("{}{}", conv::sli_error_series("5m"), self.selector);
-            let mut labels = self.series_labels();
-            labels.insert(conv::LABEL_WINDOW.to_string(), self.period_name());
-            rules.push(Rule::Recording(RecordingRule {
-                record: conv::sli_error_series(&self.period_name()),
-                expr: format!(
-                    "sum_over_time({five}[{range}])\n/ ignoring ({w})\ncount_over_time({five}[{range}])",
-                    w = conv::LABEL_WINDOW
+        let per_step = self.per_step()?;
+        let names: Vec<String> = per_step.iter().map(|(n, _)| n.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let five = conv::sli_error_series("5m");
+        for (name, expr) in &per_step {
+            let extra: &[(&str, &str)] = if *name == five {
+                &[(conv::LABEL_WINDOW, "5m")]
+            } else {
+                &[]
+            };
+            rules.push(record(name.clone(), self.gate(expr), extra));
+        }
+        if names.len() == 2 {
+            rules.push(record(
+                five.clone(),
+                format!(
+                    "(\n  {}{sel}\n  /\n  {}{sel}\n) >= 0",
+                    names[0],
+                    names[1],
+                    sel = self.selector
                 ),
-                labels,
-            }));
+                &[(conv::LABEL_WINDOW, "5m")],
+            ));
+        }
+        // Longer windows sum the 5m steps whose 5 minutes lie inside the window: the range
+        // is the window minus 5 minutes.
+        let windows = burn_rate::sli_windows_secs();
+        for &secs in windows.iter().filter(|s| **s > 300) {
+            let window = format_duration(Duration::from_secs(secs));
+            let range = format_duration(Duration::from_secs(secs - 300));
+            rules.push(record(
+                conv::sli_error_series(&window),
+                self.nan_dropped(&names, &self.ratio_over(&names, &range, "")),
+                &[(conv::LABEL_WINDOW, window.as_str())],
+            ));
+        }
+        let period = self.period_name();
+        match self.spec.budgeting.calendar {
+            Some(c) => {
+                rules.extend(self.calendar_copies(c, &names, &record));
+                rules.push(record(
+                    conv::sli_error_series(&period),
+                    self.calendar_ratio(c, &names),
+                    &[(conv::LABEL_WINDOW, period.as_str())],
+                ));
+            }
+            // A period equal to one of the windows above (1d, 3d) already has its series;
+            // recording it twice would give Prometheus two values for one series.
+            None if !windows.contains(&self.period.seconds()) => {
+                let range = format_duration(self.period.duration() - Duration::from_secs(5 * 60));
+                rules.push(record(
+                    conv::sli_error_series(&period),
+                    self.nan_dropped(&names, &self.ratio_over(&names, &range, "")),
+                    &[(conv::LABEL_WINDOW, period.as_str())],
+                ));
+            }
+            None => {}
         }
         Ok(RuleGroup {
             name: conv::slo_sli_group_name(&self.id),
             interval: None,
             rules,
         })
+    }
+
+    /// `(ratio) >= 0` for event ratios (0/0, no events, is NaN and dropped); raw time
+    /// averages are never NaN.
+    fn nan_dropped(&self, names: &[&str], ratio: &str) -> String {
+        if names.len() == 2 {
+            format!("(\n{}\n) >= 0", indent(ratio, "  "))
+        } else {
+            ratio.to_string()
+        }
+    }
+
+    /// A copy of each per-step series for each calendar slot, recorded only while the
+    /// current period has that slot (see [`calendar`]).
+    fn calendar_copies(
+        &self,
+        c: Calendar,
+        names: &[&str],
+        record: &dyn Fn(String, String, &[(&str, &str)]) -> Rule,
+    ) -> Vec<Rule> {
+        let mut out = Vec::new();
+        for slot in 0..SLOTS {
+            let slot_text = slot.to_string();
+            for name in names {
+                out.push(record(
+                    conv::calendar_series(name),
+                    format!(
+                        "{name}{}\nand on()\n({})",
+                        self.selector,
+                        calendar::slot_expr(c, slot)
+                    ),
+                    &[(conv::LABEL_CALENDAR_SLOT, slot_text.as_str())],
+                ));
+            }
+        }
+        out
+    }
+
+    /// The ratio over the current calendar period: the current slot's copies over the
+    /// longest period length.
+    fn calendar_ratio(&self, c: Calendar, names: &[&str]) -> String {
+        let copies: Vec<String> = names.iter().map(|n| conv::calendar_series(n)).collect();
+        let copies: Vec<&str> = copies.iter().map(String::as_str).collect();
+        let range = format!("{}d", c.max_days());
+        let slots: Vec<String> = (0..SLOTS)
+            .map(|slot| {
+                let extra = format!("{}=\"{slot}\"", conv::LABEL_CALENDAR_SLOT);
+                format!(
+                    "(\n{}\n)\nand on()\n({})",
+                    indent(&self.ratio_over(&copies, &range, &extra), "  "),
+                    calendar::slot_expr(c, slot)
+                )
+            })
+            .collect();
+        let body = format!(
+            "sum without ({}) (\n{}\n)",
+            conv::LABEL_CALENDAR_SLOT,
+            indent(&slots.join("\nor\n"), "  ")
+        );
+        self.nan_dropped(names, &body)
     }
 
     fn meta_group(&self) -> RuleGroup {
@@ -189,6 +358,20 @@ impl Plan<'_> {
             conv::LABEL_OBJECTIVE.to_string(),
             self.spec.objective.to_string(),
         );
+        info_labels.insert(conv::LABEL_PERIOD.to_string(), self.period_name());
+        if let Some(c) = self.spec.budgeting.calendar {
+            info_labels.insert(conv::LABEL_CALENDAR.to_string(), c.as_str().to_string());
+        }
+        if self.spec.budgeting.excludes() {
+            info_labels.insert(
+                conv::LABEL_EXCLUDES_MAINTENANCE.to_string(),
+                "true".to_string(),
+            );
+        }
+        let days = match self.spec.budgeting.calendar {
+            Some(c) => calendar::days_expr(c),
+            None => format!("vector({})", self.period.days()),
+        };
         RuleGroup {
             name: conv::slo_meta_group_name(&self.id),
             interval: None,
@@ -201,10 +384,7 @@ impl Plan<'_> {
                     conv::SERIES_ERROR_BUDGET,
                     format!("vector({})", self.objective.budget_text()),
                 ),
-                record(
-                    conv::SERIES_TIME_PERIOD_DAYS,
-                    format!("vector({})", self.period.days()),
-                ),
+                record(conv::SERIES_TIME_PERIOD_DAYS, days),
                 record(
                     conv::SERIES_CURRENT_BURN_RATE,
                     format!(
@@ -299,7 +479,7 @@ impl Plan<'_> {
         labels.insert(conv::LABEL_SLOTH_SEVERITY.into(), severity.as_str().into());
 
         let who = format!("{} {}", spec.service, spec.name);
-        let period = self.period_name();
+        let period = spec.period_text();
         let budget = self.objective.budget();
         let rows: Vec<String> = burn_rate::tier_windows(severity)
             .map(|w: &BurnRateWindow| {
@@ -321,6 +501,15 @@ impl Plan<'_> {
             spec.objective,
             rows.join(", or ")
         );
+        if let Some(c) = spec.budgeting.calendar {
+            detail.push_str(&format!(
+                " Thresholds assume a {}-day {c}.",
+                c.nominal().days()
+            ));
+        }
+        if spec.budgeting.excludes() {
+            detail.push_str(" Maintenance time is left out of the SLO.");
+        }
         if let Some(min) = self.min_events() {
             detail.push_str(&format!(
                 " Only alerts when the long window saw at least {min} events."

@@ -40,9 +40,12 @@ pub fn validate(spec: &SloSpec) -> Vec<FieldError> {
         ));
     }
     check_objective(&mut errors, spec.objective);
-    if let Err(e) = parse_period(&spec.window) {
-        errors.push(FieldError::new(&["window"], "Invalid window", e));
+    if spec.budgeting.calendar.is_none() {
+        if let Err(e) = parse_period(&spec.window) {
+            errors.push(FieldError::new(&["window"], "Invalid window", e));
+        }
     }
+    super::maintenance::validate(&mut errors, &spec.budgeting);
     check_labels(&mut errors, &["labels"], &spec.labels, &RESERVED);
     check_sli(&mut errors, &spec.sli);
     check_alerting(&mut errors, spec);
