@@ -9,6 +9,8 @@ use std::process::Command;
 
 use reliability_e2e::prometheus::promtool_binary;
 
+pub mod slo;
+
 /// Runs promtool with `args` in `dir`; panics with its output unless it succeeds.
 /// Returns stdout and stderr.
 pub fn run_promtool<S: AsRef<OsStr>>(args: &[S], dir: &Path) -> String {
