@@ -4,8 +4,15 @@
 //! It reads the series the SLO's recording rules produce (Sloth's names, see
 //! [`crate::rules::conventions`]) for `sloth_id = slo_id` in one instant query. When the SLO's
 //! queries keep labels (several series per SLO), the worst series counts. An unreachable
-//! Prometheus or an SLO without series is an error, never a silent 0.
+//! Prometheus or an SLO whose rules are not loaded is an error, never a silent 0.
+//!
+//! An SLO whose rules are loaded but were never evaluated (created in the same apply) is
+//! waited for, within a bound ([`first_evaluation`](super::first_evaluation)). An SLO with
+//! no events in its period has `has_data = false`: its budget is whole
+//! (`error_budget_remaining = 1`, `exhausted = false`), with a warning, so that a gate lets
+//! a new service deploy and its message still renders.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -17,9 +24,11 @@ use tf_provider::schema::{
 use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueString};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
+use super::first_evaluation::{self, Outcome};
 use crate::backend::prometheus;
 use crate::provider::Context;
 use crate::resources::num::Num;
+use crate::rules::calendar::{self, format_rfc3339, Calendar};
 use crate::rules::conventions as conv;
 use crate::settings::validate_prometheus_url;
 
@@ -36,6 +45,20 @@ pub struct ErrorBudgetState<'a> {
     pub current_burn_rate: Value<Num>,
     pub period_burn_rate: Value<Num>,
     pub exhausted: ValueBool,
+    #[serde(default)]
+    pub has_data: ValueBool,
+    #[serde(borrow = "'a", default)]
+    pub period: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub calendar_period: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub period_start: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub period_end: ValueString<'a>,
+    #[serde(default)]
+    pub error_budget_minutes: Value<Num>,
+    #[serde(default)]
+    pub maintenance_excluded: ValueBool,
 }
 
 /// The data source.
@@ -63,11 +86,18 @@ pub fn schema() -> Schema {
         ("slo_id", a(String, Required, "The SLO's id, `<service>-<name>` (e.g. `reliability_slo.checkout.id`).")),
         ("prometheus_url", a(String, Optional, "Prometheus to query; defaults to the provider's `prometheus_url`.")),
         ("objective", a(Number, Computed, "The objective as a ratio (`0.999`).")),
-        ("sli", a(Number, Computed, "The SLI over the SLO period: the ratio of good events (`0.9995`). Null when there was no traffic.")),
-        ("error_budget_remaining", a(Number, Computed, "Share of the period's error budget left: 1 is untouched, 0 or less is spent. Null when there was no traffic.")),
+        ("sli", a(Number, Computed, "The SLI over the SLO period: good events / all events for `events` and `latency` SLIs (`0.9995`), the time average for `raw` ones. Null when the period has no events (`has_data = false`).")),
+        ("error_budget_remaining", a(Number, Computed, "Share of the period's error budget left: 1 is untouched, 0 or less is spent. 1 when the period has no events yet (`has_data = false`).")),
         ("current_burn_rate", a(Number, Computed, "Burn rate over the last 5 minutes (1 spends the budget exactly over the period). Null when there is no traffic.")),
-        ("period_burn_rate", a(Number, Computed, "Burn rate over the whole period. Null when there was no traffic.")),
-        ("exhausted", a(Bool, Computed, "`true` when no error budget is left (`error_budget_remaining <= 0`).")),
+        ("period_burn_rate", a(Number, Computed, "Burn rate over the whole period; 0 when the period has no events yet.")),
+        ("exhausted", a(Bool, Computed, "`true` when no error budget is left (`error_budget_remaining <= 0`); `false` without data.")),
+        ("has_data", a(Bool, Computed, "`false` when the SLO's period has no events yet (a new service, or rules that have not been evaluated within the wait): the budget then reads as whole and a warning says so.")),
+        ("period", a(String, Computed, "The period the budget covers, as the SLO's series name it: `30d`, `4w` (rolling) or `1W`, `1M`, `1Q` (calendar).")),
+        ("calendar_period", a(String, Computed, "`week`, `month` or `quarter` for a calendar SLO; null for a rolling one.")),
+        ("period_start", a(String, Computed, "Start of the period the budget covers (RFC 3339, UTC): the calendar period's first instant, or `period` before the query's evaluation time for a rolling one.")),
+        ("period_end", a(String, Computed, "End of that period: the next calendar period's start, or the evaluation time for a rolling one.")),
+        ("error_budget_minutes", a(Number, Computed, "The error budget of this period in minutes, over its actual length (28–31 days for a month).")),
+        ("maintenance_excluded", a(Bool, Computed, "`true` when the SLO leaves maintenance windows or `exclude_query` time out of its budget.")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -87,13 +117,22 @@ pub fn schema() -> Schema {
 }
 
 /// The numbers read for one SLO.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Budget {
     pub objective: Option<f64>,
     pub error_budget: Option<f64>,
     pub remaining: Option<f64>,
     pub current_burn_rate: Option<f64>,
     pub period_burn_rate: Option<f64>,
+    /// The period's actual length in days (`slo:time_period:days`).
+    pub period_days: Option<f64>,
+    /// `sloth_period` of `sloth_slo_info`: `30d`, `1M`, …
+    pub period: Option<String>,
+    /// `sloth_calendar` of `sloth_slo_info`.
+    pub calendar: Option<String>,
+    pub excludes_maintenance: bool,
+    /// The evaluation time of the answer, unix seconds.
+    pub at: Option<f64>,
 }
 
 /// The PromQL that fetches every series the data source needs in one query.
@@ -104,6 +143,8 @@ pub fn query(slo_id: &str) -> String {
         conv::SERIES_PERIOD_BUDGET_REMAINING,
         conv::SERIES_CURRENT_BURN_RATE,
         conv::SERIES_PERIOD_BURN_RATE,
+        conv::SERIES_TIME_PERIOD_DAYS,
+        conv::SERIES_INFO,
     ];
     let escaped = slo_id.replace('\\', "\\\\").replace('"', "\\\"");
     format!(
@@ -135,6 +176,8 @@ pub fn parse_answer(body: &str) -> Result<Budget, String> {
             Some(Ok(v)) => v,
             _ => continue,
         };
+        b.at = r["value"][0].as_f64().or(b.at);
+        let label = |k: &str| r["metric"][k].as_str().map(str::to_string);
         let worse_low = |cur: Option<f64>| {
             Some(cur.map_or(
                 value,
@@ -156,6 +199,13 @@ pub fn parse_answer(body: &str) -> Result<Budget, String> {
             }
             n if n == conv::SERIES_PERIOD_BURN_RATE => {
                 b.period_burn_rate = worse_high(b.period_burn_rate)
+            }
+            n if n == conv::SERIES_TIME_PERIOD_DAYS => b.period_days = Some(value),
+            n if n == conv::SERIES_INFO => {
+                b.period = label(conv::LABEL_PERIOD);
+                b.calendar = label(conv::LABEL_CALENDAR);
+                b.excludes_maintenance =
+                    label(conv::LABEL_EXCLUDES_MAINTENANCE).as_deref() == Some("true");
             }
             _ => {}
         }
@@ -227,48 +277,132 @@ impl DataSource for ErrorBudgetDataSource {
             return None;
         };
         let q = query(&id);
-        let body = match tokio::task::block_in_place(|| prometheus::instant_query(&base, &q)) {
+        let read_budget = || -> Result<Budget, String> {
+            let body = tokio::task::block_in_place(|| prometheus::instant_query(&base, &q))?;
+            parse_answer(&body)
+        };
+        let mut b = match read_budget() {
             Ok(b) => b,
             Err(e) => {
                 diags.root_error("Cannot read the error budget", e);
                 return None;
             }
         };
-        let b = match parse_answer(&body) {
-            Ok(b) => b,
-            Err(e) => {
-                diags.root_error("Cannot read the error budget", e);
-                return None;
+        let mut loaded = b.objective.is_some();
+        if b.remaining.is_none() {
+            // Rules loaded but not evaluated yet (created in this apply): wait for them.
+            let outcome = tokio::task::block_in_place(|| {
+                first_evaluation::wait(&id, &|| prometheus::rules(&base), &std::thread::sleep)
+            });
+            match outcome {
+                Outcome::Evaluated { waited } => {
+                    loaded = true;
+                    if !waited.is_zero() {
+                        match read_budget() {
+                            Ok(again) => b = again,
+                            Err(e) => {
+                                diags.root_error("Cannot read the error budget", e);
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Outcome::TimedOut { waited } => {
+                    loaded = true;
+                    diags.root_warning(
+                        "SLO rules not evaluated yet",
+                        format!(
+                            "Prometheus at {base} has loaded the rules of SLO {id:?} but had not \
+                             evaluated them after {}s; the budget below is read as whole. Re-run \
+                             after one evaluation interval.",
+                            waited.as_secs()
+                        ),
+                    );
+                }
+                Outcome::NotLoaded | Outcome::Unavailable(_) => {}
             }
-        };
-        if b.objective.is_none() && b.remaining.is_none() {
+        }
+        if !loaded && b.objective.is_none() {
             diags.error(
                 "No data for this SLO",
                 format!(
-                    "Prometheus at {base} has no series for SLO {id:?} ({}=\"{id}\"): check that the id is right, that \
-                     Prometheus loads the provider's rules_dir and that the rules have been evaluated once",
-                    conv::LABEL_ID
+                    "Prometheus at {base} has no series for SLO {id:?} ({}=\"{id}\") and no rule \
+                     group {:?}: check that the id is right, that Prometheus loads the \
+                     provider's rules_dir and that the rules have been evaluated once",
+                    conv::LABEL_ID,
+                    conv::slo_sli_group_name(&id)
                 ),
                 AttributePath::new("slo_id"),
             );
             return None;
         }
-        if b.remaining.is_none_or(f64::is_nan) {
+        let has_data = b.remaining.is_some_and(f64::is_finite);
+        if !has_data {
             diags.root_warning(
-                "No traffic in the SLO period",
-                format!("SLO {id:?} has no events in its period, so its SLI and budget are unknown (null); exhausted is false"),
+                "No events in the SLO period yet",
+                format!(
+                    "SLO {id:?} has no events in its current period (no traffic yet, or a \
+                     period that just started), so its budget is whole: \
+                     error_budget_remaining = 1, exhausted = false, has_data = false, sli = null"
+                ),
             );
         }
-        s.objective = num(b.objective);
+        fill_state(&mut s, &b, has_data);
+        Some(s)
+    }
+}
+
+/// The data source's computed attributes from what was read.
+fn fill_state(s: &mut ErrorBudgetState<'_>, b: &Budget, has_data: bool) {
+    s.objective = num(b.objective);
+    s.has_data = Value::Value(has_data);
+    if has_data {
         s.error_budget_remaining = num(b.remaining);
-        s.current_burn_rate = num(b.current_burn_rate);
         s.period_burn_rate = num(b.period_burn_rate);
         s.sli = match (b.period_burn_rate, b.error_budget) {
             (Some(r), Some(e)) if r.is_finite() => num(Some(1.0 - r * e)),
             _ => Value::Null,
         };
-        s.exhausted = Value::Value(b.remaining.is_some_and(|r| r <= 0.0));
-        Some(s)
+    } else {
+        s.error_budget_remaining = num(Some(1.0));
+        s.period_burn_rate = num(Some(0.0));
+        s.sli = Value::Null;
+    }
+    s.current_burn_rate = num(b.current_burn_rate);
+    s.exhausted = Value::Value(has_data && b.remaining.is_some_and(|r| r <= 0.0));
+    s.period = opt_string(b.period.clone());
+    s.calendar_period = opt_string(b.calendar.clone());
+    s.maintenance_excluded = Value::Value(b.excludes_maintenance);
+    s.error_budget_minutes = match (b.error_budget, b.period_days) {
+        (Some(e), Some(d)) => num(Some(e * d * 1440.0)),
+        _ => Value::Null,
+    };
+    let (start, end) = match period_bounds(b) {
+        Some((a, z)) => (
+            opt_string(Some(format_rfc3339(a))),
+            opt_string(Some(format_rfc3339(z))),
+        ),
+        None => (Value::Null, Value::Null),
+    };
+    s.period_start = start;
+    s.period_end = end;
+}
+
+fn opt_string(v: Option<String>) -> ValueString<'static> {
+    v.map_or(Value::Null, |s| Value::Value(Cow::Owned(s)))
+}
+
+/// Start and end (unix seconds) of the period the answer covers: the calendar period
+/// holding the evaluation time, or the rolling period ending at it.
+pub fn period_bounds(b: &Budget) -> Option<(i64, i64)> {
+    let at = b.at? as i64;
+    match b.calendar.as_deref().map(Calendar::parse) {
+        Some(Ok(c)) => Some(calendar::bounds(c, at)),
+        Some(Err(_)) => None,
+        None => {
+            let days = b.period_days?;
+            Some((at - (days * 86_400.0) as i64, at))
+        }
     }
 }
 
@@ -300,5 +434,65 @@ mod tests {
             .unwrap_err()
             .contains("bad"));
         assert!(parse_answer("<html>").is_err());
+    }
+
+    /// A calendar month read on 2026-12-05: the period is December, its budget 44.64
+    /// minutes at 99.9 % (31 days); maintenance excluded.
+    #[test]
+    fn calendar_answer_gives_the_month_and_its_minutes() {
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"__name__":"slo:objective:ratio"},"value":[1796472001,"0.999"]},
+          {"metric":{"__name__":"slo:error_budget:ratio"},"value":[1796472001,"0.001"]},
+          {"metric":{"__name__":"slo:time_period:days"},"value":[1796472001,"31"]},
+          {"metric":{"__name__":"slo:period_error_budget_remaining:ratio"},"value":[1796472001,"0.75"]},
+          {"metric":{"__name__":"slo:period_burn_rate:ratio"},"value":[1796472001,"0.25"]},
+          {"metric":{"__name__":"sloth_slo_info","sloth_period":"1M","sloth_calendar":"month","sloth_excludes_maintenance":"true"},"value":[1796472001,"1"]}]}}"#;
+        let b = parse_answer(body).unwrap();
+        let mut s = ErrorBudgetState::default();
+        fill_state(&mut s, &b, true);
+        assert_eq!(
+            s.period_start,
+            Value::Value(Cow::Borrowed("2026-12-01T00:00:00Z"))
+        );
+        assert_eq!(
+            s.period_end,
+            Value::Value(Cow::Borrowed("2027-01-01T00:00:00Z"))
+        );
+        assert_eq!(s.calendar_period, Value::Value(Cow::Borrowed("month")));
+        assert_eq!(s.period, Value::Value(Cow::Borrowed("1M")));
+        assert_eq!(s.maintenance_excluded, Value::Value(true));
+        let minutes = match &s.error_budget_minutes {
+            Value::Value(n) => n.f64(),
+            _ => panic!("minutes"),
+        };
+        assert!((minutes - 44.64).abs() < 1e-9, "{minutes}");
+        assert_eq!(s.exhausted, Value::Value(false));
+    }
+
+    /// No events in the period: the budget reads as whole, so a gate passes and its
+    /// message (which interpolates the remaining budget) still renders.
+    #[test]
+    fn no_events_reads_as_a_whole_budget() {
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"__name__":"slo:objective:ratio"},"value":[86400,"0.999"]},
+          {"metric":{"__name__":"slo:error_budget:ratio"},"value":[86400,"0.001"]},
+          {"metric":{"__name__":"slo:time_period:days"},"value":[86400,"30"]},
+          {"metric":{"__name__":"sloth_slo_info","sloth_period":"30d"},"value":[86400,"1"]}]}}"#;
+        let b = parse_answer(body).unwrap();
+        let mut s = ErrorBudgetState::default();
+        fill_state(&mut s, &b, false);
+        assert_eq!(s.has_data, Value::Value(false));
+        assert_eq!(s.exhausted, Value::Value(false));
+        assert_eq!(s.sli, Value::Null);
+        assert!(matches!(&s.error_budget_remaining, Value::Value(n) if n.f64() == 1.0));
+        assert_eq!(s.calendar_period, Value::Null);
+        assert_eq!(
+            s.period_start,
+            Value::Value(Cow::Borrowed("1969-12-03T00:00:00Z"))
+        );
+        assert_eq!(
+            s.period_end,
+            Value::Value(Cow::Borrowed("1970-01-02T00:00:00Z"))
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! One Terraform data source per file.
 
 pub mod error_budget;
+pub mod first_evaluation;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -213,6 +213,18 @@ pub fn bounds(c: Calendar, now: i64) -> (i64, i64) {
     }
 }
 
+/// `2026-12-01T00:00:00Z` for unix seconds.
+pub fn format_rfc3339(unix: i64) -> String {
+    let (y, m, d) = civil_from_days(unix.div_euclid(DAY));
+    let secs = unix.rem_euclid(DAY);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +240,12 @@ mod tests {
             assert_eq!(days_from_civil(y, m, day), d);
             assert!(day <= days_in_month(y, m));
         }
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(1_796_472_001), "2026-12-05T12:00:01Z");
     }
 
     #[test]
