@@ -7,12 +7,50 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// One job's traffic: requests per second and the share that fail (0–1).
+/// One job's traffic: requests per second and the share that fail (0–1); with `night`,
+/// the traffic alternates every `half_cycle_secs` between that (day) and the night's.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub name: String,
     pub rps: f64,
     pub error_ratio: f64,
+    pub night: Option<Night>,
+}
+
+/// The night half of a diurnal job.
+#[derive(Debug, Clone, Copy)]
+pub struct Night {
+    pub rps: f64,
+    pub error_ratio: f64,
+    pub half_cycle_secs: f64,
+}
+
+impl Job {
+    /// A job with the same traffic all the time.
+    pub fn steady(name: &str, rps: f64, error_ratio: f64) -> Job {
+        Job {
+            name: name.into(),
+            rps,
+            error_ratio,
+            night: None,
+        }
+    }
+
+    /// (all requests, failed requests) served in the first `t` seconds.
+    pub fn counts(&self, t: f64) -> (f64, f64) {
+        let Some(n) = self.night else {
+            return (self.rps * t, self.rps * t * self.error_ratio);
+        };
+        let cycle = 2.0 * n.half_cycle_secs;
+        let whole = (t / cycle).floor();
+        let rest = t - whole * cycle;
+        let day_secs = whole * n.half_cycle_secs + rest.min(n.half_cycle_secs);
+        let night_secs = whole * n.half_cycle_secs + (rest - n.half_cycle_secs).max(0.0);
+        (
+            self.rps * day_secs + n.rps * night_secs,
+            self.rps * day_secs * self.error_ratio + n.rps * night_secs * n.error_ratio,
+        )
+    }
 }
 
 /// A running exporter; stops when dropped (and after at most 10 minutes in any case).
@@ -46,16 +84,8 @@ impl Exporter {
     /// objective) and job `burning` (100 rps, 5 % errors).
     pub fn healthy_and_burning() -> Self {
         Exporter::start(vec![
-            Job {
-                name: "healthy".into(),
-                rps: 100.0,
-                error_ratio: 0.0001,
-            },
-            Job {
-                name: "burning".into(),
-                rps: 100.0,
-                error_ratio: 0.05,
-            },
+            Job::steady("healthy", 100.0, 0.0001),
+            Job::steady("burning", 100.0, 0.05),
         ])
     }
 
@@ -80,8 +110,7 @@ impl Exporter {
                         let t = started.elapsed().as_secs_f64() + 3600.0;
                         let mut body = String::from("# TYPE http_requests_total counter\n");
                         for j in &jobs {
-                            let total = j.rps * t;
-                            let errors = total * j.error_ratio;
+                            let (total, errors) = j.counts(t);
                             body.push_str(&format!(
                                 "http_requests_total{{job=\"{}\",code=\"200\"}} {}\nhttp_requests_total{{job=\"{}\",code=\"500\"}} {}\n",
                                 j.name,

@@ -1,10 +1,12 @@
 //! `data "reliability_error_budget"` against a real Prometheus on 127.0.0.1 that scrapes a
 //! small exporter: a healthy SLO reports budget left, a burning one `exhausted = true`, and
-//! the documented precondition stops the apply.
+//! the documented precondition stops the apply. A calendar-month SLO on diurnal traffic
+//! (busy days all good, quiet nights half failing) passes the gate in the very apply that
+//! creates it; the documented gate examples work as written before any data exists.
 
 use std::time::Duration;
 
-use reliability_e2e::exporter::{availability_slo, Exporter};
+use reliability_e2e::exporter::{availability_slo, Exporter, Job, Night};
 use reliability_e2e::prometheus::{unreachable_url, Prometheus};
 use reliability_e2e::Terraform;
 
@@ -133,6 +135,203 @@ fn unknown_slo_is_a_clear_error() {
     assert_eq!(out.code, 1, "{out}");
     assert!(
         out.all().contains("no series for SLO \"nope-nothing\""),
+        "{out}"
+    );
+}
+
+/// A 99 % calendar-month SLO over diurnal traffic: days of 100 req/s all good, nights of
+/// 1 req/s half failing (5 s each), 0.5 % of all events failing, half the budget. The
+/// SLOs, their budgets and the gate are created in one apply: the data source waits for
+/// the rules' first evaluation. Then a gate on the burning SLO blocks the deploy.
+#[test]
+fn diurnal_calendar_slo_passes_the_gate_from_the_first_apply_burning_one_is_blocked() {
+    let exporter = Exporter::start(vec![
+        Job {
+            night: Some(Night {
+                rps: 1.0,
+                error_ratio: 0.5,
+                half_cycle_secs: 5.0,
+            }),
+            ..Job::steady("diurnal", 100.0, 0.0)
+        },
+        Job::steady("burning", 100.0, 0.05),
+    ]);
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let prom = Prometheus::start_scraping(&rules, &exporter.address);
+    let diurnal = availability_slo("diurnal").replace(
+        "objective = 99.9",
+        "objective = 99\n  calendar_period = \"month\"",
+    );
+    let config = format!(
+        r#"
+provider "reliability" {{
+  rules_dir      = "rules"
+  prometheus_url = "{}"
+}}
+{diurnal}{}
+data "reliability_error_budget" "diurnal" {{
+  slo_id = reliability_slo.diurnal.id
+}}
+data "reliability_error_budget" "burning" {{
+  slo_id = reliability_slo.burning.id
+}}
+resource "terraform_data" "deploy_diurnal" {{
+  input = "v1"
+  lifecycle {{
+    precondition {{
+      condition     = !data.reliability_error_budget.diurnal.exhausted
+      error_message = "diurnal has spent its error budget (${{data.reliability_error_budget.diurnal.error_budget_remaining}} left)."
+    }}
+  }}
+}}
+output "diurnal" {{ value = data.reliability_error_budget.diurnal }}
+output "burning" {{ value = data.reliability_error_budget.burning }}
+"#,
+        prom.url,
+        availability_slo("burning"),
+    );
+    tf.config(&config);
+    tf.init();
+    let out = tf.apply();
+    assert_eq!(
+        out.code, 0,
+        "the first apply creates, reads and passes the gate: {out}"
+    );
+    assert!(
+        tf.resource_values("terraform_data.deploy_diurnal")
+            .is_some(),
+        "deployed"
+    );
+
+    assert!(
+        prom.wait_for(
+            "slo:period_error_budget_remaining:ratio",
+            Duration::from_secs(60),
+            2,
+            |v| v.is_finite()
+        ),
+        "recording rules never produced a budget; Prometheus log:\n{}",
+        prom.log_text()
+    );
+    // Let a few day/night cycles pass so that the month so far holds both.
+    std::thread::sleep(Duration::from_secs(12));
+    tf.apply().success();
+    let out = tf.run(&["output", "-json"]).success();
+    let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let diurnal = &outputs["diurnal"]["value"];
+    assert_eq!(diurnal["has_data"], true, "{diurnal}");
+    assert_eq!(diurnal["exhausted"], false, "{diurnal}");
+    assert_eq!(diurnal["calendar_period"], "month", "{diurnal}");
+    assert_eq!(diurnal["period"], "1M", "{diurnal}");
+    let start = diurnal["period_start"].as_str().unwrap();
+    let end = diurnal["period_end"].as_str().unwrap();
+    assert!(
+        start.ends_with("-01T00:00:00Z") && end.ends_with("-01T00:00:00Z") && start < end,
+        "{diurnal}"
+    );
+    let minutes = diurnal["error_budget_minutes"].as_f64().unwrap();
+    assert!(
+        (403.2..=446.4).contains(&minutes),
+        "1 % of 28–31 days: {diurnal}"
+    );
+    let left = diurnal["error_budget_remaining"].as_f64().unwrap();
+    assert!(
+        left > 0.2 && left < 0.8,
+        "about 0.5 % of events fail against a 1 % budget: {diurnal}"
+    );
+    let burning = &outputs["burning"]["value"];
+    assert_eq!(burning["exhausted"], true, "{burning}");
+    assert_eq!(burning["period"], "30d", "{burning}");
+    assert_eq!(burning["calendar_period"], serde_json::Value::Null);
+
+    let gate = r#"
+resource "terraform_data" "deploy_burning" {
+  input = "v1"
+  lifecycle {
+    precondition {
+      condition     = !data.reliability_error_budget.burning.exhausted
+      error_message = "burning has spent its error budget (${data.reliability_error_budget.burning.error_budget_remaining} left): deployments are frozen."
+    }
+  }
+}
+"#;
+    tf.config(&format!("{config}{gate}"));
+    let out = tf.apply();
+    assert_eq!(out.code, 1, "the precondition must stop the apply: {out}");
+    assert!(out.flat().contains("deployments are frozen"), "{out}");
+    assert!(tf
+        .resource_values("terraform_data.deploy_burning")
+        .is_none());
+}
+
+/// The documented gates, as written, for an SLO that has no data yet (nothing serves
+/// its metrics): the pipeline example (`examples/github-workflow/infra`, with the
+/// workflow's variables) and the data source's docs example beside the SLO resource's.
+/// Both apply; the budget reads as whole with `has_data = false`.
+#[test]
+fn documented_gate_examples_work_before_any_data() {
+    let root = reliability_e2e::workspace_root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let prom = Prometheus::start(&rules);
+
+    tf.write("main.tf", &read("examples/github-workflow/infra/main.tf"));
+    tf.init();
+    let vars = [
+        format!("-var=prometheus_url={}", prom.url),
+        "-var=rules_dir=rules".to_string(),
+        "-var=checkout_version=v1".to_string(),
+    ];
+    let mut args = vec!["apply", "-no-color", "-input=false", "-auto-approve"];
+    args.extend(vars.iter().map(String::as_str));
+    let out = tf.run(&args);
+    assert_eq!(
+        out.code, 0,
+        "the pipeline example applies before any data: {out}"
+    );
+    assert!(
+        out.flat().contains("No events in the SLO period yet"),
+        "{out}"
+    );
+    assert!(tf
+        .resource_values("terraform_data.deploy_checkout")
+        .is_some());
+    let mut args = vec!["plan", "-no-color", "-input=false", "-detailed-exitcode"];
+    args.extend(vars.iter().map(String::as_str));
+    assert_eq!(tf.run(&args).code, 0, "and re-plans empty");
+
+    let docs = Terraform::new();
+    docs.config(&format!(
+        "provider \"reliability\" {{\n  rules_dir = \"rules\"\n  prometheus_url = \"{}\"\n}}\n\
+         variable \"checkout_version\" {{\n  default = \"v1\"\n}}\n{}\n{}",
+        prom.url,
+        read("examples/resources/reliability_slo/resource.tf"),
+        read("examples/data-sources/reliability_error_budget/data-source.tf"),
+    ));
+    std::fs::create_dir_all(docs.path().join("rules")).unwrap();
+    docs.init();
+    let out = docs.apply();
+    assert_eq!(
+        out.code, 0,
+        "the docs example applies before any data: {out}"
+    );
+    assert!(docs
+        .resource_values("terraform_data.deploy_checkout")
+        .is_some());
+    let out = docs
+        .run(&[
+            "state",
+            "show",
+            "-no-color",
+            "data.reliability_error_budget.checkout",
+        ])
+        .success();
+    assert!(
+        out.stdout.contains("has_data") && out.stdout.contains("false"),
         "{out}"
     );
 }

@@ -51,6 +51,10 @@ pub trait RuleBacked: Send + Sync + 'static {
     fn check_config(_config: &Self::State<'_>) -> Vec<FieldErr> {
         Vec::new()
     }
+    /// Before [`fill`](Self::fill) at plan: clears what Terraform carried over from the
+    /// prior state into an optional computed attribute that the configuration no longer
+    /// sets, so that removing it brings its default back.
+    fn unset_removed(_proposed: &mut Self::State<'_>, _config: &Self::State<'_>) {}
     /// The generator's model: `Ok(None)` while an input is unknown, `Err` when invalid.
     fn spec(state: &Self::State<'_>) -> Result<Option<Self::Spec>, Vec<FieldErr>>;
     /// The documents' names, rule document first, once the naming attributes are known.
@@ -313,11 +317,12 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
     async fn plan_create<'a>(
         &self,
         diags: &mut Diagnostics,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
+        mut proposed: Self::State<'a>,
+        config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let backend = T::backend(&self.context, diags)?;
+        T::unset_removed(&mut proposed, &config);
         let mut state = compute::<T>(diags, backend.as_ref(), proposed);
         claim::<T>(diags, backend.as_ref(), &mut state, true);
         Some((state, ValueEmpty::default()))
@@ -327,12 +332,13 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         &self,
         diags: &mut Diagnostics,
         prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        _config: Self::State<'a>,
+        mut proposed: Self::State<'a>,
+        config: Self::State<'a>,
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let backend = T::backend(&self.context, diags)?;
+        T::unset_removed(&mut proposed, &config);
         let replace = T::replace_paths(&prior, &proposed);
         let mut state = compute::<T>(diags, backend.as_ref(), proposed);
         claim::<T>(diags, backend.as_ref(), &mut state, false);

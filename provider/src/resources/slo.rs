@@ -427,6 +427,14 @@ impl RuleBacked for Slo {
         }
     }
 
+    /// Removing `window` from the configuration brings back the default (`30d`), or no
+    /// window with `calendar_period`.
+    fn unset_removed(proposed: &mut SloState<'_>, config: &SloState<'_>) {
+        if config.window.is_null() {
+            proposed.window = Value::Null;
+        }
+    }
+
     fn fill(s: &mut SloState<'_>) {
         match (&s.calendar_period, &s.window) {
             // A calendar period: no rolling window (also when the prior state had one).
