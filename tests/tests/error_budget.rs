@@ -140,7 +140,8 @@ fn unknown_slo_is_a_clear_error() {
 }
 
 /// A 99 % calendar-month SLO over diurnal traffic: days of 100 req/s all good, nights of
-/// 1 req/s half failing (5 s each), 0.5 % of all events failing, half the budget. The
+/// 1 req/s a quarter failing (2 s each): 0.25 % of all events fail, a quarter of the
+/// budget (the mean of 5-minute ratios would read about 12 %: spent). The
 /// SLOs, their budgets and the gate are created in one apply: the data source waits for
 /// the rules' first evaluation. Then a gate on the burning SLO blocks the deploy.
 #[test]
@@ -149,8 +150,8 @@ fn diurnal_calendar_slo_passes_the_gate_from_the_first_apply_burning_one_is_bloc
         Job {
             night: Some(Night {
                 rps: 1.0,
-                error_ratio: 0.5,
-                half_cycle_secs: 5.0,
+                error_ratio: 0.25,
+                half_cycle_secs: 2.0,
             }),
             ..Job::steady("diurnal", 100.0, 0.0)
         },
@@ -237,9 +238,13 @@ output "burning" {{ value = data.reliability_error_budget.burning }}
         "1 % of 28–31 days: {diurnal}"
     );
     let left = diurnal["error_budget_remaining"].as_f64().unwrap();
+    // About 0.25 % of events fail against a 1 % budget: 0.75 left in the long run. In a
+    // test's first seconds the 5m rates cover less than 5 minutes and the first cycles
+    // weigh more (measured: 0.5 % of events failing read as 0.9 % here), so the bound is
+    // loose; promtool_budget.rs proves the exact ratio.
     assert!(
-        left > 0.2 && left < 0.8,
-        "about 0.5 % of events fail against a 1 % budget: {diurnal}"
+        left > 0.3 && left < 1.0,
+        "about 0.25 % of events fail against a 1 % budget: {diurnal}"
     );
     let burning = &outputs["burning"]["value"];
     assert_eq!(burning["exhausted"], true, "{burning}");

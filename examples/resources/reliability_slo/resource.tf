@@ -30,3 +30,28 @@ resource "reliability_slo" "checkout_availability" {
 output "checkout_availability_groups" {
   value = [for g in yamldecode(reliability_slo.checkout_availability.rules_yaml).groups : g.name]
 }
+
+# A calendar-month budget that is whole again on the 1st (UTC), with a weekly maintenance
+# window and declared maintenance (a maintenance_mode gauge) kept out of the SLI, the
+# budget and the burn-rate alerts.
+resource "reliability_slo" "checkout_latency_monthly" {
+  service         = "checkout"
+  name            = "latency"
+  objective       = 99
+  calendar_period = "month"
+
+  sli {
+    latency {
+      histogram = "http_request_duration_seconds"
+      selector  = "job=\"checkout\""
+      threshold = 0.5
+    }
+  }
+
+  maintenance_window {
+    weekdays   = ["sunday"]
+    start_time = "02:00"
+    end_time   = "04:00"
+  }
+  exclude_query = "max(maintenance_mode{service=\"checkout\"})"
+}

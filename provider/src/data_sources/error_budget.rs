@@ -135,7 +135,8 @@ pub struct Budget {
     pub at: Option<f64>,
 }
 
-/// The PromQL that fetches every series the data source needs in one query.
+/// The PromQL that fetches every series the data source needs in one query, and the
+/// evaluation time.
 pub fn query(slo_id: &str) -> String {
     let names = [
         conv::SERIES_OBJECTIVE,
@@ -147,8 +148,10 @@ pub fn query(slo_id: &str) -> String {
         conv::SERIES_INFO,
     ];
     let escaped = slo_id.replace('\\', "\\\\").replace('"', "\\\"");
+    // `or vector(time())`: the evaluation time, even when the SLO has no series yet (the
+    // period's bounds are computed from it, never from this machine's clock).
     format!(
-        "{{__name__=~\"{}\",{}=\"{escaped}\"}}",
+        "{{__name__=~\"{}\",{}=\"{escaped}\"}} or vector(time())",
         names
             .iter()
             .map(|n| n.replace('.', "\\\\."))
