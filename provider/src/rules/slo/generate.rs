@@ -13,6 +13,9 @@ use super::maintenance;
 use super::objective::{human_number, Objective};
 use super::{render_query, slo_id, Sli, SloSpec, Tier, MAX_OBJECTIVE_DECIMALS};
 
+/// Makes a recording rule: series name, PromQL, labels beyond the SLO's own.
+type Recorder<'r> = dyn Fn(String, String, &[(&str, &str)]) -> Rule + 'r;
+
 /// The parts of a spec generation needs, computed once.
 struct Plan<'a> {
     spec: &'a SloSpec,
@@ -293,7 +296,7 @@ impl Plan<'_> {
         &self,
         c: Calendar,
         names: &[&str],
-        record: &dyn Fn(String, String, &[(&str, &str)]) -> Rule,
+        record: &Recorder<'_>,
     ) -> Vec<Rule> {
         let mut out = Vec::new();
         for slot in 0..SLOTS {
