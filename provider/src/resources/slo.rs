@@ -156,8 +156,11 @@ pub fn schema() -> Schema {
     use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
     use AttributeType::{Number, String};
     let events = block(
-        "Event-based SLI: the ratio of bad events to all events. Both queries must contain \
-         `{{.window}}` where the range goes, e.g. `sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))`.",
+        "Event-based SLI: the ratio of bad events to all events, event-weighted over every \
+         window and the period (a quiet night counts by its few events). Both queries must \
+         contain `{{.window}}` where the range goes, e.g. \
+         `sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))`, and return per-second \
+         rates with the same labels; a missing error series counts as no errors.",
         vec![
             ("error_query", attr(String, Required, "PromQL returning the rate of bad events over `{{.window}}`.")),
             ("total_query", attr(String, Required, "PromQL returning the rate of all events over `{{.window}}`.")),
@@ -165,7 +168,7 @@ pub fn schema() -> Schema {
         vec![],
     );
     let raw = block(
-        "Raw SLI: a query that already returns the error ratio (0–1) over `{{.window}}`.",
+        "Raw SLI: a query that already returns the error ratio (0–1) over `{{.window}}`. Without event counts, every window and the period are the time average of its 5-minute ratios (`events` and `latency` SLIs are event-weighted).",
         vec![(
             "error_ratio_query",
             attr(
