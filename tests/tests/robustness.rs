@@ -492,13 +492,14 @@ fn prometheus_down_or_failing_is_reported_and_state_matches_disk() {
     tf.init();
     tf.run(APPLY).success();
 
-    // Down: a loopback port nobody listens on. The file is written, the reload fails, the
-    // error names the URL and says what to do, and the state records what is on disk.
+    // Down: a loopback port nobody listens on. The file is written, the apply succeeds with
+    // a warning that names the URL and says what to do (Prometheus may simply not be up
+    // yet: never a failed or tainted resource), and the state records what is on disk.
     let down = unreachable_url();
     tf.config(&alerts("rules", "Reload", 1, "3", Some(&down)));
-    let out = tf.run(APPLY).code(1);
+    let out = tf.run(APPLY).code(0);
     let all = out.flat();
-    assert!(all.contains("Prometheus reload failed"), "{out}");
+    assert!(all.contains("Prometheus not reloaded yet"), "{out}");
     assert!(
         all.contains(down.trim_start_matches("http://")),
         "names the URL: {out}"

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::dir::{describe_io_error, RulesDir};
-use super::reload::{post_reload, ReloadFailure};
+use super::reload::{is_unreachable, post_reload, ReloadFailure, UNREACHABLE};
 use super::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 use crate::settings::AlertmanagerSettings;
 
@@ -125,6 +125,11 @@ impl AlertmanagerBackend {
                 let _ = std::fs::remove_file(&marker);
                 Ok(())
             }
+            // Not up yet (the README says to start it after the first apply): a warning,
+            // the marker stays and the next run reloads it. Never a failed create.
+            Err(msg) if is_unreachable(&msg) => {
+                Err(Problem::warning("Alertmanager not reloaded yet", msg))
+            }
             Err(msg) => Err(Problem::new("Alertmanager reload failed", msg)),
         }
     }
@@ -138,7 +143,7 @@ pub fn reload(base_url: &str) -> Result<(), String> {
              previous configuration until a reload succeeds (every run retries)"
         ),
         ReloadFailure::Unreachable(e) => format!(
-            "could not reach Alertmanager at {url}: {e}; check that it runs and that the \
+            "{UNREACHABLE}Alertmanager at {url}: {e}; check that it runs and that the \
              provider's alertmanager url is right, or remove url to only write the file. \
              The file is written; every run retries the reload"
         ),

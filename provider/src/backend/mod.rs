@@ -44,11 +44,14 @@ pub struct Doc {
     pub content: String,
 }
 
-/// An error for the user: a short summary and a detail that says what to do.
+/// An error for the user: a short summary and a detail that says what to do. A warning
+/// (`warning = true`) is reported without failing the operation: what was asked is done,
+/// and what is still pending (a reload of a server that is not up yet) is retried later.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub summary: String,
     pub detail: String,
+    pub warning: bool,
 }
 
 impl Problem {
@@ -56,6 +59,15 @@ impl Problem {
         Problem {
             summary: summary.into(),
             detail: detail.into(),
+            warning: false,
+        }
+    }
+
+    /// A problem reported as a warning.
+    pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Problem {
+            warning: true,
+            ..Problem::new(summary, detail)
         }
     }
 }

@@ -38,6 +38,15 @@ pub fn post_reload(base_url: &str) -> Result<(), (String, ReloadFailure)> {
     }
 }
 
+/// How every "the server is not up" reload error starts (Prometheus' and Alertmanager's).
+pub const UNREACHABLE: &str = "could not reach ";
+
+/// Whether a reload error says the server could not be reached (rather than that it
+/// refused the new files): the files are written, and the reload is retried later.
+pub fn is_unreachable(message: &str) -> bool {
+    message.starts_with(UNREACHABLE)
+}
+
 /// Reloads Prometheus. The error names the URL and quotes Prometheus' answer.
 pub fn reload(base_url: &str) -> Result<(), String> {
     post_reload(base_url).map_err(|(url, failure)| match failure {
@@ -50,7 +59,7 @@ pub fn reload(base_url: &str) -> Result<(), String> {
             format!("Prometheus at {url} refused the reload with HTTP {status}: {body}; {hint}")
         }
         ReloadFailure::Unreachable(e) => format!(
-            "could not reach Prometheus at {url}: {e}; check that it runs and that the \
+            "{UNREACHABLE}Prometheus at {url}: {e}; check that it runs and that the \
              provider's prometheus_url is right, or remove prometheus_url to only write files"
         ),
     })

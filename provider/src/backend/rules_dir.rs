@@ -90,6 +90,14 @@ fn reload(reloader: Option<Arc<reload::Reloader<reload::Dyn>>>) -> Result<(), Pr
     };
     let outcome = tokio::task::block_in_place(|| reloader.change());
     match outcome {
+        // Not up yet (a first apply before Prometheus starts): the files are written and the
+        // reload is pending; the next run retries it. Never a failed create.
+        reload::Outcome::Reloaded(Err(msg)) if reload::is_unreachable(&msg) => {
+            Err(Problem::warning(
+                "Prometheus not reloaded yet",
+                format!("{msg}. The rule files are written; the next run reloads Prometheus"),
+            ))
+        }
         reload::Outcome::Reloaded(Err(msg)) => Err(Problem::new("Prometheus reload failed", msg)),
         _ => Ok(()),
     }

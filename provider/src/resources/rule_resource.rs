@@ -96,7 +96,11 @@ fn owned<'a>(s: String) -> ValueString<'a> {
 
 fn report_problems(diags: &mut Diagnostics, problems: Vec<Problem>) {
     for p in problems {
-        diags.root_error(p.summary, p.detail);
+        if p.warning {
+            diags.root_warning(p.summary, p.detail);
+        } else {
+            diags.root_error(p.summary, p.detail);
+        }
     }
 }
 

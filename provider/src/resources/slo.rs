@@ -162,8 +162,22 @@ pub fn schema() -> Schema {
          `sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))`, and return per-second \
          rates with the same labels; a missing error series counts as no errors.",
         vec![
-            ("error_query", attr(String, Required, "PromQL returning the rate of bad events over `{{.window}}`.")),
-            ("total_query", attr(String, Required, "PromQL returning the rate of all events over `{{.window}}`.")),
+            (
+                "error_query",
+                attr(
+                    String,
+                    Required,
+                    "PromQL returning the rate of bad events over `{{.window}}`.",
+                ),
+            ),
+            (
+                "total_query",
+                attr(
+                    String,
+                    Required,
+                    "PromQL returning the rate of all events over `{{.window}}`.",
+                ),
+            ),
         ],
         vec![],
     );

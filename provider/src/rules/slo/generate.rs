@@ -292,12 +292,7 @@ impl Plan<'_> {
 
     /// A copy of each per-step series for each calendar slot, recorded only while the
     /// current period has that slot (see [`calendar`]).
-    fn calendar_copies(
-        &self,
-        c: Calendar,
-        names: &[&str],
-        record: &Recorder<'_>,
-    ) -> Vec<Rule> {
+    fn calendar_copies(&self, c: Calendar, names: &[&str], record: &Recorder<'_>) -> Vec<Rule> {
         let mut out = Vec::new();
         for slot in 0..SLOTS {
             let slot_text = slot.to_string();
