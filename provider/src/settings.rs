@@ -52,14 +52,21 @@ impl AlertmanagerSettings {
     pub fn resolve(config_file: &str, url: Option<&str>, cwd: &Path) -> Self {
         let file = Path::new(config_file);
         AlertmanagerSettings {
-            config_file: if file.is_absolute() {
+            config_file: clean(&if file.is_absolute() {
                 file.to_path_buf()
             } else {
                 cwd.join(file)
-            },
+            }),
             url: url.map(|u| u.trim_end_matches('/').to_string()),
         }
     }
+}
+
+/// `path` without `.` components (`${path.module}/rules` is `./rules` in the root module:
+/// `/work/./rules` becomes `/work/rules`). `..` stays: resolving it lexically would be
+/// wrong behind a symbolic link.
+pub fn clean(path: &Path) -> PathBuf {
+    path.components().collect()
 }
 
 /// Checks the `alertmanager` block's `config_file`: a path to a file (not a directory).
@@ -103,11 +110,11 @@ impl Settings {
     pub fn resolve(rules_dir: Option<&str>, prometheus_url: Option<&str>, cwd: &Path) -> Self {
         let dir = Path::new(rules_dir.unwrap_or(DEFAULT_RULES_DIR));
         Settings {
-            destination: Destination::RulesDir(if dir.is_absolute() {
+            destination: Destination::RulesDir(clean(&if dir.is_absolute() {
                 dir.to_path_buf()
             } else {
                 cwd.join(dir)
-            }),
+            })),
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
             alertmanager: None,
         }
@@ -200,6 +207,23 @@ pub fn validate_prometheus_url(value: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_cleaned_of_dot_components() {
+        let s = Settings::resolve(Some("./rules"), None, Path::new("/work/infra"));
+        assert_eq!(
+            s.destination,
+            Destination::RulesDir(PathBuf::from("/work/infra/rules"))
+        );
+        let s = Settings::resolve(Some("/etc/./prometheus/rules/."), None, Path::new("/"));
+        assert_eq!(
+            s.destination,
+            Destination::RulesDir(PathBuf::from("/etc/prometheus/rules"))
+        );
+        assert_eq!(clean(Path::new("/a/../b")), PathBuf::from("/a/../b"));
+        let am = AlertmanagerSettings::resolve("./am/./alertmanager.yml", None, Path::new("/w"));
+        assert_eq!(am.config_file, PathBuf::from("/w/am/alertmanager.yml"));
+    }
 
     #[test]
     fn resolves_relative_and_absolute_dirs() {

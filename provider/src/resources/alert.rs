@@ -186,7 +186,8 @@ impl RuleBacked for Alert {
     const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "alert";
     const ID_HINT: &'static str =
-        "the id is the alert name and its rule file is `alert_<name>.yml`";
+        "the id is the alert name (in a rules directory its file is `alert_<name>.yml`; \
+         on a ruler, its group `reliability-alert-<name>`)";
     type State<'a> = AlertState<'a>;
     type Spec = AlertSpec;
 

@@ -113,7 +113,7 @@ pub fn schema() -> Schema {
             ),
             attributes: named(vec![
                 ("id", attr(String, Computed, "The plan name; also the import ID.")),
-                ("name", attr(String, Required, "Plan name: the `plan` label and file name (letters, digits, `-`, `_`, `.`). Changing it replaces the plan.")),
+                ("name", attr(String, Required, "Plan name: the `plan` label and file name, 2–128 characters from letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit. Changing it replaces the plan.")),
                 ("schedule", attr(String, Required, "When backups run: 5-field cron (`0 3 * * *`) or `@daily`-style macro.")),
                 ("retention_days", attr(Number, Required, "How many days backups are kept (≥ 1).")),
                 ("rpo", attr(String, Required, "Recovery point objective: alert when the last successful backup is older than this Prometheus duration, e.g. `24h`.")),
@@ -244,7 +244,8 @@ impl RuleBacked for BackupPlan {
     const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "backup plan";
     const ID_HINT: &'static str =
-        "the id is the plan name and its rule file is `backup_<name>.yml`";
+        "the id is the plan name (in a rules directory its file is `backup_<name>.yml`; \
+         on a ruler, its group `reliability-backup-<name>`)";
     type State<'a> = BackupPlanState<'a>;
     type Spec = BackupPlanSpec;
 

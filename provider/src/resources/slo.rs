@@ -236,8 +236,8 @@ pub fn schema() -> Schema {
              provider's `rules_dir`.",
             vec![
                 ("id", attr(String, Computed, "`<service>-<name>`; also the import ID.")),
-                ("service", attr(String, Required, "Service the SLO belongs to (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
-                ("name", attr(String, Required, "Name of the SLO within the service (letters, digits, `-`, `_`, `.`). Changing it replaces the SLO.")),
+                ("service", attr(String, Required, "Service the SLO belongs to: 2–128 characters from letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; `service` and `name` together at most 200. Changing it replaces the SLO.")),
+                ("name", attr(String, Required, "Name of the SLO within the service, with the same rules as `service`. Changing it replaces the SLO.")),
                 ("objective", attr(Number, Required, "Target in percent, strictly between 0 and 100, e.g. `99.9`.")),
                 ("window", attr(String, OptionalComputed, "Rolling SLO period in whole days or weeks, e.g. `30d`, `28d`, `7d`, `4w`. Default `30d` unless `calendar_period` is set (then null).")),
                 ("calendar_period", attr(String, Optional, "Calendar-aligned period instead of a rolling `window`: `week` (ISO weeks from Monday), `month` or `quarter`, in UTC. The budget covers the current calendar period only and is whole again at its start. Burn-rate thresholds assume 7, 30 and 90 days.")),
@@ -421,8 +421,8 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
 impl RuleBacked for Slo {
     const TYPE_NAME: &'static str = TYPE_NAME;
     const WHAT: &'static str = "SLO";
-    const ID_HINT: &'static str =
-        "the id is `<service>-<name>` and its rule file is `slo_<service>@<name>.yml`";
+    const ID_HINT: &'static str = "the id is `<service>-<name>` (in a rules directory its file is \
+         `slo_<service>@<name>.yml`; on a ruler, its groups `sloth-slo-*-<service>-<name>`)";
     type State<'a> = SloState<'a>;
     type Spec = SloSpec;
 
