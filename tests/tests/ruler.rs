@@ -52,6 +52,7 @@ fn state_groups(tf: &Terraform, addr: &str) -> Vec<String> {
 fn apply_drift_update_destroy_against_the_ruler() {
     let server = RulerServer::start_with(RulerOptions {
         auth: Some(RequiredAuth::Bearer(TOKEN.into())),
+        sort_keys: true,
         ..RulerOptions::default()
     });
     server.insert_group(
@@ -139,6 +140,42 @@ fn apply_drift_update_destroy_against_the_ruler() {
     let out = tf.plan();
     assert_eq!(out.code, 2, "an edited rule must plan a change: {out}");
     assert!(out.stdout.contains("vector(42)"), "the edit shows: {out}");
+    // In the provider's own order (the stand-in answers with its keys sorted), the edit
+    // is the only change: Terraform's `-`/`+` markers stand in the leftmost column of the
+    // diff, left of any YAML list item's dash.
+    let marked: Vec<(usize, &str)> = out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            (t.starts_with("- ") || t.starts_with("+ ")).then(|| (l.len() - t.len(), t))
+        })
+        .collect();
+    let column = marked.iter().map(|(c, _)| *c).min().unwrap_or(0);
+    let changed: Vec<&str> = marked
+        .iter()
+        .filter(|(c, _)| *c == column)
+        .map(|(_, t)| *t)
+        .collect();
+    let removed: Vec<&str> = changed
+        .iter()
+        .filter(|t| t.starts_with('-'))
+        .map(|t| t[1..].trim())
+        .collect();
+    let added: Vec<&str> = changed
+        .iter()
+        .filter(|t| t.starts_with('+'))
+        .map(|t| t[1..].trim())
+        .collect();
+    assert_eq!(
+        removed,
+        ["expr: vector(42)"],
+        "only the edited line: {changed:?}\n{out}"
+    );
+    assert!(
+        added.first() == Some(&"expr: |-") && added.len() <= 6,
+        "only the written expression comes back: {changed:?}\n{out}"
+    );
     tf.apply().success();
     let g = server.group(TENANT, NS, &a1[0]).unwrap();
     assert_ne!(g["rules"][0]["expr"].as_str(), Some("vector(42)"));

@@ -108,6 +108,77 @@ fn canonical(v: &Value) -> Value {
     }
 }
 
+/// Group fields in the order the provider writes them; others follow in the ruler's order.
+const GROUP_ORDER: [&str; 4] = ["name", "interval", "limit", "rules"];
+/// Rule fields in the order the provider writes them (then any others).
+const RULE_ORDER: [&str; 7] = [
+    "record",
+    "alert",
+    "expr",
+    "for",
+    "keep_firing_for",
+    "labels",
+    "annotations",
+];
+
+/// `m`'s entries with the keys of `order` first, in that order, then the rest as they were.
+fn reorder(m: &Mapping, order: &[&str], value: &dyn Fn(&str, &Value) -> Value) -> Mapping {
+    let mut out = Mapping::new();
+    for key in order {
+        if let Some(v) = m.get(*key) {
+            out.insert((*key).into(), value(key, v));
+        }
+    }
+    for (k, v) in m {
+        let key = k.as_str().unwrap_or_default();
+        if !order.contains(&key) {
+            out.insert(k.clone(), value(key, v));
+        }
+    }
+    out
+}
+
+/// A group as the ruler returned it, in the provider's own field order (labels and
+/// annotations sorted by key, as the generator writes them), so that a stored copy that
+/// differs in one field shows in a plan as that one line, not as the ruler's key order
+/// (Mimir answers in its struct order; other rulers sort).
+fn in_provider_order(group: &Value) -> Value {
+    let Some(g) = group.as_mapping() else {
+        return group.clone();
+    };
+    let sorted = |v: &Value| match v.as_mapping() {
+        Some(m) => {
+            let mut entries: Vec<(&Value, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+            Value::Mapping(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        }
+        None => v.clone(),
+    };
+    let rule = |r: &Value| match r.as_mapping() {
+        Some(m) => Value::Mapping(reorder(m, &RULE_ORDER, &|k, v| {
+            if k == "labels" || k == "annotations" {
+                sorted(v)
+            } else {
+                v.clone()
+            }
+        })),
+        None => r.clone(),
+    };
+    Value::Mapping(reorder(
+        g,
+        &GROUP_ORDER,
+        &|k, v| match (k, v.as_sequence()) {
+            ("rules", Some(rules)) => Value::Sequence(rules.iter().map(rule).collect()),
+            _ => v.clone(),
+        },
+    ))
+}
+
 /// The `groups:` document of `groups`, as [`Backend::get`] returns it, after `header`.
 fn assemble(header: &str, groups: Vec<Value>) -> String {
     let mut doc = Mapping::new();
@@ -264,7 +335,7 @@ impl Backend for RulerBackend {
                                 header = meta.header;
                             }
                         }
-                        found.push(g);
+                        found.push(in_provider_order(&g));
                     }
                 }
                 // Every group gone: so is the document. Some gone: the rest is the drift
@@ -358,6 +429,23 @@ mod tests {
         assert_eq!(Address::parse(&s), Some(a));
         assert_eq!(Address::parse("/srv/rules/a.yml"), None);
         assert_eq!(Address::parse("ruler:ns/%zz"), None);
+    }
+
+    /// A ruler that answers with its keys sorted: one changed `for` reads back as one
+    /// changed line of the written document.
+    #[test]
+    fn stored_groups_read_back_in_the_provider_order() {
+        let written = "groups:\n- name: g\n  interval: 1m\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels:\n      severity: page\n      team: a\n    annotations:\n      summary: down\n";
+        let sorted_by_ruler = "interval: 1m\nname: g\nrules:\n- alert: A\n  annotations:\n    summary: down\n  expr: up == 0\n  for: 10m\n  labels:\n    team: a\n    severity: page\n";
+        let stored: Value = serde_yaml_ng::from_str(sorted_by_ruler).unwrap();
+        let back = assemble("", vec![in_provider_order(&stored)]);
+        let differing: Vec<(&str, &str)> = written
+            .lines()
+            .zip(back.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(differing, [("    for: 5m", "    for: 10m")], "{back}");
+        assert_eq!(written.lines().count(), back.lines().count());
     }
 
     #[test]

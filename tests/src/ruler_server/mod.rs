@@ -73,6 +73,9 @@ pub struct RulerOptions {
     pub max_groups_per_tenant: Option<usize>,
     /// Answer an empty namespace listing with 200 `{}` instead of 404.
     pub empty_namespace_is_200: bool,
+    /// Keep (and answer) every group with its keys sorted, as a ruler that writes groups
+    /// back in its own order rather than the client's.
+    pub sort_keys: bool,
 }
 
 impl Default for RulerOptions {
@@ -84,6 +87,7 @@ impl Default for RulerOptions {
             max_rules_per_group: None,
             max_groups_per_tenant: None,
             empty_namespace_is_200: false,
+            sort_keys: false,
         }
     }
 }
@@ -581,9 +585,32 @@ fn set_group(
             );
         }
     }
+    let value = if options.sort_keys {
+        sorted_keys(&value)
+    } else {
+        value
+    };
     groups
         .entry(namespace.to_string())
         .or_default()
         .insert(name, value);
     Response::accepted()
+}
+
+/// `v` with every mapping's keys in alphabetical order.
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Mapping(m) => {
+            let mut entries: Vec<(&Value, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+            Value::Mapping(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Sequence(items) => Value::Sequence(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
