@@ -102,6 +102,8 @@ fn alertmanager_schema() -> Block {
 pub struct Context {
     configured: RwLock<Option<(Settings, Arc<dyn Backend>)>>,
     alertmanager: RwLock<Option<Arc<dyn Backend>>>,
+    /// The ids planned in this process ([`crate::resources::identity`]).
+    pub identities: crate::resources::identity::Identities,
 }
 
 impl std::fmt::Debug for Context {

@@ -188,6 +188,10 @@ impl Backend for RulesDirBackend {
 
     fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem> {
         let root = self.dir.root();
+        // Not created yet (the first apply creates it): nothing stored.
+        if !root.exists() {
+            return Ok(Vec::new());
+        }
         let entries = std::fs::read_dir(root).map_err(|e| {
             Problem::new(
                 "Cannot read rules directory",

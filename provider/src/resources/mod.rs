@@ -8,6 +8,7 @@ pub mod alert;
 pub mod backup_plan;
 pub mod diagnostics;
 pub mod header;
+pub mod identity;
 pub mod notification_policy;
 pub mod num;
 pub mod rule_resource;

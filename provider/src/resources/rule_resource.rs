@@ -17,6 +17,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
+use super::identity::Conflict;
 use crate::backend::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 use crate::provider::Context;
 
@@ -67,6 +68,13 @@ pub trait RuleBacked: Send + Sync + 'static {
     fn replace_paths(prior: &Self::State<'_>, proposed: &Self::State<'_>) -> Vec<AttributePath>;
     /// Whether a stored document named `name` is the rule document of the import id `id`.
     fn is_rule_doc_of(name: &str, id: &str) -> bool;
+    /// Whether resources with different documents can share an id (an SLO's
+    /// `<service>-<name>`): a create then also looks for a stored document with its id.
+    const SHARED_IDS: bool = false;
+    /// The resource a rule document belongs to, for messages (an SLO's service and name).
+    fn describe_doc(document: &str) -> String {
+        document.to_string()
+    }
 
     /// Where the documents go: the provider's rules destination, unless the resource's
     /// documents belong elsewhere (the notification policy's Alertmanager configuration).
@@ -165,14 +173,20 @@ fn compute<'a, T: RuleBacked>(
     state
 }
 
-/// Asks the backend whether the planned documents may go there
-/// ([`Backend::claim_at_plan`]); reports why not.
+/// Claims the resource's id in this process ([`identity`](super::identity)) and, for a
+/// create of a type whose ids can be shared, checks the destination for another document
+/// with that id; asks the backend whether the planned documents may go there
+/// ([`Backend::claim_at_plan`]). Reports why not.
 fn claim<T: RuleBacked>(
     diags: &mut Diagnostics,
+    context: &Context,
     backend: &dyn Backend,
     state: &mut T::State<'_>,
     creating: bool,
 ) {
+    if let Some(p) = identity_conflict::<T>(context, backend, state, creating) {
+        report_problems(diags, vec![p]);
+    }
     let out = T::outputs(state);
     let id = out
         .id
@@ -194,6 +208,74 @@ fn claim<T: RuleBacked>(
     };
     if let Err(p) = tokio::task::block_in_place(|| backend.claim_at_plan(&plan)) {
         report_problems(diags, vec![p]);
+    }
+}
+
+/// Why the resource's id cannot be claimed, if it cannot (see [`claim`]).
+fn identity_conflict<T: RuleBacked>(
+    context: &Context,
+    backend: &dyn Backend,
+    state: &mut T::State<'_>,
+    creating: bool,
+) -> Option<Problem> {
+    let document = T::doc_names(state)?.into_iter().next()?;
+    let out = T::outputs(state);
+    let id = out.id.as_ref_option()?.to_string();
+    let content = out
+        .docs
+        .first()
+        .and_then(|(_, c)| c.as_ref_option())
+        .map(|c| c.to_string());
+    let what = T::WHAT;
+    match context
+        .identities
+        .claim(T::TYPE_NAME, &id, &document, content.as_deref())
+    {
+        Err(Conflict::OtherDocument(other)) => {
+            return Some(Problem::new(
+                format!("Two {what}s share the id {id:?}"),
+                format!(
+                    "the {what} of {} and the {what} of {} would both have the id {id:?}: \
+                     the same series labels, rule groups and import id, so one would \
+                     silently replace the other. Rename one of them",
+                    T::describe_doc(&other),
+                    T::describe_doc(&document)
+                ),
+            ))
+        }
+        Err(Conflict::SameDocument) => {
+            return Some(Problem::new(
+                format!("Two {} resources with the id {id:?}", T::TYPE_NAME),
+                format!(
+                    "two resources in this configuration would both write {document} with \
+                     different content, so one would silently replace the other. Rename one \
+                     of them"
+                ),
+            ))
+        }
+        Ok(()) => {}
+    }
+    if !(creating && T::SHARED_IDS) {
+        return None;
+    }
+    let found =
+        tokio::task::block_in_place(|| backend.lookup(&|name| T::is_rule_doc_of(name, &id)));
+    match found {
+        Ok(found) => found.into_iter().find(|f| f.name != document).map(|f| {
+            Problem::new(
+                format!("Another {what} has the id {id:?}"),
+                format!(
+                    "{} already holds the {what} of {} ({}), whose id is also {id:?}: the \
+                     {what} of {} would share its series labels, rule groups and import id. \
+                     Rename this one, or remove the other from its configuration first",
+                    backend.describe(),
+                    T::describe_doc(&f.name),
+                    f.location,
+                    T::describe_doc(&document)
+                ),
+            )
+        }),
+        Err(p) => Some(p),
     }
 }
 
@@ -328,7 +410,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         let backend = T::backend(&self.context, diags)?;
         T::unset_removed(&mut proposed, &config);
         let mut state = compute::<T>(diags, backend.as_ref(), proposed);
-        claim::<T>(diags, backend.as_ref(), &mut state, true);
+        claim::<T>(diags, &self.context, backend.as_ref(), &mut state, true);
         Some((state, ValueEmpty::default()))
     }
 
@@ -345,7 +427,7 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         T::unset_removed(&mut proposed, &config);
         let replace = T::replace_paths(&prior, &proposed);
         let mut state = compute::<T>(diags, backend.as_ref(), proposed);
-        claim::<T>(diags, backend.as_ref(), &mut state, false);
+        claim::<T>(diags, &self.context, backend.as_ref(), &mut state, false);
         Some((state, private, replace))
     }
 

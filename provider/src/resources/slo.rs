@@ -522,6 +522,19 @@ impl RuleBacked for Slo {
         replace
     }
 
+    const SHARED_IDS: bool = true;
+
+    fn describe_doc(document: &str) -> String {
+        match document
+            .strip_prefix("slo_")
+            .and_then(|n| n.strip_suffix(".yml"))
+            .and_then(|stem| stem.split_once('@'))
+        {
+            Some((service, name)) => format!("service = {service:?}, name = {name:?}"),
+            None => document.to_string(),
+        }
+    }
+
     /// Ids are ambiguous when names contain `-`, so every SLO rule document is compared.
     fn is_rule_doc_of(name: &str, id: &str) -> bool {
         name.strip_prefix("slo_")
