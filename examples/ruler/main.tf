@@ -52,6 +52,7 @@ resource "reliability_slo" "checkout_availability" {
   }
 }
 
+# Where the SLO's rule groups went: ruler:<namespace>/<group>,<group>,…
 output "ruler_groups" {
-  value = [for g in yamldecode(reliability_slo.checkout_availability.rules_yaml).groups : g.name]
+  value = reliability_slo.checkout_availability.rule_file
 }

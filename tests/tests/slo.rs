@@ -55,6 +55,12 @@ fn lifecycle_apply_drift_import_update_destroy() {
     assert_eq!(values["window"], "30d");
     assert_eq!(values["error_budget_minutes"], 43.2);
     assert_eq!(values["rule_file"], file.to_string_lossy().as_ref());
+    // The file is the product: its text stays out of the state, which stays small.
+    assert!(values["rules_yaml"].is_null(), "{values}");
+    let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let instance = serde_json::to_string(&json["resources"][0]["instances"][0]).unwrap();
+    assert!(instance.len() <= 3 * 1024, "{} bytes of state: {instance}", instance.len());
 
     // empty re-plan
     let out = tf.plan();

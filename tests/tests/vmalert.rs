@@ -31,19 +31,19 @@ fn provider(reload_url: &str) -> String {
     format!("provider \"reliability\" {{\n  rules_dir      = \"rules\"\n  prometheus_url = \"{reload_url}\"\n}}\n")
 }
 
-/// The group names of every resource in state, from their `rules_yaml`.
+/// The group names of every rule file the provider wrote.
 fn groups_in_state(tf: &Terraform) -> BTreeSet<String> {
-    let state = tf.state_json();
-    let resources = state["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
     let mut names = BTreeSet::new();
-    for r in resources {
-        let Some(yaml) = r["values"]["rules_yaml"].as_str() else {
+    let Ok(entries) = std::fs::read_dir(tf.path().join("rules")) else {
+        return names;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yml") {
             continue;
-        };
-        let file: serde_yaml_ng::Value = serde_yaml_ng::from_str(yaml).expect("rules_yaml is YAML");
+        }
+        let file: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).expect("YAML");
         for g in file["groups"].as_sequence().expect("groups") {
             names.insert(g["name"].as_str().expect("group name").to_string());
         }

@@ -16,7 +16,8 @@ resource "reliability_backup_plan" "orders_db" {
   }
 }
 
-# The plan document a backup runner schedules itself from, known at plan time.
-output "orders_db_schedule" {
-  value = jsondecode(reliability_backup_plan.orders_db.plan_json).schedule
+# The plan document a backup runner schedules itself from (with `render_only = true`,
+# `plan_json` holds it instead, known at plan time).
+output "orders_db_plan_file" {
+  value = reliability_backup_plan.orders_db.plan_file
 }

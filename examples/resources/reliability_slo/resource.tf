@@ -26,9 +26,10 @@ resource "reliability_slo" "checkout_availability" {
   }
 }
 
-# The rule file's content, known at plan time: e.g. the groups of a PrometheusRule.
-output "checkout_availability_groups" {
-  value = [for g in yamldecode(reliability_slo.checkout_availability.rules_yaml).groups : g.name]
+# Where the rules went (with `render_only = true`, `rules_yaml` holds them instead: e.g.
+# the groups of a PrometheusRule, see examples/render-only).
+output "checkout_availability_rule_file" {
+  value = reliability_slo.checkout_availability.rule_file
 }
 
 # A calendar-month budget that is whole again on the 1st (UTC), with a weekly maintenance

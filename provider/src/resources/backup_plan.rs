@@ -123,7 +123,7 @@ pub fn schema() -> Schema {
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("plan_file", attr(String, Computed, "Absolute path of the plan file written for the backup runner; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
-                ("plan_json", attr(String, Computed, "The plan document (JSON) a backup runner schedules itself from, as written to `plan_file`; known at plan time once the inputs are. `jsondecode(reliability_backup_plan.x.plan_json)` feeds it to another resource (a ConfigMap, a CronJob's arguments).")),
+                ("plan_json", attr(String, Computed, "The plan document (JSON) a backup runner schedules itself from. With `render_only` (or a ruler, which cannot hold it) it is the document, known at plan time once the inputs are: `jsondecode(reliability_backup_plan.x.plan_json)` feeds it to another resource (a ConfigMap, a CronJob's arguments). In a rules directory the file `plan_file` is the document and this is null, unless the file drifted (then it holds what is stored).")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the rule and plan documents; a change means the stored documents drifted from the configuration.")),
             ]),
             blocks: named(vec![

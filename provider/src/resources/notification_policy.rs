@@ -191,7 +191,7 @@ pub fn schema() -> Schema {
                 ("group_interval", attr(String, Optional, "How long before notifying about alerts added to a group (default `5m`).")),
                 ("repeat_interval", attr(String, Optional, "How long before a notification is sent again (default `4h`).")),
                 ("config_file", attr(String, Computed, "Absolute path of the Alertmanager configuration written.")),
-                ("config_yaml", attr(String, Computed, "The Alertmanager configuration as written (also what a Mimir tenant's Alertmanager configuration would take).")),
+                ("config_yaml", attr(String, Computed, "Null while the stored configuration is what this provider writes (the file or the Mimir tenant holds it; the state stays small); when it drifted, what is stored, so that the next plan shows the difference.")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the configuration file; a change means it drifted from the configuration.")),
             ]),
             blocks: named(vec![

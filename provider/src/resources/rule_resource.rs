@@ -153,6 +153,10 @@ fn compute<'a, T: RuleBacked>(
     let contents = documents::<T>(diags, &state).ok().flatten();
     let out = T::outputs(&mut state);
     for (i, (location, content)) in out.docs.into_iter().enumerate() {
+        // A stored document's text is in the state only while it drifted (see `refresh`):
+        // then the plan shows the difference, and the apply that repairs it keeps it
+        // until the next refresh finds the stored copy right again.
+        let drifted = content.is_value();
         let text = contents.as_ref().and_then(|c| c.get(i)).map(String::as_str);
         *location = match &names {
             Some(_) if contents.is_none() && backend.location_needs_content() => Value::Unknown,
@@ -162,7 +166,9 @@ fn compute<'a, T: RuleBacked>(
                 .map_or(Value::Null, owned),
             None => Value::Unknown,
         };
+        let stored_elsewhere = backend.stores() && location.is_value();
         *content = match &contents {
+            Some(_) if stored_elsewhere && !drifted => Value::Null,
             Some(c) => c.get(i).cloned().map_or(Value::Null, owned),
             None => Value::Unknown,
         };
@@ -193,11 +199,10 @@ fn claim<T: RuleBacked>(
         .as_ref_option()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let contents: Option<Vec<String>> = out
-        .docs
-        .iter()
-        .map(|(_, c)| c.as_ref_option().map(|c| c.to_string()))
-        .collect();
+    // The documents as planned (the state keeps a stored document's text out).
+    let contents = documents::<T>(&mut Diagnostics::default(), state)
+        .ok()
+        .flatten();
     let plan = Planned {
         owner: Owner {
             type_name: T::TYPE_NAME,
@@ -221,11 +226,8 @@ fn identity_conflict<T: RuleBacked>(
     let document = T::doc_names(state)?.into_iter().next()?;
     let out = T::outputs(state);
     let id = out.id.as_ref_option()?.to_string();
-    let content = out
-        .docs
-        .first()
-        .and_then(|(_, c)| c.as_ref_option())
-        .map(|c| c.to_string());
+    // The documents' hash stands for their content (the state keeps stored text out).
+    let content = out.hash.as_ref_option().map(|h| h.to_string());
     let what = T::WHAT;
     match context
         .identities
@@ -255,7 +257,7 @@ fn identity_conflict<T: RuleBacked>(
         }
         Ok(()) => {}
     }
-    if !(creating && T::SHARED_IDS) {
+    if !(creating && T::SHARED_IDS && backend.stores()) {
         return None;
     }
     let found =
@@ -313,25 +315,37 @@ fn refresh<T: RuleBacked>(
     if stored.first().is_none_or(Option::is_none) {
         return Some(false);
     }
+    // What this provider writes for the state's configuration (a state whose configuration
+    // no longer renders compares with its recorded text instead).
+    let mut quiet = Diagnostics::default();
+    let rendered = documents::<T>(&mut quiet, state).ok().flatten();
     let out = T::outputs(state);
     let mut stored = stored.into_iter();
-    // A stored document that means what the state holds keeps the state's text (a ruler
-    // drops the header comment); any other replaces it, so a plan shows the drift. A
-    // document kept nowhere (no location) keeps its computed text.
+    // A stored document that means what this provider writes (a ruler drops the header
+    // comment) is kept out of the state (`null`: small states, fast plans); any other is
+    // recorded as stored, so a plan shows the drift. A document kept nowhere (no
+    // location) keeps its computed text.
     let mut texts = Vec::new();
-    for (location, content) in out.docs {
-        let written = content.as_ref_option().map(|c| c.to_string());
+    for (i, (location, content)) in out.docs.into_iter().enumerate() {
+        let written = rendered
+            .as_ref()
+            .and_then(|r| r.get(i).cloned())
+            .or_else(|| content.as_ref_option().map(|c| c.to_string()));
         if !location.is_value() {
             texts.push(written.unwrap_or_default());
             continue;
         }
         let stored = stored.next().flatten().unwrap_or_default();
-        let text = match written {
-            Some(w) if backend.same(&w, &stored) => w,
-            _ => stored,
-        };
-        *content = owned(text.clone());
-        texts.push(text);
+        match written {
+            Some(w) if backend.same(&w, &stored) => {
+                *content = Value::Null;
+                texts.push(w);
+            }
+            _ => {
+                *content = owned(stored.clone());
+                texts.push(stored);
+            }
+        }
     }
     *out.hash = owned(documents_hash(&texts));
     Some(true)

@@ -145,11 +145,13 @@ fn tier_block(which: &str) -> NestedBlock {
 }
 
 /// The `rules_yaml` attribute's documentation (the same on every resource).
-pub const RULES_YAML_DOC: &str = "The exact rule file content this resource manages (valid \
-    input for `promtool check rules`), known at plan time once the inputs are. Its `groups` \
-    are what a Prometheus Operator `PrometheusRule` takes as `spec.groups`: \
-    `yamldecode(reliability_slo.x.rules_yaml).groups`. After an edit on the destination, \
-    the next plan shows the difference here.";
+pub const RULES_YAML_DOC: &str = "With `render_only`: the exact rule file content this \
+    resource manages (valid input for `promtool check rules`), known at plan time once the \
+    inputs are. Its `groups` are what a Prometheus Operator `PrometheusRule` takes as \
+    `spec.groups`: `yamldecode(reliability_slo.x.rules_yaml).groups`. Where the provider \
+    stores the rules itself (a rules directory, a ruler) it is null, keeping the state small, \
+    unless the stored copy drifted: then it holds what is stored, and the next plan shows \
+    the difference here.";
 
 /// The resource schema (also the source of the generated docs).
 pub fn schema() -> Schema {
