@@ -9,7 +9,9 @@ pub struct Graph<'a> {
     pub instances: &'a [Instance],
     by_type: HashMap<&'a str, Vec<usize>>,
     by_base: HashMap<&'a str, Vec<usize>>,
-    /// Base address → instances whose attributes refer to it.
+    by_address: HashMap<&'a str, usize>,
+    /// Address (a resource's base address or one instance's) → instances whose attributes
+    /// refer to it.
     referrers: HashMap<&'a str, Vec<usize>>,
     /// The AWS provider's `default_tags` (see [`crate::eval::RootResult::default_tags`]).
     pub default_tags: Option<crate::value::Value>,
@@ -30,11 +32,13 @@ impl<'a> Graph<'a> {
             instances,
             by_type: HashMap::new(),
             by_base: HashMap::new(),
+            by_address: HashMap::new(),
             referrers: HashMap::new(),
             default_tags: None,
         };
         for (i, inst) in instances.iter().enumerate() {
             g.by_base.entry(inst.base.as_str()).or_default().push(i);
+            g.by_address.insert(inst.address.as_str(), i);
             if inst.data {
                 continue;
             }
@@ -76,6 +80,35 @@ impl<'a> Graph<'a> {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Instances of `rtype` that refer to the instance `inst`: by its own address, or by its
+    /// resource's address (which instance unknown, see [`crate::value::Value::refers_to_instance`]).
+    /// A reference to a sibling instance does not make a referrer.
+    pub fn referrers_of(&self, inst: &Instance, rtype: &str) -> Vec<&'a Instance> {
+        let mut idx: Vec<usize> = Vec::new();
+        for key in [inst.address.as_str(), inst.base.as_str()] {
+            if let Some(v) = self.referrers.get(key) {
+                idx.extend(v.iter().copied());
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .map(|i| &self.instances[i])
+            .filter(|i| i.rtype == rtype)
+            .collect()
+    }
+
+    /// The instances a reference names: the one instance of an instance address
+    /// (`aws_subnet.private[0]`), every instance of a resource address.
+    pub fn resolve(&self, reference: &str) -> Vec<&'a Instance> {
+        match self.by_address.get(reference) {
+            Some(&i) if self.instances[i].address != self.instances[i].base => {
+                vec![&self.instances[i]]
+            }
+            _ => self.by_base(reference),
+        }
     }
 
     /// The instances sharing a base address (all `count`/`for_each` instances).

@@ -300,3 +300,23 @@ fn file_argument_uses_its_whole_module() {
         .collect();
     assert!(files.iter().all(|f| *f == "main.tf"), "{files:?}");
 }
+
+/// Evaluated like Terraform (issue 24): one instance's backup policy does not cover its
+/// sibling, an alarm reaches module.acm's certificate through the validation's
+/// `certificate_arn`, try() falls through failing `tobool`, and a flattened selection keeps
+/// every element's reference.
+#[test]
+fn instances_paths_function_errors_and_collections() {
+    let r = run(&[], &fixtures().join("instances"));
+    compare("instances", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["aws_efs_file_system.shared[\"b\"]"]
+    );
+    assert!(resources(&r, "RC301").is_empty());
+    assert_eq!(
+        resources(&r, "RC207"),
+        ["module.assets.aws_s3_bucket.this[0]"]
+    );
+}

@@ -9,6 +9,7 @@ use hcl_edit::structure::{Block, Body};
 
 use super::budget::{MAX_BLOCK_DEPTH, MAX_INSTANCES, MAX_MODULE_DEPTH};
 use super::expr::source_text;
+use super::refs::{KeyKind, Keys};
 use super::{entries, kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
 use crate::module::{span_of, CallDecl, OutputDecl, ProviderDecl, ResourceDecl};
 use crate::parse::FileId;
@@ -84,6 +85,7 @@ impl<'a> Ctx<'a, '_> {
             let v = self.expand_call(call, depth, ancestry);
             self.children.insert(call.name.clone(), v);
             self.locals.borrow_mut().clear();
+            self.resource_keys.borrow_mut().clear();
         }
         for decl in &self.module.resources {
             self.expand_resource(decl);
@@ -97,60 +99,70 @@ impl<'a> Ctx<'a, '_> {
         }
     }
 
-    /// Instance keys of a `count`/`for_each` block: `None` = single, no key.
-    fn instance_keys(&self, body: &Body) -> (Vec<(String, Scope)>, bool) {
+    /// Instance keys of a `count`/`for_each` block (see [`Keys`]).
+    pub(super) fn instance_keys(&self, body: &Body) -> Keys {
         let base = Scope::default();
         if let Some(count) = body.get_attribute("count") {
             let v = self.eval(&count.value, &base);
             return match v.as_number() {
-                Some(n) if n >= 0.0 => (
-                    (0..(n as usize).min(MAX_INSTANCES))
+                Some(n) if n >= 0.0 => Keys {
+                    list: (0..(n as usize).min(MAX_INSTANCES))
                         .map(|i| {
                             let mut m = BTreeMap::new();
                             m.insert("index".to_string(), Value::Number(i as f64));
-                            (format!("[{i}]"), base.with("count", Value::Map(m)))
+                            (
+                                format!("[{i}]"),
+                                Value::Number(i as f64),
+                                base.with("count", Value::Map(m)),
+                            )
                         })
                         .collect(),
-                    true,
-                ),
+                    known: true,
+                    kind: KeyKind::Count,
+                },
                 _ => {
                     let mut m = BTreeMap::new();
                     m.insert("index".to_string(), Value::unknown());
-                    (
-                        vec![(String::new(), base.with("count", Value::Map(m)))],
-                        false,
-                    )
+                    Keys::unknown(base.with("count", Value::Map(m)), KeyKind::Count)
                 }
             };
         }
         if let Some(fe) = body.get_attribute("for_each") {
             let v = self.eval(&fe.value, &base);
             let each = |k: Value, v: Value| base.with("each", kv(k, v));
+            let known = |list| Keys {
+                list,
+                known: true,
+                kind: KeyKind::ForEach,
+            };
             return match v {
-                Value::Map(m) => (
+                Value::Map(m) => known(
                     m.into_iter()
                         .take(MAX_INSTANCES)
-                        .map(|(k, v)| (format!("[\"{k}\"]"), each(Value::String(k), v)))
+                        .map(|(k, v)| {
+                            let key = Value::String(k.clone());
+                            (format!("[\"{k}\"]"), key.clone(), each(key, v))
+                        })
                         .collect(),
-                    true,
                 ),
-                Value::List(l) if l.iter().all(|v| v.to_str().is_some()) => (
+                Value::List(l) if l.iter().all(|v| v.to_str().is_some()) => known(
                     l.into_iter()
                         .take(MAX_INSTANCES)
                         .map(|v| {
                             let k = v.to_str().unwrap_or_default();
-                            (format!("[\"{k}\"]"), each(Value::String(k), v))
+                            let key = Value::String(k.clone());
+                            (format!("[\"{k}\"]"), key.clone(), each(key, v))
                         })
                         .collect(),
-                    true,
                 ),
-                _ => (
-                    vec![(String::new(), each(Value::unknown(), Value::unknown()))],
-                    false,
-                ),
+                _ => Keys::unknown(each(Value::unknown(), Value::unknown()), KeyKind::ForEach),
             };
         }
-        (vec![(String::new(), base)], true)
+        Keys {
+            list: vec![(String::new(), Value::Null, base)],
+            known: true,
+            kind: KeyKind::Single,
+        }
     }
 
     fn expand_call(&mut self, call: &CallDecl<'a>, depth: usize, ancestry: &[PathBuf]) -> Value {
@@ -211,11 +223,13 @@ impl<'a> Ctx<'a, '_> {
             return Value::unknown();
         }
         let child_module = &self.env.modules[&dir];
-        let (keys, known) = self.instance_keys(&call.block.body);
+        let Keys {
+            list: keys, known, ..
+        } = self.instance_keys(&call.block.body);
         let mut results: Vec<(String, Value)> = Vec::new();
         let mut chain = ancestry.to_vec();
         chain.push(dir.clone());
-        for (k, scope) in keys {
+        for (k, _, scope) in keys {
             self.env.current_file.set(Some(call.file));
             let mut given: Given = HashMap::new();
             for a in call.block.body.attributes() {
@@ -269,12 +283,13 @@ impl<'a> Ctx<'a, '_> {
     }
 
     fn expand_resource(&self, decl: &ResourceDecl<'a>) {
-        let (keys, known) = self.instance_keys(&decl.block.body);
+        let keys = self.resource_keys(decl);
+        let known = keys.known;
         let kind = if decl.data { "data." } else { "" };
         let base = format!("{}{}{}.{}", self.prefix, kind, decl.rtype, decl.name);
-        for (k, scope) in keys {
+        for (k, _, scope) in keys.list.iter() {
             self.env.current_file.set(Some(decl.file));
-            let body = self.eval_body(&decl.block.body, &scope, decl.file, 0);
+            let body = self.eval_body(&decl.block.body, scope, decl.file, 0);
             let inst = Instance {
                 data: decl.data,
                 rtype: decl.rtype.clone(),

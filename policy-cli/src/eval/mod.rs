@@ -12,11 +12,13 @@ mod convert;
 mod expand;
 mod expr;
 pub mod inputs;
+mod refs;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use hcl_edit::expr::{Expression, TraversalOperator};
 
@@ -75,6 +77,10 @@ pub struct Ctx<'a, 'e> {
     var_origins: HashMap<String, String>,
     locals: RefCell<HashMap<String, Option<Value>>>,
     children: HashMap<String, Value>,
+    /// The instance keys of this module instance's resources (`None` while evaluated).
+    resource_keys: RefCell<HashMap<String, Option<Rc<refs::Keys>>>>,
+    /// `address.attr` being followed (see `refs.rs`), against reference cycles.
+    following: RefCell<HashSet<String>>,
     depth: Cell<usize>,
     /// `false` inside a module call whose `count`/`for_each` is unknown.
     certain: bool,
@@ -181,6 +187,8 @@ impl<'a, 'e> Ctx<'a, 'e> {
             var_origins: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
             children: HashMap::new(),
+            resource_keys: RefCell::new(HashMap::new()),
+            following: RefCell::new(HashSet::new()),
             depth: Cell::new(0),
             certain: true,
         }

@@ -91,12 +91,12 @@ impl Rule for AzureVmBackupCoverage {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        let base = inst.base.as_str();
         let by_ref = |rtype: &str, attr: &str| {
-            cx.graph
-                .referrers(base, rtype)
-                .iter()
-                .any(|p| p.body.value(attr).is_some_and(|v| v.refers_to(base)))
+            cx.graph.referrers_of(inst, rtype).iter().any(|p| {
+                p.body
+                    .value(attr)
+                    .is_some_and(|v| v.refers_to_instance(&inst.base, &inst.address))
+            })
         };
         if by_ref("azurerm_backup_protected_vm", "source_vm_id")
             || by_ref("reliability_backup_plan", "targets")

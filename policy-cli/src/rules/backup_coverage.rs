@@ -16,6 +16,13 @@ declare_rule! {
     /// - or the service backs it up itself: an `aws_efs_backup_policy` with status
     ///   `ENABLED`, DynamoDB point-in-time recovery, FSx `automatic_backup_retention_days`.
     ///
+    /// Coverage is per instance: a reference to one instance (`aws_efs_file_system.x["a"]`,
+    /// `x[0]`, `x[each.key]`, `each.value` of `for_each = <the resource>`) covers that
+    /// instance only; a reference whose instance cannot be told (`x[var.unknown]`, a
+    /// resource with unknown `count`) may cover any of them. References are followed
+    /// through `concat`, `flatten`, `setunion`, `merge`, splats and `for` expressions, and
+    /// through an attribute another resource's configuration sets to this resource's value.
+    ///
     /// When a selection's resources or tags cannot be known, nothing is reported. A DynamoDB
     /// table without point-in-time recovery and without a backup is reported here only, not
     /// also by RC202 (`dynamodb-pitr-disabled`).

@@ -155,7 +155,7 @@ fn possible_zones(v: &Value, g: &Graph, out: &mut Vec<(bool, String)>) -> Option
         }
         Value::Unknown(refs) if !refs.is_empty() && !v.contains_opaque_unknown() => {
             for r in refs {
-                let insts = g.by_base(r);
+                let insts = g.resolve(r);
                 if insts.is_empty() {
                     return None;
                 }
@@ -287,7 +287,7 @@ pub fn report_few_zones(
 /// when one of them cannot be known.
 pub fn autoscaled_min(g: &Graph, cluster: &Instance, dimension: &str) -> Option<usize> {
     let mut n = 0usize;
-    for t in g.referrers(&cluster.base, "aws_appautoscaling_target") {
+    for t in g.referrers_of(cluster, "aws_appautoscaling_target") {
         if t.body.value("scalable_dimension").and_then(|v| v.as_str()) != Some(dimension) {
             continue;
         }
@@ -353,7 +353,9 @@ pub fn cluster_members(g: &Graph, cluster: &Instance, member_type: &str) -> Opti
         let Some(cid) = i.body.attr("cluster_identifier") else {
             continue;
         };
-        let matches = cid.value.refers_to(&cluster.base)
+        let matches = cid
+            .value
+            .refers_to_instance(&cluster.base, &cluster.address)
             || (literal_id.is_some() && cid.value.as_str() == literal_id);
         if !matches {
             if cid.value.contains_opaque_unknown() {
@@ -453,7 +455,7 @@ pub enum Cover {
 /// policy, FSx automatic backups), an `aws_backup_selection` (by reference or tags), an
 /// `aws_dlm_lifecycle_policy` or a `reliability_backup_plan`.
 pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
-    let base = inst.base.as_str();
+    let refers = |v: &Value| v.refers_to_instance(&inst.base, &inst.address);
     // Built-in backups.
     match inst.rtype.as_str() {
         "aws_dynamodb_table" => match pitr_enabled(inst) {
@@ -462,7 +464,7 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
             Some(false) => {}
         },
         "aws_efs_file_system" => {
-            for p in g.referrers(base, "aws_efs_backup_policy") {
+            for p in g.referrers_of(inst, "aws_efs_backup_policy") {
                 match p
                     .body
                     .block("backup_policy")
@@ -493,21 +495,13 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
         _ => {}
     }
     // By reference.
-    for sel in g.referrers(base, "aws_backup_selection") {
-        if sel
-            .body
-            .value("resources")
-            .is_some_and(|v| v.refers_to(base))
-        {
+    for sel in g.referrers_of(inst, "aws_backup_selection") {
+        if sel.body.value("resources").is_some_and(refers) {
             return Cover::Yes;
         }
     }
-    for plan in g.referrers(base, "reliability_backup_plan") {
-        if plan
-            .body
-            .value("targets")
-            .is_some_and(|v| v.refers_to(base))
-        {
+    for plan in g.referrers_of(inst, "reliability_backup_plan") {
+        if plan.body.value("targets").is_some_and(refers) {
             return Cover::Yes;
         }
     }
