@@ -13,8 +13,12 @@ pub struct Graph<'a> {
     /// Address (a resource's base address or one instance's) → instances whose attributes
     /// refer to it.
     referrers: HashMap<&'a str, Vec<usize>>,
-    /// The AWS provider's `default_tags` (see [`crate::eval::RootResult::default_tags`]).
+    /// The AWS provider's `default_tags` (see [`crate::eval::RootResult::default_tags`]),
+    /// for instances whose provider configuration is not known (plan input).
     pub default_tags: Option<crate::value::Value>,
+    /// The `default_tags` of each AWS provider configuration (see
+    /// [`crate::eval::RootResult::provider_tags`]).
+    pub provider_tags: HashMap<String, crate::value::Value>,
 }
 
 fn body_refs<'a>(body: &'a EvalBody, out: &mut Vec<&'a str>) {
@@ -35,6 +39,7 @@ impl<'a> Graph<'a> {
             by_address: HashMap::new(),
             referrers: HashMap::new(),
             default_tags: None,
+            provider_tags: HashMap::new(),
         };
         for (i, inst) in instances.iter().enumerate() {
             g.by_base.entry(inst.base.as_str()).or_default().push(i);
@@ -52,6 +57,15 @@ impl<'a> Graph<'a> {
             }
         }
         g
+    }
+
+    /// The `default_tags` an instance gets from the provider configuration it uses (`None`:
+    /// none; an unknown value when they cannot be known).
+    pub fn default_tags_of(&self, inst: &Instance) -> Option<&crate::value::Value> {
+        match &inst.provider {
+            Some(p) => self.provider_tags.get(p).filter(|t| !t.is_null()),
+            None => self.default_tags.as_ref(),
+        }
     }
 
     /// Managed resource instances of a type (`aws_fsx_*` matches a prefix).

@@ -320,3 +320,16 @@ fn instances_paths_function_errors_and_collections() {
         ["module.assets.aws_s3_bucket.this[0]"]
     );
 }
+
+/// Default tags come from the provider configuration a resource uses, also through a
+/// module call's `providers` map (issue 24).
+#[test]
+fn default_tags_per_provider_configuration() {
+    let r = run(&[], &fixtures().join("providers"));
+    compare("providers", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["module.replica.aws_ebs_volume.this"]
+    );
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 
 use super::budget::{MAX_BLOCK_DEPTH, MAX_INSTANCES, MAX_MODULE_DEPTH};
@@ -50,8 +50,91 @@ impl<'a> Ctx<'a, '_> {
         agreed_default_tags(&found)
     }
 
+    /// Registers the provider configurations this module declares: their key, and for AWS
+    /// their `default_tags`.
+    fn declare_providers(&mut self) {
+        for ProviderDecl { name, block } in &self.module.providers {
+            let alias = block
+                .body
+                .get_attribute("alias")
+                .and_then(|a| self.eval(&a.value, &Scope::default()).to_str());
+            let local = match alias {
+                Some(a) => format!("{name}.{a}"),
+                None => name.clone(),
+            };
+            let key = format!("{}{local}", self.prefix);
+            if name == "aws" {
+                let tags = block
+                    .body
+                    .get_blocks("default_tags")
+                    .next()
+                    .and_then(|dt| dt.body.get_attribute("tags"))
+                    .map(|a| self.eval(&a.value, &Scope::default()))
+                    .unwrap_or(Value::Null);
+                self.env
+                    .out
+                    .borrow_mut()
+                    .provider_tags
+                    .insert(key.clone(), tags);
+            }
+            self.providers.insert(local, key);
+        }
+    }
+
+    /// The provider configurations a module call passes to its child: every default
+    /// (unaliased) configuration implicitly, and those its `providers` map names.
+    fn child_providers(&self, call: &CallDecl) -> HashMap<String, String> {
+        let mut out: HashMap<String, String> = self
+            .providers
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(Expression::Object(o)) =
+            call.block.body.get_attribute("providers").map(|a| &a.value)
+        {
+            for (k, v) in o.iter() {
+                let key = match k {
+                    ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+                    ObjectKey::Expression(e) => provider_address(e),
+                };
+                if let (Some(key), Some(val)) = (key, provider_address(v.expr())) {
+                    out.insert(key, self.provider_key(&val));
+                }
+            }
+        }
+        out
+    }
+
+    /// The key of the provider configuration this module instance calls `local`.
+    fn provider_key(&self, local: &str) -> String {
+        self.providers
+            .get(local)
+            .cloned()
+            .unwrap_or_else(|| local.to_string())
+    }
+
+    /// The provider configuration a resource uses: its `provider` argument, or the default
+    /// configuration of the provider its type belongs to (`aws_s3_bucket` → `aws`).
+    fn resource_provider(&self, decl: &ResourceDecl) -> String {
+        let local = decl
+            .block
+            .body
+            .get_attribute("provider")
+            .and_then(|a| provider_address(&a.value))
+            .unwrap_or_else(|| {
+                decl.rtype
+                    .split('_')
+                    .next()
+                    .unwrap_or(&decl.rtype)
+                    .to_string()
+            });
+        self.provider_key(&local)
+    }
+
     /// Expands the module calls and resources of this instance.
     pub(super) fn expand(&mut self, depth: usize, ancestry: &[PathBuf]) {
+        self.declare_providers();
         // Module calls, ordered so that a call using another's outputs comes after it.
         let mut calls: Vec<&CallDecl> = self.module.calls.iter().collect();
         let names: Vec<String> = calls.iter().map(|c| c.name.clone()).collect();
@@ -250,6 +333,7 @@ impl<'a> Ctx<'a, '_> {
             let prefix = format!("{}module.{}{}.", self.prefix, call.name, k);
             let mut child = Ctx::new(self.env, child_module, prefix, key.clone(), given, false);
             child.certain = self.certain && known;
+            child.providers = self.child_providers(call);
             child.expand(depth + 1, &chain);
             let mut outs = BTreeMap::new();
             for OutputDecl { name, file, value } in &child_module.outputs {
@@ -287,6 +371,7 @@ impl<'a> Ctx<'a, '_> {
         let known = keys.known;
         let kind = if decl.data { "data." } else { "" };
         let base = format!("{}{}{}.{}", self.prefix, kind, decl.rtype, decl.name);
+        let provider = self.resource_provider(decl);
         for (k, _, scope) in keys.list.iter() {
             self.env.current_file.set(Some(decl.file));
             let body = self.eval_body(&decl.block.body, scope, decl.file, 0);
@@ -300,6 +385,7 @@ impl<'a> Ctx<'a, '_> {
                 span: span_of(decl.block),
                 body,
                 count_known: known && self.certain,
+                provider: Some(provider.clone()),
             };
             self.env.out.borrow_mut().instances.push(inst);
         }
@@ -384,5 +470,31 @@ impl<'a> Ctx<'a, '_> {
                 body: self.eval_body(&content.body, &s, file, depth + 1),
             });
         }
+    }
+}
+
+/// A provider configuration address written as a reference (`aws.dr`) or a string
+/// (`"aws.dr"` in `.tf.json`).
+fn provider_address(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::String(s) => Some(s.value().to_string()),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else {
+                return None;
+            };
+            let mut out = root.as_str().to_string();
+            for op in t.operators.iter() {
+                match op.value() {
+                    TraversalOperator::GetAttr(a) => {
+                        out.push('.');
+                        out.push_str(a.as_str());
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }

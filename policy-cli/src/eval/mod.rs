@@ -42,6 +42,9 @@ pub struct RootResult {
     /// The AWS provider's `default_tags` in the root module: `None` when there are none,
     /// an unknown value when they cannot be known (or differ between aliases).
     pub default_tags: Option<Value>,
+    /// The `default_tags` of every AWS provider configuration, by key (see
+    /// [`Instance::provider`]): `Value::Null` when it sets none.
+    pub provider_tags: HashMap<String, Value>,
     /// Evaluation steps taken (at most a little over [`budget::MAX_STEPS`]): the work
     /// done, independent of the machine's speed.
     pub steps: u64,
@@ -79,6 +82,9 @@ pub struct Ctx<'a, 'e> {
     children: HashMap<String, Value>,
     /// The instance keys of this module instance's resources (`None` while evaluated).
     resource_keys: RefCell<HashMap<String, Option<Rc<refs::Keys>>>>,
+    /// Provider configuration addresses as this module instance names them (`aws`,
+    /// `aws.dr`) → the configuration's key in [`RootResult::provider_tags`].
+    providers: HashMap<String, String>,
     /// `address.attr` being followed (see `refs.rs`), against reference cycles.
     following: RefCell<HashSet<String>>,
     depth: Cell<usize>,
@@ -189,6 +195,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
             children: HashMap::new(),
             resource_keys: RefCell::new(HashMap::new()),
             following: RefCell::new(HashSet::new()),
+            providers: HashMap::new(),
             depth: Cell::new(0),
             certain: true,
         }

@@ -158,6 +158,7 @@ fn instances(
             span,
             body,
             count_known: true,
+            provider: None,
         });
     }
     Ok(out)

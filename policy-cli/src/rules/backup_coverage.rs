@@ -10,7 +10,10 @@ declare_rule! {
     ///
     /// - an `aws_backup_selection` lists it in `resources` (by reference, also through
     ///   module outputs), or its `selection_tag` / `condition { string_equals }` matches the
-    ///   resource's `tags` (including the AWS provider's `default_tags`);
+    ///   resource's tags as AWS sees them: the `default_tags` of the provider configuration
+    ///   the resource uses (its `provider` argument, or what module calls pass in
+    ///   `providers`; a configuration without `default_tags` adds none), overridden key by
+    ///   key by the resource's own `tags`;
     /// - an `aws_dlm_lifecycle_policy` targets its tags (EBS volumes, instances);
     /// - a `reliability_backup_plan` lists it in `targets`;
     /// - or the service backs it up itself: an `aws_efs_backup_policy` with status

@@ -385,33 +385,42 @@ pub fn members_message(kind: &str, address: &str, count: usize, member_type: &st
     }
 }
 
-/// Tags of a resource, with the provider's `default_tags` under them: `Some(map)`,
+/// Tags of a resource as AWS sees them (`tags_all`): the `default_tags` of the provider
+/// configuration it uses, overridden key by key by its own `tags`. `Some(pairs)`,
 /// `Some(empty)` when untagged, `None` when unknown.
 fn tags(body: &EvalBody, default_tags: Option<&Value>) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
+    let mut out: std::collections::BTreeMap<String, String> = Default::default();
     match default_tags {
         None => {}
         Some(Value::Map(m)) => {
             for (k, v) in m {
-                out.push((k.clone(), v.to_str()?));
+                match v.to_str() {
+                    Some(s) => {
+                        out.insert(k.clone(), s);
+                    }
+                    None if v.is_null() => {}
+                    None => return None,
+                }
             }
         }
         Some(_) => return None,
     }
     match body.value("tags") {
-        None => Some(out),
+        None => {}
         Some(Value::Map(m)) => {
             for (k, v) in m {
                 match v.to_str() {
-                    Some(s) => out.push((k.clone(), s)),
+                    Some(s) => {
+                        out.insert(k.clone(), s);
+                    }
                     None if v.is_null() => {}
                     None => return None,
                 }
             }
-            Some(out)
         }
-        Some(_) => None,
+        Some(_) => return None,
     }
+    Some(out.into_iter().collect())
 }
 
 /// The tag conditions of a selection: `(key, value)` pairs (any one may match), or `None`
@@ -506,7 +515,7 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
         }
     }
     // By tags.
-    let my_tags = tags(&inst.body, g.default_tags.as_ref());
+    let my_tags = tags(&inst.body, g.default_tags_of(inst));
     let mut unknown = false;
     for sel in g.of_type("aws_backup_selection") {
         if !sel.count_known {
