@@ -333,3 +333,24 @@ fn default_tags_per_provider_configuration() {
         ["module.replica.aws_ebs_volume.this"]
     );
 }
+
+/// `.tf.json` templates with quoted strings inside `${ }` parse as Terraform parses them,
+/// and one unreadable template is reported at its position without dropping the file
+/// (issue 24).
+#[test]
+fn tf_json_templates_and_one_bad_expression() {
+    let r = run(&[], &fixtures().join("tfjson_templates"));
+    compare("tfjson_templates", &r);
+    assert_eq!(r.code, 2);
+    assert_eq!(resources(&r, "RC101"), ["aws_db_instance.main"]);
+    assert_eq!(
+        resources(&r, "RC103"),
+        ["aws_elasticache_replication_group.sessions"]
+    );
+    let errors = r.json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
+        (Some(17), Some(17))
+    );
+}

@@ -251,6 +251,12 @@ impl Ctx<'_, '_> {
     }
 
     fn eval_template(&self, t: &Template, scope: &Scope) -> Value {
+        // A template that is a single interpolation is that expression's value, unconverted
+        // (`"${local.tags}"` is a map).
+        let elements: Vec<&Element> = t.iter().collect();
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            return self.eval(&i.expr, scope);
+        }
         let mut s = String::new();
         let mut unknowns: Vec<Value> = Vec::new();
         for el in t.iter() {
