@@ -209,7 +209,7 @@ resource "aws_dynamodb_table" "orders" {{
     );
 }
 
-/// A rule does not import another rule: helpers shared by rules live in `rules/shared.rs`.
+/// A rule does not import another rule: helpers shared by rules live in `rules/shared/`.
 #[test]
 fn rules_do_not_import_rules() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules");
@@ -217,14 +217,25 @@ fn rules_do_not_import_rules() {
         .iter()
         .map(|r| r.meta().name.replace('-', "_"))
         .collect();
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        let text = std::fs::read_to_string(e.path()).unwrap();
+    let mut sources: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                sources.push(e.path());
+            }
+        }
+    }
+    for file in sources {
+        let text = std::fs::read_to_string(&file).unwrap();
         for f in &files {
             for path in [format!("super::{f}::"), format!("rules::{f}::")] {
                 assert!(
                     !text.contains(&path),
-                    "{} uses `{path}`: move what it needs to rules/shared.rs",
-                    e.path().display()
+                    "{} uses `{path}`: move what it needs to rules/shared/",
+                    file.display()
                 );
             }
         }
