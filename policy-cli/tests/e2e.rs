@@ -354,3 +354,17 @@ fn tf_json_templates_and_one_bad_expression() {
         (Some(17), Some(17))
     );
 }
+
+/// AWS Backup selections as AWS selects (issue 24): ARN wildcards ORed with tags, the
+/// condition's keys ANDed, `not_resources` excluded; through a module written like
+/// cloudposse/terraform-aws-backup.
+#[test]
+fn backup_selections_select_like_aws() {
+    let r = run(&[], &fixtures().join("selections"));
+    compare("selections", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["aws_ebs_volume.staging", "aws_ebs_volume.tmp"]
+    );
+}

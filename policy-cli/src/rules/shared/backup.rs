@@ -3,6 +3,7 @@
 //! missing a block.
 
 use super::super::{setting, Rule, RuleCtx};
+use super::selection::{dlm_selects, selection_selects, Tri};
 use crate::eval::{EvalBody, Instance};
 use crate::graph::Graph;
 use crate::value::Value;
@@ -72,36 +73,6 @@ fn tags(body: &EvalBody, default_tags: Option<&Value>) -> Option<Vec<(String, St
     Some(out.into_iter().collect())
 }
 
-/// The tag conditions of a selection: `(key, value)` pairs (any one may match), or `None`
-/// when one of them is unknown.
-fn selection_tags(sel: &EvalBody) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for t in sel.blocks("selection_tag") {
-        let (Some(k), Some(v)) = (t.body.value("key"), t.body.value("value")) else {
-            return None;
-        };
-        match (k.to_str(), v.to_str()) {
-            (Some(k), Some(v)) => out.push((k, v)),
-            _ => return None,
-        }
-    }
-    for c in sel.blocks("condition") {
-        for se in c.body.blocks("string_equals") {
-            let (Some(k), Some(v)) = (se.body.value("key"), se.body.value("value")) else {
-                return None;
-            };
-            match (k.to_str(), v.to_str()) {
-                (Some(k), Some(v)) => {
-                    let k = k.strip_prefix("aws:ResourceTag/").unwrap_or(&k).to_string();
-                    out.push((k, v));
-                }
-                _ => return None,
-            }
-        }
-    }
-    Some(out)
-}
-
 /// Whether a resource is backed up (see RC206).
 pub enum Cover {
     Yes,
@@ -109,9 +80,10 @@ pub enum Cover {
     Unknown,
 }
 
-/// Whether a data store is backed up: by the service itself (DynamoDB PITR, EFS backup
-/// policy, FSx automatic backups), an `aws_backup_selection` (by reference or tags), an
-/// `aws_dlm_lifecycle_policy` or a `reliability_backup_plan`.
+/// Whether a data store is backed up: by the service itself (DynamoDB PITR, an EFS backup
+/// policy naming it, FSx automatic backups), an `aws_backup_selection` or an enabled
+/// `aws_dlm_lifecycle_policy` that selects it as AWS would (see `selection.rs`), or a
+/// `reliability_backup_plan` that targets it.
 pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
     let refers = |v: &Value| v.refers_to_instance(&inst.base, &inst.address);
     // Built-in backups.
@@ -122,14 +94,18 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
             Some(false) => {}
         },
         "aws_efs_file_system" => {
+            // A backup policy counts for the file system its `file_system_id` names.
             for p in g.referrers_of(inst, "aws_efs_backup_policy") {
+                if !p.body.value("file_system_id").is_some_and(refers) {
+                    continue;
+                }
                 match p
                     .body
                     .block("backup_policy")
                     .and_then(|b| b.body.value("status"))
                 {
-                    Some(Value::String(s)) if s == "ENABLED" => return Cover::Yes,
-                    Some(Value::String(_)) => {}
+                    Some(Value::String(s)) if s == "ENABLED" && p.count_known => return Cover::Yes,
+                    Some(Value::String(_)) if p.count_known => {}
                     _ => return Cover::Unknown,
                 }
             }
@@ -152,65 +128,28 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
         }
         _ => {}
     }
-    // By reference.
-    for sel in g.referrers_of(inst, "aws_backup_selection") {
-        if sel.body.value("resources").is_some_and(refers) {
-            return Cover::Yes;
-        }
-    }
     for plan in g.referrers_of(inst, "reliability_backup_plan") {
         if plan.body.value("targets").is_some_and(refers) {
             return Cover::Yes;
         }
     }
-    // By tags.
+    // AWS Backup selections and DLM policies, as AWS selects.
     let my_tags = tags(&inst.body, g.default_tags_of(inst));
+    let my_tags = my_tags.as_deref();
     let mut unknown = false;
     for sel in g.of_type("aws_backup_selection") {
-        if !sel.count_known {
-            unknown = true;
-        }
-        if sel
-            .body
-            .value("resources")
-            .is_some_and(|v| v.contains_opaque_unknown())
-        {
-            unknown = true;
-        }
-        match selection_tags(&sel.body) {
-            None => unknown = true,
-            Some(conds) if !conds.is_empty() => match &my_tags {
-                None => unknown = true,
-                Some(t) => {
-                    if conds.iter().any(|c| t.contains(c)) {
-                        return Cover::Yes;
-                    }
-                }
-            },
-            Some(_) => {}
+        match selection_selects(sel, inst, my_tags) {
+            Tri::Yes => return Cover::Yes,
+            Tri::Maybe => unknown = true,
+            Tri::No => {}
         }
     }
     if matches!(inst.rtype.as_str(), "aws_ebs_volume" | "aws_instance") {
         for p in g.of_type("aws_dlm_lifecycle_policy") {
-            let Some(pd) = p.body.block("policy_details") else {
-                continue;
-            };
-            match pd.body.value("target_tags") {
-                Some(Value::Map(m)) => {
-                    let conds: Option<Vec<(String, String)>> = m
-                        .iter()
-                        .map(|(k, v)| v.to_str().map(|v| (k.clone(), v)))
-                        .collect();
-                    match (conds, &my_tags) {
-                        (Some(c), Some(t)) if c.iter().all(|x| t.contains(x)) && !c.is_empty() => {
-                            return Cover::Yes
-                        }
-                        (Some(_), Some(_)) => {}
-                        _ => unknown = true,
-                    }
-                }
-                None => {}
-                Some(_) => unknown = true,
+            match dlm_selects(p, inst, my_tags) {
+                Tri::Yes => return Cover::Yes,
+                Tri::Maybe => unknown = true,
+                Tri::No => {}
             }
         }
     }

@@ -5,6 +5,7 @@
 
 mod backup;
 mod cluster;
+mod selection;
 mod slo;
 mod zones;
 
