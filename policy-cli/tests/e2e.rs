@@ -368,3 +368,24 @@ fn backup_selections_select_like_aws() {
         ["aws_ebs_volume.staging", "aws_ebs_volume.tmp"]
     );
 }
+
+/// One node group per zone is fine, a single-zone group without a sibling is not; a scale
+/// set in a region without availability zones is reported with a help line that says so
+/// (issue 24).
+#[test]
+fn node_group_siblings_and_regions_without_zones() {
+    let r = run(&[], &fixtures().join("cloud_zones"));
+    compare("cloud_zones", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(resources(&r, "RC121"), ["aws_eks_node_group.gpu"]);
+    let west = r.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "RC124")
+        .expect("RC124 finding");
+    assert!(west["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("region \"West US\" has no availability zones"));
+}

@@ -14,7 +14,7 @@ pub use cluster::{autoscaled_min, cluster_members, members_message, report_few_m
 pub use slo::{duration_secs, is_page, label, tier, tier_disabled};
 pub use zones::{
     is_zone, report_few_zones, report_single_zone_list, report_subnets_in_one_zone,
-    subnets_in_one_zone, OneZone,
+    subnets_in_one_zone, zoneless_region_help, OneZone,
 };
 
 use crate::eval::EvalBody;

@@ -163,6 +163,8 @@ pub fn report_few_zones(
     what: &str,
     help: &str,
 ) {
+    let help = zoneless_region_help(rule, inst, cx.graph).unwrap_or_else(|| help.to_string());
+    let help = help.as_str();
     match zones {
         None => cx.report(
             rule,
@@ -190,4 +192,70 @@ pub fn is_zone(s: &str) -> bool {
         && parts[1].chars().last().is_some_and(|c| c.is_ascii_digit())
         && parts[2].len() == 1
         && parts[2].chars().all(|c| c.is_ascii_lowercase())
+}
+
+/// Azure regions without availability zones (programmatic names), from Microsoft's list of
+/// Azure regions ("Availability zone support": N/A). A "set zones" finding in one of them
+/// has no fix in place.
+const AZURE_REGIONS_WITHOUT_ZONES: &[&str] = &[
+    "australiacentral",
+    "australiacentral2",
+    "australiasoutheast",
+    "brazilsoutheast",
+    "canadaeast",
+    "francesouth",
+    "germanynorth",
+    "jioindiacentral",
+    "jioindiawest",
+    "koreasouth",
+    "northcentralus",
+    "norwaywest",
+    "southafricawest",
+    "southindia",
+    "switzerlandwest",
+    "uaecentral",
+    "ukwest",
+    "westcentralus",
+    "westindia",
+    "westus",
+];
+
+/// The Azure location of a resource: its own `location`, or (a node pool) that of the
+/// cluster its `kubernetes_cluster_id` names. `None` when not a known literal.
+fn azure_location(inst: &Instance, g: &Graph) -> Option<String> {
+    if let Some(l) = inst.body.value("location") {
+        return l.as_str().map(str::to_string);
+    }
+    let id = inst.body.value("kubernetes_cluster_id")?;
+    let mut refs = Vec::new();
+    id.collect_refs(&mut refs);
+    let [r] = refs.as_slice() else {
+        return None;
+    };
+    let [cluster] = g.resolve(r)[..] else {
+        return None;
+    };
+    cluster
+        .body
+        .value("location")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The help line of a "set zones" finding for a resource in a known Azure region without
+/// availability zones (`West US` or `westus`): no zones to set there, so move or accept.
+/// `None` when the region has zones or is not known.
+pub fn zoneless_region_help(rule: &dyn Rule, inst: &Instance, g: &Graph) -> Option<String> {
+    let location = azure_location(inst, g)?;
+    let name: String = location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    AZURE_REGIONS_WITHOUT_ZONES.contains(&name.as_str()).then(|| {
+        format!(
+            "region \"{location}\" has no availability zones, so zones cannot be set there: move it to a region with zones, or accept one datacenter and suppress this finding with the reason (`# relcheck:ignore {} -- ...`)",
+            rule.meta().id
+        )
+    })
 }
