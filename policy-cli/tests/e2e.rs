@@ -389,3 +389,17 @@ fn node_group_siblings_and_regions_without_zones() {
         .unwrap()
         .starts_with("region \"West US\" has no availability zones"));
 }
+
+/// RC503 routes pages as Alertmanager would (issue 24): an SLO's page-tier labels reach the
+/// team's pager, a page with no route falls to tickets, a page routed to a receiver without
+/// integrations is dropped, and labels an alert's series may carry stay unknown.
+#[test]
+fn pages_routed_as_alertmanager_would() {
+    let r = run(&[], &fixtures().join("routing"));
+    compare("routing", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC503"),
+        ["reliability_slo.search", "reliability_alert.watchdog"]
+    );
+}

@@ -11,7 +11,7 @@ mod zones;
 
 pub use backup::{backup_cover, pitr_enabled, report_missing_plan_block, Cover};
 pub use cluster::{autoscaled_min, cluster_members, members_message, report_few_members};
-pub use slo::{duration_secs, is_page, label, tier, tier_disabled};
+pub use slo::{duration_secs, is_page, label, slo_alert_name, tier, tier_disabled};
 pub use zones::{
     is_zone, report_few_zones, report_single_zone_list, report_subnets_in_one_zone,
     subnets_in_one_zone, zoneless_region_help, OneZone,

@@ -83,3 +83,19 @@ pub fn label(body: &EvalBody, key: &str) -> Option<Option<String>> {
         Some(_) => None,
     }
 }
+
+/// The `alertname` of an SLO's alerts as the provider names them:
+/// `SLO<Service><Name>ErrorBudgetBurn`, each of `service` and `name` in PascalCase over
+/// `-`, `_` and `.` (the provider's documented naming convention).
+pub fn slo_alert_name(service: &str, name: &str) -> String {
+    let pascal = |s: &str| -> String {
+        s.split(['-', '_', '.'])
+            .flat_map(|part| {
+                let mut chars = part.chars().filter(char::is_ascii_alphanumeric);
+                let first = chars.next().map(|c| c.to_ascii_uppercase());
+                first.into_iter().chain(chars)
+            })
+            .collect()
+    };
+    format!("SLO{}{}ErrorBudgetBurn", pascal(service), pascal(name))
+}
