@@ -2,11 +2,12 @@
 //! (and exit status) with `fixtures/e2e/expected/<case>.json`.
 //! Set `RELCHECK_BLESS=1` to rewrite the expected files after reviewing a change.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e")
+    support::fixture("e2e")
 }
 
 struct Run {
@@ -17,21 +18,18 @@ struct Run {
 }
 
 fn run(args: &[&str], path: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .arg("check")
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("relcheck runs");
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let path = path.to_str().expect("UTF-8 path");
+    let all: Vec<&str> = ["check", "--format", "json"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain([path])
+        .collect();
+    let out = support::relcheck(None, &all);
     Run {
-        stdout: stdout.clone(),
-        json: serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("JSON output ({e}):\n{stdout}")),
-        code: out.status.code().expect("exit code"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        json: out.json(),
+        stdout: out.stdout,
+        code: out.code,
+        stderr: out.stderr,
     }
 }
 
@@ -248,28 +246,17 @@ fn missing_path() {
 /// `rules` lists every rule; `explain` prints the documentation.
 #[test]
 fn rules_and_explain() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .arg("rules")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = support::relcheck(None, &["rules"]).stdout;
     for r in relcheck::rules::RULES {
         assert!(text.contains(r.meta().id) && text.contains(r.meta().name));
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .args(["explain", "RC101"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = support::relcheck(None, &["explain", "RC101"]);
+    assert_eq!(out.code, 0);
+    let text = out.stdout;
     assert!(text.contains("db-instance-single-az"));
     assert!(text.contains("## Why is this bad?"));
     assert!(text.contains("multi_az = true"));
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .args(["explain", "RC999"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(support::relcheck(None, &["explain", "RC999"]).code, 2);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1,5 +1,7 @@
 //! The evaluator through small configurations: what is known, what stays unknown.
 
+mod support;
+
 use std::path::Path;
 
 use relcheck::eval::Instance;
@@ -9,12 +11,7 @@ use relcheck::{check, Inputs};
 /// Writes `files` into a temp dir and returns the evaluated value of
 /// `terraform_data.probe`'s `input` attribute (by checking with a probe resource type).
 fn eval_input(files: &[(&str, &str)], inputs: &Inputs) -> Value {
-    let tmp = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = tmp.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    let tmp = support::project(files);
     probe(tmp.path(), inputs)
 }
 
