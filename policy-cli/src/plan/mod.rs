@@ -12,6 +12,7 @@
 //! `--changed-since`. A resource no file declares points at the plan file.
 
 pub mod config;
+mod json;
 pub mod locate;
 pub mod read;
 pub mod values;
