@@ -120,9 +120,12 @@ impl Value {
     }
 
     /// Whether some part is unknown without telling what it refers to (could be anything).
+    /// An error counts: what Terraform would reject says nothing of what it refers to.
     pub fn contains_opaque_unknown(&self) -> bool {
         match self {
-            Value::Unknown(r) => r.is_empty() || r.iter().any(|x| x == OPAQUE_MARK),
+            Value::Unknown(r) => {
+                r.is_empty() || r.iter().any(|x| x == OPAQUE_MARK || x == ERROR_MARK)
+            }
             Value::List(l) => l.iter().any(Value::contains_opaque_unknown),
             Value::Map(m) => m.values().any(Value::contains_opaque_unknown),
             _ => false,

@@ -597,3 +597,13 @@ resource "terraform_data" "probe" {
     );
     assert_eq!(refs(&l[3]), ["?", "aws_ebs_volume.a"]);
 }
+
+/// An error (what Terraform would reject) refers to nothing a rule can rely on: it counts
+/// as opaque, so cross-resource rules stay silent instead of reading it as "refers to
+/// nothing".
+#[test]
+fn errors_are_opaque() {
+    let v = main_tf(r#"resource "terraform_data" "probe" { input = lookup({}, "missing") }"#);
+    assert!(v.is_error());
+    assert!(v.contains_opaque_unknown());
+}
