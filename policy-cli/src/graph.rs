@@ -19,6 +19,8 @@ pub struct Graph<'a> {
     /// The `default_tags` of each AWS provider configuration (see
     /// [`crate::eval::RootResult::provider_tags`]).
     pub provider_tags: HashMap<String, crate::value::Value>,
+    /// The region and account of each AWS provider configuration (same keys).
+    pub provider_places: HashMap<String, crate::eval::ProviderPlace>,
 }
 
 fn body_refs<'a>(body: &'a EvalBody, out: &mut Vec<&'a str>) {
@@ -40,6 +42,7 @@ impl<'a> Graph<'a> {
             referrers: HashMap::new(),
             default_tags: None,
             provider_tags: HashMap::new(),
+            provider_places: HashMap::new(),
         };
         for (i, inst) in instances.iter().enumerate() {
             g.by_base.entry(inst.base.as_str()).or_default().push(i);
@@ -66,6 +69,28 @@ impl<'a> Graph<'a> {
             Some(p) => self.provider_tags.get(p).filter(|t| !t.is_null()),
             None => self.default_tags.as_ref(),
         }
+    }
+
+    /// The region an AWS resource is created in: its own `region` argument (AWS provider
+    /// v6), else its provider configuration's. `None` when not known.
+    pub fn region_of(&self, inst: &Instance) -> Option<String> {
+        match inst.body.attr("region").map(|a| &a.value) {
+            Some(crate::value::Value::String(r)) => return Some(r.clone()),
+            Some(v) if !v.is_null() => return None,
+            _ => {}
+        }
+        self.provider_places
+            .get(inst.provider.as_ref()?)?
+            .region
+            .clone()
+    }
+
+    /// The account an AWS resource is created in (its provider configuration's).
+    pub fn account_of(&self, inst: &Instance) -> Option<String> {
+        self.provider_places
+            .get(inst.provider.as_ref()?)?
+            .account
+            .clone()
     }
 
     /// Managed resource instances of a type (`aws_fsx_*` matches a prefix).

@@ -64,6 +64,12 @@ impl<'a> Ctx<'a, '_> {
             };
             let key = format!("{}{local}", self.prefix);
             if name == "aws" {
+                let place = self.provider_place(block);
+                self.env
+                    .out
+                    .borrow_mut()
+                    .provider_places
+                    .insert(key.clone(), place);
                 let tags = block
                     .body
                     .get_blocks("default_tags")
@@ -78,6 +84,32 @@ impl<'a> Ctx<'a, '_> {
                     .insert(key.clone(), tags);
             }
             self.providers.insert(local, key);
+        }
+    }
+
+    /// The region and account of an AWS provider block, from literals.
+    fn provider_place(&self, block: &Block) -> super::ProviderPlace {
+        let scope = Scope::default();
+        let value = |b: &Body, name: &str| {
+            b.get_attribute(name)
+                .map(|a| self.eval(&a.value, &scope))
+                .unwrap_or(Value::Null)
+        };
+        let region = value(&block.body, "region").as_str().map(str::to_string);
+        let from_role = block
+            .body
+            .get_blocks("assume_role")
+            .next()
+            .and_then(|r| value(&r.body, "role_arn").as_str().map(str::to_string))
+            .and_then(|arn| arn.split(':').nth(4).map(str::to_string))
+            .filter(|a| !a.is_empty());
+        let allowed = match value(&block.body, "allowed_account_ids") {
+            Value::List(l) if l.len() == 1 => l[0].to_str(),
+            _ => None,
+        };
+        super::ProviderPlace {
+            region,
+            account: from_role.or(allowed),
         }
     }
 

@@ -45,9 +45,20 @@ pub struct RootResult {
     /// The `default_tags` of every AWS provider configuration, by key (see
     /// [`Instance::provider`]): `Value::Null` when it sets none.
     pub provider_tags: HashMap<String, Value>,
+    /// Where each AWS provider configuration (same keys) creates resources, where known
+    /// from literals: its `region`, and its account (the one of `allowed_account_ids`, or
+    /// that of the `assume_role` role's ARN).
+    pub provider_places: HashMap<String, ProviderPlace>,
     /// Evaluation steps taken (at most a little over [`budget::MAX_STEPS`]): the work
     /// done, independent of the machine's speed.
     pub steps: u64,
+}
+
+/// The region and account of an AWS provider configuration (`None`: not known).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderPlace {
+    pub region: Option<String>,
+    pub account: Option<String>,
 }
 
 /// Values given for a module's variables, with where they were set.

@@ -18,6 +18,9 @@ declare_rule! {
     ///   them: the `default_tags` of the provider configuration the resource uses (its
     ///   `provider` argument, or what module calls pass in `providers`; a configuration
     ///   without `default_tags` adds none), overridden key by key by its own `tags`;
+    ///   A selection (and a DLM policy) selects in its own region and account only: one
+    ///   whose provider configuration is provably in another `region` or account
+    ///   (`allowed_account_ids`, the `assume_role` role's ARN) does not cover the resource;
     /// - an `aws_dlm_lifecycle_policy` whose `state` is `ENABLED` (the default) and whose
     ///   `resource_types` include the resource's kind targets it: it carries all of the
     ///   `target_tags` (with some of them only, nothing is reported);

@@ -138,7 +138,7 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
     let my_tags = my_tags.as_deref();
     let mut unknown = false;
     for sel in g.of_type("aws_backup_selection") {
-        match selection_selects(sel, inst, my_tags) {
+        match selection_selects(sel, inst, my_tags, g) {
             Tri::Yes => return Cover::Yes,
             Tri::Maybe => unknown = true,
             Tri::No => {}
@@ -146,7 +146,7 @@ pub fn backup_cover(inst: &Instance, g: &Graph) -> Cover {
     }
     if matches!(inst.rtype.as_str(), "aws_ebs_volume" | "aws_instance") {
         for p in g.of_type("aws_dlm_lifecycle_policy") {
-            match dlm_selects(p, inst, my_tags) {
+            match dlm_selects(p, inst, my_tags, g) {
                 Tri::Yes => return Cover::Yes,
                 Tri::Maybe => unknown = true,
                 Tri::No => {}

@@ -24,6 +24,7 @@
 
 use super::super::setting;
 use crate::eval::{EvalBody, Instance};
+use crate::graph::Graph;
 use crate::value::Value;
 
 /// Three-valued membership.
@@ -72,33 +73,53 @@ impl Tri {
 pub type Tags<'t> = Option<&'t [(String, String)]>;
 
 /// What of a resource's ARN is known: `arn:<partition>:<service>:<region>:<account>:<resource>`
-/// with partition, region and account unknown, and the resource part's known beginning
-/// (`file-system/`, or `table/orders` when the whole of it is known).
+/// with the region and account of its provider configuration when known (the partition
+/// follows from the region), and the resource part's known beginning (`file-system/`, or
+/// `table/orders` when the whole of it is known).
 struct ArnShape {
+    partition: Option<String>,
     service: &'static str,
+    region: Option<String>,
+    account: Option<String>,
     resource: String,
     complete: bool,
 }
 
-fn arn_shape(inst: &Instance) -> Option<ArnShape> {
-    let part = |service, resource: &str| {
+/// The partition of a region: `cn-north-1` is in `aws-cn`, `us-gov-west-1` in
+/// `aws-us-gov`, the commercial regions in `aws`; `None` for others.
+fn partition(region: &str) -> Option<&'static str> {
+    if region.starts_with("cn-") {
+        Some("aws-cn")
+    } else if region.starts_with("us-gov-") {
+        Some("aws-us-gov")
+    } else if region.starts_with("us-iso") || region.starts_with("eusc-") {
+        None
+    } else {
+        Some("aws")
+    }
+}
+
+fn arn_shape(inst: &Instance, g: &Graph) -> Option<ArnShape> {
+    let region = g.region_of(inst);
+    let account = g.account_of(inst);
+    let shape = |service, resource: String, complete| {
         Some(ArnShape {
+            partition: region.as_deref().and_then(partition).map(str::to_string),
             service,
-            resource: resource.to_string(),
-            complete: false,
+            region: region.clone(),
+            account: account.clone(),
+            resource,
+            complete,
         })
     };
+    let part = |service, resource: &str| shape(service, resource.to_string(), false);
     match inst.rtype.as_str() {
         "aws_ebs_volume" => part("ec2", "volume/"),
         "aws_instance" => part("ec2", "instance/"),
         "aws_efs_file_system" => part("elasticfilesystem", "file-system/"),
         t if t.starts_with("aws_fsx_") => part("fsx", "file-system/"),
         "aws_dynamodb_table" => match inst.body.value("name").and_then(Value::as_str) {
-            Some(name) => Some(ArnShape {
-                service: "dynamodb",
-                resource: format!("table/{name}"),
-                complete: true,
-            }),
+            Some(name) => shape("dynamodb", format!("table/{name}"), true),
             None => part("dynamodb", "table/"),
         },
         _ => None,
@@ -163,24 +184,28 @@ fn arn_matches(pattern: &str, shape: Option<&ArnShape>) -> Tri {
     let [arn, partition, service, region, account, resource] = parts.as_slice() else {
         return Tri::Maybe;
     };
+    let known = |pattern: &str, v: &Option<String>| match v {
+        Some(v) => glob(pattern, v, true),
+        None => glob(pattern, "", false),
+    };
     glob(arn, "arn", true)
-        .and(glob(partition, "", false))
+        .and(known(partition, &shape.partition))
         .and(glob(service, shape.service, true))
-        .and(glob(region, "", false))
-        .and(glob(account, "", false))
+        .and(known(region, &shape.region))
+        .and(known(account, &shape.account))
         .and(glob(resource, &shape.resource, shape.complete))
 }
 
 /// Whether a list of `resources`/`not_resources` names the instance: `None` when unset or
 /// empty.
-fn list_matches(v: Option<&Value>, inst: &Instance) -> Option<Tri> {
+fn list_matches(v: Option<&Value>, inst: &Instance, g: &Graph) -> Option<Tri> {
     let v = v?;
     let items: Vec<&Value> = match v {
         Value::List(l) if l.is_empty() => return None,
         Value::List(l) => l.iter().collect(),
         other => vec![other],
     };
-    let shape = arn_shape(inst);
+    let shape = arn_shape(inst, g);
     let mut out = Tri::No;
     for it in items {
         let m = match it {
@@ -220,10 +245,21 @@ fn tag_test(tags: Tags, key: &str, value: &str, like: bool) -> Tri {
     }
 }
 
+/// Whether the selection's provider configuration and the resource's are provably in
+/// different regions or accounts: AWS Backup selects in its own region and account only.
+fn elsewhere(sel: &Instance, inst: &Instance, g: &Graph) -> bool {
+    let differ =
+        |a: Option<String>, b: Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+    differ(g.region_of(sel), g.region_of(inst)) || differ(g.account_of(sel), g.account_of(inst))
+}
+
 /// Whether an `aws_backup_selection` selects the instance.
-pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags) -> Tri {
+pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags, g: &Graph) -> Tri {
+    if elsewhere(sel, inst, g) {
+        return Tri::No;
+    }
     let body = &sel.body;
-    let resources = list_matches(body.value("resources"), inst);
+    let resources = list_matches(body.value("resources"), inst, g);
     let mut by_tag: Option<Tri> = None;
     for t in body.blocks("selection_tag") {
         let m = match (
@@ -278,7 +314,7 @@ pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags) -> Tri {
             base.and(conditions.unwrap_or(Tri::Yes))
         }
     };
-    let excluded = list_matches(body.value("not_resources"), inst).unwrap_or(Tri::No);
+    let excluded = list_matches(body.value("not_resources"), inst, g).unwrap_or(Tri::No);
     let m = included.and(excluded.not());
     if m != Tri::No && !sel.count_known {
         Tri::Maybe
@@ -289,7 +325,10 @@ pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags) -> Tri {
 
 /// Whether an `aws_dlm_lifecycle_policy` snapshots the instance (an EBS volume or an EC2
 /// instance).
-pub fn dlm_selects(policy: &Instance, inst: &Instance, tags: Tags) -> Tri {
+pub fn dlm_selects(policy: &Instance, inst: &Instance, tags: Tags, g: &Graph) -> Tri {
+    if elsewhere(policy, inst, g) {
+        return Tri::No;
+    }
     let state = match setting(&policy.body, "state", Value::String("ENABLED".into())) {
         None => return Tri::Maybe,
         Some((v, _)) => v.as_str().map(str::to_string),
