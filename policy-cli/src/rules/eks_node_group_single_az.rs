@@ -15,8 +15,9 @@ declare_rule! {
     /// cluster-autoscaler's balancing) is not reported: a single-zone node group with a
     /// *sibling* in another zone is fine. Siblings are node groups of the same cluster
     /// (`cluster_name`) that differ only by their subnets: the same `instance_types`,
-    /// `capacity_type`, `ami_type`, `disk_size`, `labels`, `taint` blocks and
-    /// `scaling_config`; `count`/`for_each` instances of one node group are siblings of
+    /// `capacity_type`, `ami_type`, `disk_size`, `labels` (a label whose value names each
+    /// group's own zone, such as `zone = "eu-west-1a"`, counts as the same), `taint`
+    /// blocks and `scaling_config`; `count`/`for_each` instances of one node group are siblings of
     /// each other. A single-zone node group beside node groups that differ in any of these
     /// (a GPU group next to the general-purpose one) is reported, as in the example. Where
     /// a value that decides it cannot be known, nothing is reported.
@@ -89,17 +90,58 @@ fn taints(body: &EvalBody) -> Vec<Vec<Option<Value>>> {
     out
 }
 
+/// Whether two node groups' `labels` agree, a label whose value names each group's own
+/// zone (`zone = "eu-west-1a"` / `"eu-west-1b"`) counting as the same: `None` when unknown.
+fn same_labels(
+    a: Option<&Value>,
+    b: Option<&Value>,
+    zones: (Option<&str>, Option<&str>),
+) -> Option<bool> {
+    fn map<'v>(
+        v: Option<&'v Value>,
+        empty: &'v std::collections::BTreeMap<String, Value>,
+    ) -> Option<&'v std::collections::BTreeMap<String, Value>> {
+        match v {
+            None => Some(empty),
+            Some(Value::Map(m)) => Some(m),
+            Some(_) => None,
+        }
+    }
+    let empty = std::collections::BTreeMap::new();
+    let (ma, mb) = (map(a, &empty)?, map(b, &empty)?);
+    if ma.keys().ne(mb.keys()) {
+        return Some(false);
+    }
+    let mut known = true;
+    for (k, va) in ma {
+        let vb = &mb[k];
+        if va.contains_unknown() || vb.contains_unknown() {
+            known = false;
+            continue;
+        }
+        let own_zone = match (zones, va.as_str(), vb.as_str()) {
+            ((Some(za), Some(zb)), Some(x), Some(y)) => x.contains(za) && y.contains(zb),
+            _ => false,
+        };
+        if va != vb && !own_zone {
+            return Some(false);
+        }
+    }
+    known.then_some(true)
+}
+
 /// Whether two node groups of a cluster differ only by their subnets: `None` when a value
 /// that decides it is unknown.
-fn siblings(a: &Instance, b: &Instance) -> Option<bool> {
-    const ATTRS: &[&str] = &[
-        "instance_types",
-        "capacity_type",
-        "ami_type",
-        "disk_size",
-        "labels",
-    ];
-    let attrs = same(&a.body, &b.body, ATTRS);
+fn siblings(a: &Instance, b: &Instance, zones: (Option<&str>, Option<&str>)) -> Option<bool> {
+    const ATTRS: &[&str] = &["instance_types", "capacity_type", "ami_type", "disk_size"];
+    let attrs = same(&a.body, &b.body, ATTRS).and_then(|same| {
+        let labels = same_labels(a.body.value("labels"), b.body.value("labels"), zones);
+        labels.map(|l| same && l)
+    });
+    let attrs = match (same(&a.body, &b.body, ATTRS), attrs) {
+        (Some(false), _) => Some(false),
+        (_, x) => x,
+    };
     let empty = EvalBody::default();
     let sa = a.body.block("scaling_config").map(|s| &s.body);
     let sb = b.body.block("scaling_config").map(|s| &s.body);
@@ -142,17 +184,18 @@ impl Rule for EksNodeGroupSingleAz {
         };
         // A sibling (see the documentation) that may run in another zone.
         for other in cx.graph.of_type("aws_eks_node_group") {
-            if other.address == inst.address
-                || same(&inst.body, &other.body, &["cluster_name"]) == Some(false)
-                || siblings(inst, other) == Some(false)
-            {
-                continue;
-            }
             let other_zone = other
                 .body
                 .value("subnet_ids")
                 .and_then(|v| subnets_in_one_zone(v, cx.graph))
                 .and_then(|o| o.zone);
+            let zones = (one.zone.as_deref(), other_zone.as_deref());
+            if other.address == inst.address
+                || same(&inst.body, &other.body, &["cluster_name"]) == Some(false)
+                || siblings(inst, other, zones) == Some(false)
+            {
+                continue;
+            }
             if one.zone.is_none() || other_zone != one.zone {
                 return;
             }
