@@ -499,21 +499,28 @@ resource "terraform_data" "probe" {
 /// An attribute the configuration sets is what the plan shows: following
 /// `aws_acm_certificate_validation.this[0].certificate_arn` reaches the certificate
 /// (terraform-aws-modules/terraform-aws-acm's `acm_certificate_arn` output). A computed
-/// attribute, or a known one, stays a reference to the instance.
+/// attribute, a known one, or one unknown without references stays a reference to the
+/// instance.
 #[test]
 fn attributes_set_in_configuration_are_followed() {
     let cfg = r#"
+variable "name" {}
 resource "aws_acm_certificate" "this" { count = 1 }
 resource "aws_acm_certificate_validation" "this" {
   count           = 1
   certificate_arn = aws_acm_certificate.this[0].arn
 }
 resource "aws_subnet" "a" { availability_zone = "eu-west-1a" }
+resource "aws_rds_cluster" "this" {
+  count              = 1
+  cluster_identifier = var.name
+}
 resource "terraform_data" "probe" {
   input = [
     element(concat(aws_acm_certificate_validation.this[*].certificate_arn, aws_acm_certificate.this[*].arn, [""]), 0),
     aws_subnet.a.availability_zone,
     aws_acm_certificate_validation.this[0].id,
+    "cluster:${aws_rds_cluster.this[0].cluster_identifier}",
   ]
 }
 "#;
@@ -523,6 +530,9 @@ resource "terraform_data" "probe" {
     // A known value keeps naming the instance it was read from.
     assert_eq!(refs(&l[1]), ["aws_subnet.a"]);
     assert_eq!(refs(&l[2]), ["aws_acm_certificate_validation.this[0]"]);
+    // Unknown without references (a variable without a value): the instance stays
+    // (terraform-aws-rds-aurora's autoscaling target `resource_id`).
+    assert_eq!(refs(&l[3]), ["aws_rds_cluster.this[0]"]);
 }
 
 /// Failing functions are errors that `try` skips and `can` reports as false; unknown values

@@ -13,7 +13,8 @@
 //! configuration gives it (Terraform requires a provider to plan a configured value as
 //! written): `aws_acm_certificate_validation.this[0].certificate_arn` is the certificate's
 //! ARN and so refers to the certificate. Only values derived from other resources are
-//! followed; a known one (`google_compute_ssl_certificate.x.name`) keeps referring to the
+//! followed; a known one (`google_compute_ssl_certificate.x.name`), or one that is unknown
+//! without referring to anything (a variable without a value), keeps referring to the
 //! instance it was read from, because rules match resources by reference. Attributes the
 //! configuration leaves unset are computed: they stay unknown and refer to the instance.
 
@@ -153,7 +154,10 @@ impl<'a> Ctx<'a, '_> {
         self.env.current_file.set(outer);
         self.following.borrow_mut().remove(&guard);
         // A known value keeps naming the instance it was read from: rules match resources
-        // by reference (`certificate = google_compute_ssl_certificate.x.name`).
-        (value.contains_unknown() && !value.contains_error()).then_some(value)
+        // by reference (`certificate = google_compute_ssl_certificate.x.name`); so does one
+        // that is not known and refers to nothing (`cluster_identifier = var.name` without a
+        // value): following it would lose the reference (terraform-aws-rds-aurora's
+        // `"cluster:${aws_rds_cluster.this[0].cluster_identifier}"`).
+        (value.contains_unknown() && !value.contains_opaque_unknown()).then_some(value)
     }
 }
