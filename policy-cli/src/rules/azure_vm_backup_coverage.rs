@@ -17,6 +17,10 @@ declare_rule! {
     /// Backups enabled outside Terraform (an Azure Policy that configures backup) are not
     /// visible: suppress the finding with the reason.
     ///
+    /// Coverage is per instance: a protected VM whose `source_vm_id` names one instance of
+    /// a VM with `count`/`for_each` (`azurerm_linux_virtual_machine.app[0].id`) covers that
+    /// instance only.
+    ///
     /// ## Why is this bad?
     /// A VM's managed disks are replicated, not backed up: a deleted disk, a broken
     /// upgrade, corruption or ransomware is replicated too. Without a Recovery Services

@@ -18,6 +18,8 @@ declare_rule! {
     ///
     /// Google Cloud takes no snapshots of a disk unless a schedule asks for them. When an
     /// attachment's disk or a plan's resource cannot be known, nothing is reported.
+    /// Coverage is per instance: a policy attachment or VM that names one instance of a disk
+    /// with `count`/`for_each` (`google_compute_disk.data["a"]`) covers that instance only.
     ///
     /// ## Why is this bad?
     /// A persistent disk is replicated, not backed up: a deleted disk, a bad migration,
