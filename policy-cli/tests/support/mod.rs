@@ -62,3 +62,32 @@ pub fn fixture(path: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(path)
 }
+
+// ---- the evaluator through a probe resource ----
+
+/// Writes `files` into a temp dir and returns the evaluated value of
+/// `terraform_data.probe`'s `input` attribute (by checking with a probe resource type).
+pub fn eval_input(files: &[(&str, &str)], inputs: &relcheck::Inputs) -> relcheck::value::Value {
+    let tmp = project(files);
+    probe(tmp.path(), inputs)
+}
+
+pub fn probe(dir: &Path, inputs: &relcheck::Inputs) -> relcheck::value::Value {
+    let insts = instances(dir, inputs);
+    let p = insts
+        .iter()
+        .find(|i| i.rtype == "terraform_data" && i.name == "probe")
+        .expect("probe resource");
+    p.body
+        .attr("input")
+        .map(|a| a.value.clone())
+        .unwrap_or(relcheck::value::Value::Null)
+}
+
+pub fn instances(dir: &Path, inputs: &relcheck::Inputs) -> Vec<relcheck::eval::Instance> {
+    relcheck::evaluate_instances(&[dir.to_path_buf()], inputs)
+}
+
+pub fn main_tf(body: &str) -> relcheck::value::Value {
+    eval_input(&[("main.tf", body)], &relcheck::Inputs::default())
+}
