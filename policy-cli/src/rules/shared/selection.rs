@@ -262,12 +262,12 @@ pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags, g: &Graph)
     let resources = list_matches(body.value("resources"), inst, g);
     let mut by_tag: Option<Tri> = None;
     for t in body.blocks("selection_tag") {
-        let m = match (
-            known_str(&t.body, "type"),
-            known_str(&t.body, "key"),
-            known_str(&t.body, "value"),
-        ) {
-            (Some(ty), Some(k), Some(v)) if ty == "STRINGEQUALS" => tag_test(tags, &k, &v, false),
+        // `STRINGEQUALS` is the only type the API accepts: an unset or unknown one is it.
+        let ty = known_str(&t.body, "type");
+        let m = match (known_str(&t.body, "key"), known_str(&t.body, "value")) {
+            (Some(k), Some(v)) if ty.is_none_or(|t| t == "STRINGEQUALS") => {
+                tag_test(tags, &k, &v, false)
+            }
             _ => Tri::Maybe,
         };
         by_tag = Some(by_tag.unwrap_or(Tri::No).or(m));
