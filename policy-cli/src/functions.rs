@@ -35,7 +35,8 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                 _ => Value::unknown(),
             }
         }
-        _ if args.iter().any(Value::contains_error) => return Value::error(),
+        // Evaluated values hold no nested error (`eval` collapses them): a shallow check.
+        _ if args.iter().any(Value::is_error) => return Value::error(),
         "coalesce" => {
             for a in &args {
                 match a {

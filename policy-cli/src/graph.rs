@@ -9,7 +9,8 @@ pub struct Graph<'a> {
     pub instances: &'a [Instance],
     by_type: HashMap<&'a str, Vec<usize>>,
     by_base: HashMap<&'a str, Vec<usize>>,
-    by_address: HashMap<&'a str, usize>,
+    /// Built on first use (only instance-address references need it).
+    by_address: std::cell::OnceCell<HashMap<&'a str, usize>>,
     /// Address (a resource's base address or one instance's) → instances whose attributes
     /// refer to it.
     referrers: HashMap<&'a str, Vec<usize>>,
@@ -38,7 +39,7 @@ impl<'a> Graph<'a> {
             instances,
             by_type: HashMap::new(),
             by_base: HashMap::new(),
-            by_address: HashMap::new(),
+            by_address: std::cell::OnceCell::new(),
             referrers: HashMap::new(),
             default_tags: None,
             provider_tags: HashMap::new(),
@@ -46,7 +47,6 @@ impl<'a> Graph<'a> {
         };
         for (i, inst) in instances.iter().enumerate() {
             g.by_base.entry(inst.base.as_str()).or_default().push(i);
-            g.by_address.insert(inst.address.as_str(), i);
             if inst.data {
                 continue;
             }
@@ -142,7 +142,14 @@ impl<'a> Graph<'a> {
     /// The instances a reference names: the one instance of an instance address
     /// (`aws_subnet.private[0]`), every instance of a resource address.
     pub fn resolve(&self, reference: &str) -> Vec<&'a Instance> {
-        match self.by_address.get(reference) {
+        let by_address = self.by_address.get_or_init(|| {
+            self.instances
+                .iter()
+                .enumerate()
+                .map(|(i, inst)| (inst.address.as_str(), i))
+                .collect()
+        });
+        match by_address.get(reference) {
             Some(&i) if self.instances[i].address != self.instances[i].base => {
                 vec![&self.instances[i]]
             }

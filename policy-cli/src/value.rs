@@ -165,7 +165,8 @@ impl Value {
     pub fn unknown_from<'a>(vals: impl IntoIterator<Item = &'a Value>) -> Value {
         let mut refs: Vec<String> = Vec::new();
         for v in vals {
-            if v.contains_error() {
+            // Evaluated values hold no nested error (the evaluator collapses them).
+            if v.is_error() {
                 return Value::error();
             }
             if v.contains_opaque_unknown() && !refs.iter().any(|x| x == OPAQUE_MARK) {

@@ -209,3 +209,25 @@ fn errors_are_opaque() {
     assert!(v.is_error());
     assert!(v.contains_opaque_unknown());
 }
+
+/// An instance that does not exist (`x[5]` of two, `x["gold"]` of raw and curated) is an
+/// error Terraform reports, which `try` catches.
+#[test]
+fn missing_instances_are_errors() {
+    let cfg = r#"
+resource "aws_s3_bucket" "lake" { for_each = toset(["raw", "curated"]) }
+resource "aws_instance" "web" { count = 2 }
+resource "terraform_data" "probe" {
+  input = [
+    try(aws_instance.web[5].id, "none"),
+    try(aws_s3_bucket.lake["gold"].id, "none"),
+    can(aws_instance.web[1].id),
+  ]
+}
+"#;
+    let v = main_tf(cfg);
+    let l = v.as_list().unwrap();
+    assert_eq!(l[0], s("none"));
+    assert_eq!(l[1], s("none"));
+    assert!(l[2].is_unknown() && !l[2].is_error());
+}

@@ -41,8 +41,14 @@ impl Ctx<'_, '_> {
         self.depth.set(d + 1);
         let v = self.eval_inner(expr, scope);
         self.depth.set(d);
-        // An error anywhere fails the whole expression (until `try`/`can`).
-        if matches!(v, Value::List(_) | Value::Map(_)) && v.contains_error() {
+        // An error anywhere fails the whole expression (until `try`/`can`). Every value
+        // evaluated here collapses this way, so an error can only be a direct element.
+        let has_error = match &v {
+            Value::List(l) => l.iter().any(Value::is_error),
+            Value::Map(m) => m.values().any(Value::is_error),
+            _ => false,
+        };
+        if has_error {
             return Value::error();
         }
         if matches!(v, Value::List(_) | Value::Map(_))
@@ -253,8 +259,8 @@ impl Ctx<'_, '_> {
     fn eval_template(&self, t: &Template, scope: &Scope) -> Value {
         // A template that is a single interpolation is that expression's value, unconverted
         // (`"${local.tags}"` is a map).
-        let elements: Vec<&Element> = t.iter().collect();
-        if let [Element::Interpolation(i)] = elements.as_slice() {
+        let mut elements = t.iter();
+        if let (Some(Element::Interpolation(i)), None) = (elements.next(), elements.next()) {
             return self.eval(&i.expr, scope);
         }
         let mut s = String::new();
@@ -327,8 +333,21 @@ impl Ctx<'_, '_> {
             },
             "count" | "each" | "self" => (Value::unknown(), ops.len()),
             _ => match attr(0) {
-                // A resource reference: its instances (see `refs.rs`).
-                Some(n) => (self.resource_value(name, n), 1),
+                // A resource reference: its instances (see `refs.rs`); `x[key]` names one
+                // without building the others.
+                Some(n) => {
+                    let key = match ops.get(1) {
+                        Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
+                        Some(TraversalOperator::LegacyIndex(i)) => {
+                            Some(Value::Number(*i.value() as f64))
+                        }
+                        _ => None,
+                    };
+                    if let Some(one) = key.and_then(|k| self.resource_instance(name, n, &k)) {
+                        return (one, 2);
+                    }
+                    (self.resource_value(name, n), 1)
+                }
                 None => (Value::unknown(), ops.len()),
             },
         }

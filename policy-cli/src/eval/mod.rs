@@ -92,10 +92,12 @@ pub struct Ctx<'a, 'e> {
     locals: RefCell<HashMap<String, Option<Value>>>,
     children: HashMap<String, Value>,
     /// The instance keys of this module instance's resources (`None` while evaluated).
-    resource_keys: RefCell<HashMap<String, Option<Rc<refs::Keys>>>>,
+    resource_keys: RefCell<HashMap<usize, Option<Rc<refs::Keys>>>>,
     /// Provider configuration addresses as this module instance names them (`aws`,
     /// `aws.dr`) → the configuration's key in [`RootResult::provider_tags`].
     providers: HashMap<String, String>,
+    /// This module's managed resources by (type, name), built on first use.
+    resource_index: std::cell::OnceCell<HashMap<(&'a str, &'a str), usize>>,
     /// `address.attr` being followed (see `refs.rs`), against reference cycles.
     following: RefCell<HashSet<String>>,
     depth: Cell<usize>,
@@ -206,6 +208,7 @@ impl<'a, 'e> Ctx<'a, 'e> {
             children: HashMap::new(),
             resource_keys: RefCell::new(HashMap::new()),
             following: RefCell::new(HashSet::new()),
+            resource_index: std::cell::OnceCell::new(),
             providers: HashMap::new(),
             depth: Cell::new(0),
             certain: true,

@@ -54,27 +54,30 @@ impl Keys {
 
 impl<'a> Ctx<'a, '_> {
     fn find_resource(&self, rtype: &str, name: &str) -> Option<&'a ResourceDecl<'a>> {
-        self.module
-            .resources
-            .iter()
-            .find(|d| !d.data && d.rtype == rtype && d.name == name)
+        let module: &'a crate::module::Module<'a> = self.module;
+        let index = self.resource_index.get_or_init(|| {
+            module
+                .resources
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| !d.data)
+                .map(|(i, d)| ((d.rtype.as_str(), d.name.as_str()), i))
+                .collect()
+        });
+        index.get(&(rtype, name)).map(|&i| &module.resources[i])
     }
 
     /// The instance keys of a resource of this module instance, evaluated once. A resource
     /// whose `count`/`for_each` refers to itself gets unknown keys.
     pub(super) fn resource_keys(&self, decl: &ResourceDecl<'a>) -> Rc<Keys> {
-        let id = format!(
-            "{}{}.{}",
-            if decl.data { "data." } else { "" },
-            decl.rtype,
-            decl.name
-        );
+        // Declarations do not move while a module is evaluated: the address identifies one.
+        let id = std::ptr::from_ref(decl) as usize;
         if let Some(k) = self.resource_keys.borrow().get(&id) {
             return k
                 .clone()
                 .unwrap_or_else(|| Rc::new(Keys::unknown(Scope::default(), KeyKind::Single)));
         }
-        self.resource_keys.borrow_mut().insert(id.clone(), None);
+        self.resource_keys.borrow_mut().insert(id, None);
         let outer = self.env.current_file.replace(Some(decl.file));
         let keys = Rc::new(self.instance_keys(&decl.block.body));
         self.env.current_file.set(outer);
@@ -106,6 +109,36 @@ impl<'a> Ctx<'a, '_> {
                     .collect(),
             ),
         }
+    }
+
+    /// `rtype.name[key]` with a known key, without building the whole resource's value:
+    /// that instance, or an error when there is none (index out of range, no such key).
+    /// `None` when the general path must decide (unknown keys, a non-integer index, a
+    /// resource without `count`/`for_each`).
+    pub(super) fn resource_instance(&self, rtype: &str, name: &str, key: &Value) -> Option<Value> {
+        let decl = self.find_resource(rtype, name)?;
+        let keys = self.resource_keys(decl);
+        if !keys.known || keys.kind == KeyKind::Single || key.contains_unknown() {
+            return None;
+        }
+        let found = match keys.kind {
+            KeyKind::Count => {
+                let n = key.as_number().filter(|n| n.fract() == 0.0)?;
+                keys.list.iter().find(|(_, k, _)| k.as_number() == Some(n))
+            }
+            _ => {
+                let k = key.to_str()?;
+                keys.list
+                    .iter()
+                    .find(|(_, x, _)| x.as_str() == Some(k.as_str()))
+            }
+        };
+        Some(match found {
+            Some((suffix, _, _)) => {
+                Value::Unknown(vec![format!("{}{rtype}.{name}{suffix}", self.prefix)])
+            }
+            None => Value::error(),
+        })
     }
 
     /// `instance.attr` where `instance` is an unknown naming exactly one instance of a
