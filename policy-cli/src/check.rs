@@ -266,6 +266,8 @@ fn check_unit(
             };
             let mut graph = graph::Graph::build(&res.instances);
             graph.default_tags = res.default_tags.clone();
+            graph.provider_tags = res.provider_tags.clone();
+            graph.provider_places = res.provider_places.clone();
             let mut findings = rules::run_with(&graph, thresholds);
             // A finding inside a called module says which root module it comes from.
             let root_name = bases

@@ -1,5 +1,11 @@
 //! The common Terraform built-in functions. Anything else is unknown, remembering the
 //! resources its arguments referred to.
+//!
+//! A call that fails in Terraform on known arguments (`tobool("suspended")`, `lookup`
+//! of a missing key without a default, `element` of an empty list, `one` of two
+//! elements, `coalesce` of nothing) is an error value ([`Value::error`]), not an unknown:
+//! `try` moves on to its next argument and `can` is false. An error in an argument fails
+//! the call. Unknown stays for what is not known before apply.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +17,7 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
     match name {
         "try" => {
             for a in &args {
-                if a.is_error() {
+                if a.contains_error() {
                     continue;
                 }
                 if !a.contains_unknown() {
@@ -19,15 +25,18 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                 }
                 return Value::unknown_from([a]);
             }
-            return Value::unknown();
+            // Every argument failed: so does `try`.
+            return Value::error();
         }
         "can" => {
             return match args.first() {
-                Some(a) if a.is_error() => Value::Bool(false),
+                Some(a) if a.contains_error() => Value::Bool(false),
                 Some(a) if !a.contains_unknown() => Value::Bool(true),
                 _ => Value::unknown(),
             }
         }
+        // Evaluated values hold no nested error (`eval` collapses them): a shallow check.
+        _ if args.iter().any(Value::is_error) => return Value::error(),
         "coalesce" => {
             for a in &args {
                 match a {
@@ -37,14 +46,16 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                     other => return other.clone(),
                 }
             }
-            return Value::Null;
+            // "no non-null, non-empty-string arguments"
+            return Value::error();
         }
         "concat" => {
             let mut out = Vec::new();
             for a in &args {
                 match a {
                     Value::List(l) => out.extend(l.iter().cloned()),
-                    other => return Value::unknown_from([other]),
+                    // Not a known list: unknown, from the elements of every argument.
+                    _ => return Value::unknown_from(&args),
                 }
             }
             return Value::List(out);
@@ -80,7 +91,7 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                 match a {
                     Value::Map(x) => m.extend(x.clone()),
                     Value::Null => {}
-                    other => return Value::unknown_from([other]),
+                    _ => return Value::unknown_from(&args),
                 }
             }
             return Value::Map(m);
@@ -90,10 +101,11 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                 (Some(Value::Map(m)), Some(k)) => match k.to_str().and_then(|k| m.get(&k)) {
                     Some(v) => v.clone(),
                     None if k.contains_unknown() => Value::unknown_from(&args),
-                    None => args.get(2).cloned().unwrap_or_else(Value::unknown),
+                    // Without a default, a missing key is an error.
+                    None => args.get(2).cloned().unwrap_or_else(Value::error),
                 },
                 _ => Value::unknown_from(&args),
-            }
+            };
         }
         "length" => {
             return match args.first() {
@@ -124,6 +136,7 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
             return match args.first() {
                 Some(Value::List(l)) if l.is_empty() => Value::Null,
                 Some(Value::List(l)) if l.len() == 1 => l[0].clone(),
+                Some(Value::List(l)) if !l.iter().any(Value::contains_unknown) => Value::error(),
                 _ => Value::unknown_from(&args),
             }
         }
@@ -132,8 +145,10 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
                 (Some(Value::List(l)), Some(i)) if !l.is_empty() && i >= 0.0 => {
                     l[(i as usize) % l.len()].clone()
                 }
+                // "cannot use element function with an empty list"
+                (Some(Value::List(l)), Some(_)) if l.is_empty() => Value::error(),
                 _ => Value::unknown_from(&args),
-            }
+            };
         }
         "keys" | "values" => {
             return match args.first() {
@@ -182,8 +197,18 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
             }
             Value::String(out)
         }),
-        "tobool" => args.first().and_then(Value::as_bool).map(Value::Bool),
-        "tonumber" => n(0).map(Value::Number),
+        // A value that does not convert is an error (null converts to null).
+        "tobool" => match args.first() {
+            Some(Value::Null) => Some(Value::Null),
+            Some(v) => Some(v.as_bool().map(Value::Bool).unwrap_or_else(Value::error)),
+            None => None,
+        },
+        "tonumber" => match args.first() {
+            Some(Value::Null) => Some(Value::Null),
+            Some(Value::Bool(_) | Value::List(_) | Value::Map(_)) => Some(Value::error()),
+            Some(_) => Some(n(0).map(Value::Number).unwrap_or_else(Value::error)),
+            None => None,
+        },
         "abs" => n(0).map(|x| Value::Number(x.abs())),
         "ceil" => n(0).map(|x| Value::Number(x.ceil())),
         "floor" => n(0).map(|x| Value::Number(x.floor())),
@@ -273,11 +298,25 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
             .cloned()
             .or(Some(Value::List(Vec::new()))),
         "slice" => match (args.first(), n(1), n(2)) {
-            (Some(Value::List(l)), Some(a), Some(b)) if a <= b && (b as usize) <= l.len() => {
+            (Some(Value::List(l)), Some(a), Some(b))
+                if a >= 0.0 && a <= b && (b as usize) <= l.len() =>
+            {
                 Some(Value::List(l[a as usize..b as usize].to_vec()))
             }
+            // Out of range.
+            (Some(Value::List(_)), Some(_), Some(_)) => Some(Value::error()),
             _ => None,
         },
+        "setunion" => {
+            let mut out = Vec::new();
+            for a in &args {
+                match a {
+                    Value::List(l) => out.extend(l.iter().cloned()),
+                    _ => return Value::unknown_from(&args),
+                }
+            }
+            Some(Value::List(dedup(out)))
+        }
         "alltrue" | "anytrue" => match args.first() {
             Some(Value::List(l)) => {
                 let bs: Option<Vec<bool>> = l.iter().map(Value::as_bool).collect();

@@ -66,4 +66,8 @@ pub struct Instance {
     pub body: EvalBody,
     /// `false` when `count`/`for_each` could not be evaluated (maybe zero, maybe many).
     pub count_known: bool,
+    /// The provider configuration the instance uses, as a key of
+    /// [`crate::eval::RootResult::provider_tags`] (`aws`, `aws.dr`, or
+    /// `module.x.aws` for one a module declares itself); `None` when not known (plan input).
+    pub provider: Option<String>,
 }

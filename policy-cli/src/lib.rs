@@ -18,6 +18,7 @@ pub mod changed;
 mod check;
 pub mod config;
 pub mod eval;
+pub mod finding;
 pub mod functions;
 pub mod graph;
 pub mod hcl_compat;

@@ -306,11 +306,21 @@ impl SourceFile {
             return (file, error);
         }
         let is_json = file.display.ends_with(".json");
+        // A `.tf.json` template that does not parse is reported; the rest of the file is read.
+        let mut template_error = None;
         let result = if is_json {
-            crate::tfjson::parse(&file.text).map_err(|(off, msg)| {
-                let (l, c) = file.line_col(off);
-                err(l, c, msg)
-            })
+            crate::tfjson::parse(&file.text)
+                .map(|(body, bad)| {
+                    template_error = bad.map(|(off, msg)| {
+                        let (l, c) = file.line_col(off);
+                        err(l, c, msg)
+                    });
+                    body
+                })
+                .map_err(|(off, msg)| {
+                    let (l, c) = file.line_col(off);
+                    err(l, c, msg)
+                })
         } else if let Some(off) = too_deep(&file.text) {
             let (l, c) = file.line_col(off);
             Err(err(
@@ -356,7 +366,7 @@ impl SourceFile {
                 None => {
                     file.outline = Outline::of(&body);
                     file.body = Some(body);
-                    (file, None)
+                    (file, template_error)
                 }
             },
             Err(e) => (file, Some(e)),

@@ -1,8 +1,8 @@
 //! [`Report`]: what a check found, for the renderers, suppressions, baseline and
 //! `--changed-since`. It depends on nothing but the file and finding types.
 
+use crate::finding::{Finding, Severity};
 use crate::parse::{LoadError, SourceFile};
-use crate::rules::{Finding, Severity};
 
 /// The result of a check: what renderers need.
 pub struct Report {

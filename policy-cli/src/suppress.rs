@@ -5,95 +5,13 @@
 //! suppression that matches no finding (RC001). Above a `module` block it suppresses the
 //! rules in everything that module call creates.
 
-use crate::eval::Instance;
+use crate::finding::{Finding, RuleMeta};
 use crate::locate;
 use crate::parse::{FileId, SourceFile};
 use crate::report::{sort_findings, Report};
-use crate::rules::{self, declare_rule, Finding, Rule, RuleCtx, RuleMeta};
-
-declare_rule! {
-    /// ## What it does
-    /// Reports a `relcheck:ignore` comment that suppresses nothing: it names no rule, an
-    /// unknown rule, or a rule that reports nothing in the statement below it.
-    ///
-    /// ## Why is this bad?
-    /// A stale suppression hides the next real problem at that place.
-    ///
-    /// ## Example
-    /// ```hcl
-    /// # relcheck:ignore RC101 -- replica of a multi-AZ primary
-    /// resource "aws_db_instance" "main" {
-    ///   multi_az = true
-    /// }
-    /// ```
-    ///
-    /// ## Use instead
-    /// ```hcl
-    /// resource "aws_db_instance" "main" {
-    ///   multi_az = true
-    /// }
-    /// ```
-    ///
-    /// ## References
-    /// - `relcheck rules` lists the rule ids and names a suppression can name.
-    pub struct UnusedSuppression {
-        id: "RC001",
-        name: "unused-suppression",
-        category: Suppression,
-        severity: Warning,
-        types: [],
-    }
-}
-
-declare_rule! {
-    /// ## What it does
-    /// Reports a `relcheck:ignore` comment without `-- reason`; it suppresses nothing.
-    ///
-    /// ## Why is this bad?
-    /// Reviewers cannot tell an accepted risk from a silenced warning.
-    ///
-    /// ## Example
-    /// ```hcl
-    /// # relcheck:ignore RC101
-    /// resource "aws_db_instance" "replica" {
-    ///   multi_az = false
-    /// }
-    /// ```
-    ///
-    /// ## Use instead
-    /// ```hcl
-    /// # relcheck:ignore RC101 -- replica of a multi-AZ primary
-    /// resource "aws_db_instance" "replica" {
-    ///   multi_az = false
-    /// }
-    /// ```
-    ///
-    /// ## References
-    /// - The "On pull requests" section of relcheck's README.
-    pub struct SuppressionWithoutReason {
-        id: "RC002",
-        name: "suppression-without-reason",
-        category: Suppression,
-        severity: Warning,
-        types: [],
-    }
-}
-
-/// RC001 and RC002 are reported by [`apply`] after every per-instance rule ran; they have
-/// no resource types, so the per-instance pass never calls `check`.
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-    fn check(&self, _: &Instance, _: &mut RuleCtx) {}
-}
-
-impl Rule for SuppressionWithoutReason {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-    fn check(&self, _: &Instance, _: &mut RuleCtx) {}
-}
+use crate::rules::suppression_without_reason::SuppressionWithoutReason;
+use crate::rules::unused_suppression::UnusedSuppression;
+use crate::rules::{self};
 
 /// A finding hidden by a suppression comment.
 #[derive(Debug, Clone)]

@@ -3,9 +3,16 @@
 //! JSON carries no schema, so an object value is read as a nested block unless its key is a
 //! well-known map attribute (`tags`, `dimensions`, ...). Positions are not kept: findings in
 //! JSON files point at line 1.
+//!
+//! A string containing `${` or `%{` is a template, parsed as Terraform parses it: the
+//! decoded JSON string is the template text, so quoted strings inside an interpolation
+//! (`"${var.env == \"prod\"}"` in the file) are HCL strings. A template that does not parse
+//! is reported at the JSON string's position and evaluates to an unknown value; the rest of
+//! the file is still read.
 
 use hcl_edit::expr::{Array, Expression, Object, ObjectKey, ObjectValue};
 use hcl_edit::structure::{Attribute, Block, Body};
+use hcl_edit::template::StringTemplate;
 use hcl_edit::{Decorated, Ident};
 use serde_json::Value as Json;
 
@@ -30,19 +37,37 @@ const MAP_ATTRS: &[&str] = &[
     "default_tags",
 ];
 
+/// What stands for a template that did not parse: a name that evaluates to an unknown
+/// value (never a finding).
+const UNREADABLE: &str = "unreadable_json_template";
+
 thread_local! {
-    /// The first `${...}` template in a JSON string that did not parse.
-    static TEMPLATE_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// The templates in JSON strings that did not parse: (string, message).
+    static TEMPLATE_ERRORS: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Parses JSON text into a body, or returns the error offset and message.
-pub fn parse(text: &str) -> Result<Body, (usize, String)> {
-    TEMPLATE_ERROR.with(|t| t.borrow_mut().take());
-    let body = parse_inner(text)?;
-    match TEMPLATE_ERROR.with(|t| t.borrow_mut().take()) {
-        Some(msg) => Err((0, msg)),
-        None => Ok(body),
-    }
+/// Parses JSON text into a body, with the first template that did not parse (offset of
+/// its JSON string, message); or the offset and message of a JSON syntax error.
+#[allow(clippy::type_complexity)]
+pub fn parse(text: &str) -> Result<(Body, Option<(usize, String)>), (usize, String)> {
+    TEMPLATE_ERRORS.with(|t| t.borrow_mut().clear());
+    let body = parse_inner(text);
+    let errors = TEMPLATE_ERRORS.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    let body = body?;
+    let Some((s, msg)) = errors.first() else {
+        return Ok((body, None));
+    };
+    // Where the string is in the file: its JSON encoding (serde_json writes the shortest
+    // escapes; a file using others points at the start).
+    let offset = serde_json::to_string(s)
+        .ok()
+        .and_then(|q| text.find(&q))
+        .unwrap_or(0);
+    let more = match errors.len() {
+        1 => String::new(),
+        n => format!(" (and {} more in this file)", n - 1),
+    };
+    Ok((body, Some((offset, format!("{msg}{more}")))))
 }
 
 fn parse_inner(text: &str) -> Result<Body, (usize, String)> {
@@ -168,16 +193,16 @@ fn to_expr(v: &Json) -> Expression {
             .map(Expression::from)
             .unwrap_or_else(Expression::null),
         Json::String(s) => {
-            if s.contains("${") {
-                let quoted = serde_json::to_string(s).unwrap_or_default();
-                hcl_edit::parser::parse_expr(&quoted).unwrap_or_else(|e| {
-                    TEMPLATE_ERROR.with(|t| {
-                        t.borrow_mut().get_or_insert_with(|| {
-                            format!("cannot parse template in JSON string: {}", e.message())
-                        });
-                    });
-                    Expression::from(s.as_str())
-                })
+            if s.contains("${") || s.contains("%{") {
+                match hcl_edit::parser::parse_template(s) {
+                    Ok(t) => Expression::StringTemplate(StringTemplate::from(t)),
+                    Err(e) => {
+                        let first = e.message().lines().next().unwrap_or("syntax error");
+                        let msg = format!("cannot parse template in JSON string: {first}");
+                        TEMPLATE_ERRORS.with(|t| t.borrow_mut().push((s.clone(), msg)));
+                        Expression::Variable(Decorated::new(Ident::new_sanitized(UNREADABLE)))
+                    }
+                }
             } else {
                 Expression::from(s.as_str())
             }

@@ -41,6 +41,17 @@ impl Value {
         matches!(self, Value::Unknown(r) if r.len() == 1 && r[0] == ERROR_MARK)
     }
 
+    /// Whether this value or anything inside it is an error: Terraform would fail the whole
+    /// expression (unless `try`/`can` catch it).
+    pub fn contains_error(&self) -> bool {
+        match self {
+            Value::Unknown(r) => r.iter().any(|x| x == ERROR_MARK),
+            Value::List(l) => l.iter().any(Value::contains_error),
+            Value::Map(m) => m.values().any(Value::contains_error),
+            _ => false,
+        }
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown(_))
     }
@@ -109,9 +120,12 @@ impl Value {
     }
 
     /// Whether some part is unknown without telling what it refers to (could be anything).
+    /// An error counts: what Terraform would reject says nothing of what it refers to.
     pub fn contains_opaque_unknown(&self) -> bool {
         match self {
-            Value::Unknown(r) => r.is_empty() || r.iter().any(|x| x == OPAQUE_MARK),
+            Value::Unknown(r) => {
+                r.is_empty() || r.iter().any(|x| x == OPAQUE_MARK || x == ERROR_MARK)
+            }
             Value::List(l) => l.iter().any(Value::contains_opaque_unknown),
             Value::Map(m) => m.values().any(Value::contains_opaque_unknown),
             _ => false,
@@ -134,12 +148,27 @@ impl Value {
         refs.contains(&address)
     }
 
+    /// Whether this value refers to the instance `address` of the resource `base`: by its
+    /// own address (`aws_s3_bucket.lake["raw"]`, `x[0]`), or by the resource's address
+    /// when which instance cannot be told (`x[var.unknown]`: it may be this one). A
+    /// reference to a sibling instance does not count.
+    pub fn refers_to_instance(&self, base: &str, address: &str) -> bool {
+        let mut refs = Vec::new();
+        self.collect_refs(&mut refs);
+        refs.iter().any(|r| *r == address || *r == base)
+    }
+
     /// Merges the refs of several values into one unknown. When one of them is opaque the
     /// result stays opaque (see [`OPAQUE_MARK`]): `concat(var.x, [aws_subnet.a.id])` is not
     /// derived from `aws_subnet.a` alone.
+    /// An error among them makes the result an error (Terraform fails the expression).
     pub fn unknown_from<'a>(vals: impl IntoIterator<Item = &'a Value>) -> Value {
         let mut refs: Vec<String> = Vec::new();
         for v in vals {
+            // Evaluated values hold no nested error (the evaluator collapses them).
+            if v.is_error() {
+                return Value::error();
+            }
             if v.contains_opaque_unknown() && !refs.iter().any(|x| x == OPAQUE_MARK) {
                 refs.push(OPAQUE_MARK.to_string());
             }

@@ -2,8 +2,9 @@
 //! for RC201 (RDS `backup_retention_period`) and RC203 (ElastiCache
 //! `snapshot_retention_limit`).
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -46,30 +47,17 @@ resource "aws_elasticache_replication_group" "three" {
 }
 "#;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn relcheck(dir: &Path) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .current_dir(dir)
-        .args(["check", "--format", "json", "--fail-on", "never"])
-        .output()
-        .expect("relcheck runs");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn relcheck(dir: &Path) -> support::Output {
+    support::relcheck(
+        Some(dir),
+        &["check", "--format", "json", "--fail-on", "never"],
+    )
 }
 
 fn project(config: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("main.tf"), TF).unwrap();
+    let dir = support::project(&[("main.tf", TF)]);
     if let Some(c) = config {
-        std::fs::write(dir.path().join(".relcheck.toml"), c).unwrap();
+        support::write(dir.path(), ".relcheck.toml", c);
     }
     dir
 }

@@ -2,11 +2,12 @@
 //! (and exit status) with `fixtures/e2e/expected/<case>.json`.
 //! Set `RELCHECK_BLESS=1` to rewrite the expected files after reviewing a change.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e")
+    support::fixture("e2e")
 }
 
 struct Run {
@@ -17,21 +18,18 @@ struct Run {
 }
 
 fn run(args: &[&str], path: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .arg("check")
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("relcheck runs");
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let path = path.to_str().expect("UTF-8 path");
+    let all: Vec<&str> = ["check", "--format", "json"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain([path])
+        .collect();
+    let out = support::relcheck(None, &all);
     Run {
-        stdout: stdout.clone(),
-        json: serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("JSON output ({e}):\n{stdout}")),
-        code: out.status.code().expect("exit code"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        json: out.json(),
+        stdout: out.stdout,
+        code: out.code,
+        stderr: out.stderr,
     }
 }
 
@@ -248,28 +246,17 @@ fn missing_path() {
 /// `rules` lists every rule; `explain` prints the documentation.
 #[test]
 fn rules_and_explain() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .arg("rules")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = support::relcheck(None, &["rules"]).stdout;
     for r in relcheck::rules::RULES {
         assert!(text.contains(r.meta().id) && text.contains(r.meta().name));
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .args(["explain", "RC101"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = support::relcheck(None, &["explain", "RC101"]);
+    assert_eq!(out.code, 0);
+    let text = out.stdout;
     assert!(text.contains("db-instance-single-az"));
     assert!(text.contains("## Why is this bad?"));
     assert!(text.contains("multi_az = true"));
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .args(["explain", "RC999"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(support::relcheck(None, &["explain", "RC999"]).code, 2);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -299,4 +286,107 @@ fn file_argument_uses_its_whole_module() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert!(files.iter().all(|f| *f == "main.tf"), "{files:?}");
+}
+
+/// Evaluated like Terraform (issue 24): one instance's backup policy does not cover its
+/// sibling, an alarm reaches module.acm's certificate through the validation's
+/// `certificate_arn`, try() falls through failing `tobool`, and a flattened selection keeps
+/// every element's reference.
+#[test]
+fn instances_paths_function_errors_and_collections() {
+    let r = run(&[], &fixtures().join("instances"));
+    compare("instances", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["aws_efs_file_system.shared[\"b\"]"]
+    );
+    assert!(resources(&r, "RC301").is_empty());
+    assert_eq!(
+        resources(&r, "RC207"),
+        ["module.assets.aws_s3_bucket.this[0]"]
+    );
+}
+
+/// Default tags come from the provider configuration a resource uses, also through a
+/// module call's `providers` map (issue 24).
+#[test]
+fn default_tags_per_provider_configuration() {
+    let r = run(&[], &fixtures().join("providers"));
+    compare("providers", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["module.replica.aws_ebs_volume.this"]
+    );
+}
+
+/// `.tf.json` templates with quoted strings inside `${ }` parse as Terraform parses them,
+/// and one unreadable template is reported at its position without dropping the file
+/// (issue 24).
+#[test]
+fn tf_json_templates_and_one_bad_expression() {
+    let r = run(&[], &fixtures().join("tfjson_templates"));
+    compare("tfjson_templates", &r);
+    assert_eq!(r.code, 2);
+    assert_eq!(resources(&r, "RC101"), ["aws_db_instance.main"]);
+    assert_eq!(
+        resources(&r, "RC103"),
+        ["aws_elasticache_replication_group.sessions"]
+    );
+    let errors = r.json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
+        (Some(17), Some(17))
+    );
+}
+
+/// AWS Backup selections as AWS selects (issue 24): ARN wildcards ORed with tags, the
+/// condition's keys ANDed, `not_resources` excluded; through a module written like
+/// cloudposse/terraform-aws-backup.
+#[test]
+fn backup_selections_select_like_aws() {
+    let r = run(&[], &fixtures().join("selections"));
+    compare("selections", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC206"),
+        ["aws_ebs_volume.staging", "aws_ebs_volume.tmp"]
+    );
+}
+
+/// One node group per zone is fine, a single-zone group without a sibling is not; a scale
+/// set in a region without availability zones is reported with a help line that says so
+/// (issue 24).
+#[test]
+fn node_group_siblings_and_regions_without_zones() {
+    let r = run(&[], &fixtures().join("cloud_zones"));
+    compare("cloud_zones", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(resources(&r, "RC121"), ["aws_eks_node_group.gpu"]);
+    let west = r.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "RC124")
+        .expect("RC124 finding");
+    assert!(west["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("region \"West US\" has no availability zones"));
+}
+
+/// RC503 routes pages as Alertmanager would (issue 24): an SLO's page-tier labels reach the
+/// team's pager, a page with no route falls to tickets, a page routed to a receiver without
+/// integrations is dropped, and labels an alert's series may carry stay unknown.
+#[test]
+fn pages_routed_as_alertmanager_would() {
+    let r = run(&[], &fixtures().join("routing"));
+    compare("routing", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC503"),
+        ["reliability_slo.search", "reliability_alert.watchdog"]
+    );
 }

@@ -1,42 +1,11 @@
 //! The evaluator through small configurations: what is known, what stays unknown.
 
-use std::path::Path;
+mod support;
 
-use relcheck::eval::Instance;
 use relcheck::value::Value;
 use relcheck::{check, Inputs};
 
-/// Writes `files` into a temp dir and returns the evaluated value of
-/// `terraform_data.probe`'s `input` attribute (by checking with a probe resource type).
-fn eval_input(files: &[(&str, &str)], inputs: &Inputs) -> Value {
-    let tmp = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = tmp.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    probe(tmp.path(), inputs)
-}
-
-fn probe(dir: &Path, inputs: &Inputs) -> Value {
-    let insts = instances(dir, inputs);
-    let p = insts
-        .iter()
-        .find(|i| i.rtype == "terraform_data" && i.name == "probe")
-        .expect("probe resource");
-    p.body
-        .attr("input")
-        .map(|a| a.value.clone())
-        .unwrap_or(Value::Null)
-}
-
-fn instances(dir: &Path, inputs: &Inputs) -> Vec<Instance> {
-    relcheck::evaluate_instances(&[dir.to_path_buf()], inputs)
-}
-
-fn main_tf(body: &str) -> Value {
-    eval_input(&[("main.tf", body)], &Inputs::default())
-}
+use support::{eval_input, instances, main_tf, probe};
 
 fn s(v: &str) -> Value {
     Value::String(v.into())

@@ -3,8 +3,9 @@
 //! and still report the finding of a good sibling file (`db.tf`: an `aws_db_instance`
 //! without `multi_az`, rule RC101). Trees are generated in temp dirs at test time.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 const GOOD: &str = "resource \"aws_db_instance\" \"main\" {\n  engine = \"postgres\"\n}\n";
 
@@ -72,23 +73,15 @@ impl Run {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .current_dir(dir)
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("relcheck runs");
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let all: Vec<&str> = ["check", "--format", "json"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let out = support::relcheck(Some(dir), &all);
     Run {
-        // A signal (stack overflow, abort) has no code: fail with the stderr.
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("killed by a signal: {:?}\n{stderr}", out.status)),
-        json: serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("JSON output ({e}):\n{stdout}\n{stderr}")),
-        stderr,
+        code: out.code,
+        json: out.json(),
+        stderr: out.stderr,
     }
 }
 
@@ -99,11 +92,7 @@ fn tree() -> tempfile::TempDir {
     tmp
 }
 
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, contents).unwrap();
-}
+use support::write;
 
 #[test]
 fn binary_files_named_tf() {

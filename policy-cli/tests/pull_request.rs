@@ -1,6 +1,8 @@
 //! Pull-request features through the real binary: inline suppressions, `.relcheck.toml`,
 //! baselines, `--changed-since` on a temporary git repository, `--output`.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -19,31 +21,11 @@ resource "aws_db_instance" "other" {
 }
 "#;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
-    }
-}
+use support::{project, Output as Out};
 
 fn relcheck(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-        .current_dir(dir)
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("relcheck runs");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let all: Vec<&str> = ["check"].into_iter().chain(args.iter().copied()).collect();
+    support::relcheck(Some(dir), &all)
 }
 
 /// (rule, resource, line) of every finding.
@@ -64,16 +46,6 @@ fn findings(v: &Value) -> Vec<(String, String, u64)> {
 
 fn rules_of(v: &Value) -> Vec<String> {
     findings(v).into_iter().map(|f| f.0).collect()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 fn f(rule: &str, resource: &str, line: u64) -> (String, String, u64) {

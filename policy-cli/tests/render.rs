@@ -1,16 +1,11 @@
 //! Snapshots of each renderer on the same fixture (a broken file plus findings).
 
-use std::path::PathBuf;
+mod support;
 
 use relcheck::{check, render, Inputs};
 
 fn report(case: &str) -> relcheck::Report {
-    check(
-        &[PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/e2e")
-            .join(case)],
-        &Inputs::default(),
-    )
+    check(&[support::fixture("e2e").join(case)], &Inputs::default())
 }
 
 #[test]

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 
 use super::budget::{MAX_BLOCK_DEPTH, MAX_INSTANCES, MAX_MODULE_DEPTH};
 use super::expr::source_text;
+use super::refs::{KeyKind, Keys};
 use super::{entries, kv, Ctx, EvalAttr, EvalBlock, EvalBody, Given, Instance, Scope};
 use crate::module::{span_of, CallDecl, OutputDecl, ProviderDecl, ResourceDecl};
 use crate::parse::FileId;
@@ -49,8 +50,123 @@ impl<'a> Ctx<'a, '_> {
         agreed_default_tags(&found)
     }
 
+    /// Registers the provider configurations this module declares: their key, and for AWS
+    /// their `default_tags`.
+    fn declare_providers(&mut self) {
+        for ProviderDecl { name, block } in &self.module.providers {
+            let alias = block
+                .body
+                .get_attribute("alias")
+                .and_then(|a| self.eval(&a.value, &Scope::default()).to_str());
+            let local = match alias {
+                Some(a) => format!("{name}.{a}"),
+                None => name.clone(),
+            };
+            let key = format!("{}{local}", self.prefix);
+            if name == "aws" {
+                let place = self.provider_place(block);
+                self.env
+                    .out
+                    .borrow_mut()
+                    .provider_places
+                    .insert(key.clone(), place);
+                let tags = block
+                    .body
+                    .get_blocks("default_tags")
+                    .next()
+                    .and_then(|dt| dt.body.get_attribute("tags"))
+                    .map(|a| self.eval(&a.value, &Scope::default()))
+                    .unwrap_or(Value::Null);
+                self.env
+                    .out
+                    .borrow_mut()
+                    .provider_tags
+                    .insert(key.clone(), tags);
+            }
+            self.providers.insert(local, key);
+        }
+    }
+
+    /// The region and account of an AWS provider block, from literals.
+    fn provider_place(&self, block: &Block) -> super::ProviderPlace {
+        let scope = Scope::default();
+        let value = |b: &Body, name: &str| {
+            b.get_attribute(name)
+                .map(|a| self.eval(&a.value, &scope))
+                .unwrap_or(Value::Null)
+        };
+        let region = value(&block.body, "region").as_str().map(str::to_string);
+        let from_role = block
+            .body
+            .get_blocks("assume_role")
+            .next()
+            .and_then(|r| value(&r.body, "role_arn").as_str().map(str::to_string))
+            .and_then(|arn| arn.split(':').nth(4).map(str::to_string))
+            .filter(|a| !a.is_empty());
+        let allowed = match value(&block.body, "allowed_account_ids") {
+            Value::List(l) if l.len() == 1 => l[0].to_str(),
+            _ => None,
+        };
+        super::ProviderPlace {
+            region,
+            account: from_role.or(allowed),
+        }
+    }
+
+    /// The provider configurations a module call passes to its child: every default
+    /// (unaliased) configuration implicitly, and those its `providers` map names.
+    fn child_providers(&self, call: &CallDecl) -> HashMap<String, String> {
+        let mut out: HashMap<String, String> = self
+            .providers
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(Expression::Object(o)) =
+            call.block.body.get_attribute("providers").map(|a| &a.value)
+        {
+            for (k, v) in o.iter() {
+                let key = match k {
+                    ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+                    ObjectKey::Expression(e) => provider_address(e),
+                };
+                if let (Some(key), Some(val)) = (key, provider_address(v.expr())) {
+                    out.insert(key, self.provider_key(&val));
+                }
+            }
+        }
+        out
+    }
+
+    /// The key of the provider configuration this module instance calls `local`.
+    fn provider_key(&self, local: &str) -> String {
+        self.providers
+            .get(local)
+            .cloned()
+            .unwrap_or_else(|| local.to_string())
+    }
+
+    /// The provider configuration a resource uses: its `provider` argument, or the default
+    /// configuration of the provider its type belongs to (`aws_s3_bucket` → `aws`).
+    fn resource_provider(&self, decl: &ResourceDecl) -> String {
+        let local = decl
+            .block
+            .body
+            .get_attribute("provider")
+            .and_then(|a| provider_address(&a.value))
+            .unwrap_or_else(|| {
+                decl.rtype
+                    .split('_')
+                    .next()
+                    .unwrap_or(&decl.rtype)
+                    .to_string()
+            });
+        self.provider_key(&local)
+    }
+
     /// Expands the module calls and resources of this instance.
     pub(super) fn expand(&mut self, depth: usize, ancestry: &[PathBuf]) {
+        self.declare_providers();
         // Module calls, ordered so that a call using another's outputs comes after it.
         let mut calls: Vec<&CallDecl> = self.module.calls.iter().collect();
         let names: Vec<String> = calls.iter().map(|c| c.name.clone()).collect();
@@ -84,6 +200,7 @@ impl<'a> Ctx<'a, '_> {
             let v = self.expand_call(call, depth, ancestry);
             self.children.insert(call.name.clone(), v);
             self.locals.borrow_mut().clear();
+            self.resource_keys.borrow_mut().clear();
         }
         for decl in &self.module.resources {
             self.expand_resource(decl);
@@ -97,60 +214,70 @@ impl<'a> Ctx<'a, '_> {
         }
     }
 
-    /// Instance keys of a `count`/`for_each` block: `None` = single, no key.
-    fn instance_keys(&self, body: &Body) -> (Vec<(String, Scope)>, bool) {
+    /// Instance keys of a `count`/`for_each` block (see [`Keys`]).
+    pub(super) fn instance_keys(&self, body: &Body) -> Keys {
         let base = Scope::default();
         if let Some(count) = body.get_attribute("count") {
             let v = self.eval(&count.value, &base);
             return match v.as_number() {
-                Some(n) if n >= 0.0 => (
-                    (0..(n as usize).min(MAX_INSTANCES))
+                Some(n) if n >= 0.0 => Keys {
+                    list: (0..(n as usize).min(MAX_INSTANCES))
                         .map(|i| {
                             let mut m = BTreeMap::new();
                             m.insert("index".to_string(), Value::Number(i as f64));
-                            (format!("[{i}]"), base.with("count", Value::Map(m)))
+                            (
+                                format!("[{i}]"),
+                                Value::Number(i as f64),
+                                base.with("count", Value::Map(m)),
+                            )
                         })
                         .collect(),
-                    true,
-                ),
+                    known: true,
+                    kind: KeyKind::Count,
+                },
                 _ => {
                     let mut m = BTreeMap::new();
                     m.insert("index".to_string(), Value::unknown());
-                    (
-                        vec![(String::new(), base.with("count", Value::Map(m)))],
-                        false,
-                    )
+                    Keys::unknown(base.with("count", Value::Map(m)), KeyKind::Count)
                 }
             };
         }
         if let Some(fe) = body.get_attribute("for_each") {
             let v = self.eval(&fe.value, &base);
             let each = |k: Value, v: Value| base.with("each", kv(k, v));
+            let known = |list| Keys {
+                list,
+                known: true,
+                kind: KeyKind::ForEach,
+            };
             return match v {
-                Value::Map(m) => (
+                Value::Map(m) => known(
                     m.into_iter()
                         .take(MAX_INSTANCES)
-                        .map(|(k, v)| (format!("[\"{k}\"]"), each(Value::String(k), v)))
+                        .map(|(k, v)| {
+                            let key = Value::String(k.clone());
+                            (format!("[\"{k}\"]"), key.clone(), each(key, v))
+                        })
                         .collect(),
-                    true,
                 ),
-                Value::List(l) if l.iter().all(|v| v.to_str().is_some()) => (
+                Value::List(l) if l.iter().all(|v| v.to_str().is_some()) => known(
                     l.into_iter()
                         .take(MAX_INSTANCES)
                         .map(|v| {
                             let k = v.to_str().unwrap_or_default();
-                            (format!("[\"{k}\"]"), each(Value::String(k), v))
+                            let key = Value::String(k.clone());
+                            (format!("[\"{k}\"]"), key.clone(), each(key, v))
                         })
                         .collect(),
-                    true,
                 ),
-                _ => (
-                    vec![(String::new(), each(Value::unknown(), Value::unknown()))],
-                    false,
-                ),
+                _ => Keys::unknown(each(Value::unknown(), Value::unknown()), KeyKind::ForEach),
             };
         }
-        (vec![(String::new(), base)], true)
+        Keys {
+            list: vec![(String::new(), Value::Null, base)],
+            known: true,
+            kind: KeyKind::Single,
+        }
     }
 
     fn expand_call(&mut self, call: &CallDecl<'a>, depth: usize, ancestry: &[PathBuf]) -> Value {
@@ -211,11 +338,13 @@ impl<'a> Ctx<'a, '_> {
             return Value::unknown();
         }
         let child_module = &self.env.modules[&dir];
-        let (keys, known) = self.instance_keys(&call.block.body);
+        let Keys {
+            list: keys, known, ..
+        } = self.instance_keys(&call.block.body);
         let mut results: Vec<(String, Value)> = Vec::new();
         let mut chain = ancestry.to_vec();
         chain.push(dir.clone());
-        for (k, scope) in keys {
+        for (k, _, scope) in keys {
             self.env.current_file.set(Some(call.file));
             let mut given: Given = HashMap::new();
             for a in call.block.body.attributes() {
@@ -236,6 +365,7 @@ impl<'a> Ctx<'a, '_> {
             let prefix = format!("{}module.{}{}.", self.prefix, call.name, k);
             let mut child = Ctx::new(self.env, child_module, prefix, key.clone(), given, false);
             child.certain = self.certain && known;
+            child.providers = self.child_providers(call);
             child.expand(depth + 1, &chain);
             let mut outs = BTreeMap::new();
             for OutputDecl { name, file, value } in &child_module.outputs {
@@ -269,12 +399,14 @@ impl<'a> Ctx<'a, '_> {
     }
 
     fn expand_resource(&self, decl: &ResourceDecl<'a>) {
-        let (keys, known) = self.instance_keys(&decl.block.body);
+        let keys = self.resource_keys(decl);
+        let known = keys.known;
         let kind = if decl.data { "data." } else { "" };
         let base = format!("{}{}{}.{}", self.prefix, kind, decl.rtype, decl.name);
-        for (k, scope) in keys {
+        let provider = self.resource_provider(decl);
+        for (k, _, scope) in keys.list.iter() {
             self.env.current_file.set(Some(decl.file));
-            let body = self.eval_body(&decl.block.body, &scope, decl.file, 0);
+            let body = self.eval_body(&decl.block.body, scope, decl.file, 0);
             let inst = Instance {
                 data: decl.data,
                 rtype: decl.rtype.clone(),
@@ -285,6 +417,7 @@ impl<'a> Ctx<'a, '_> {
                 span: span_of(decl.block),
                 body,
                 count_known: known && self.certain,
+                provider: Some(provider.clone()),
             };
             self.env.out.borrow_mut().instances.push(inst);
         }
@@ -369,5 +502,31 @@ impl<'a> Ctx<'a, '_> {
                 body: self.eval_body(&content.body, &s, file, depth + 1),
             });
         }
+    }
+}
+
+/// A provider configuration address written as a reference (`aws.dr`) or a string
+/// (`"aws.dr"` in `.tf.json`).
+fn provider_address(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::String(s) => Some(s.value().to_string()),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else {
+                return None;
+            };
+            let mut out = root.as_str().to_string();
+            for op in t.operators.iter() {
+                match op.value() {
+                    TraversalOperator::GetAttr(a) => {
+                        out.push('.');
+                        out.push_str(a.as_str());
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }

@@ -41,6 +41,16 @@ impl Ctx<'_, '_> {
         self.depth.set(d + 1);
         let v = self.eval_inner(expr, scope);
         self.depth.set(d);
+        // An error anywhere fails the whole expression (until `try`/`can`). Every value
+        // evaluated here collapses this way, so an error can only be a direct element.
+        let has_error = match &v {
+            Value::List(l) => l.iter().any(Value::is_error),
+            Value::Map(m) => m.values().any(Value::is_error),
+            _ => false,
+        };
+        if has_error {
+            return Value::error();
+        }
         if matches!(v, Value::List(_) | Value::Map(_))
             && weight(&v, MAX_VALUE_SIZE) > MAX_VALUE_SIZE
         {
@@ -180,6 +190,9 @@ impl Ctx<'_, '_> {
         let mut list = Vec::new();
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        // Elements whose condition or key is unknown: the result is unknown, but derived
+        // from every element it may hold.
+        let mut maybe: Vec<Value> = Vec::new();
         for (k, v) in items {
             if !self.step(1) {
                 return Value::unknown();
@@ -190,18 +203,28 @@ impl Ctx<'_, '_> {
             }
             s = s.with(&val_var, v);
             if let Some(c) = &f.cond {
-                match self.eval(&c.expr, &s).as_bool() {
+                let cond = self.eval(&c.expr, &s);
+                match cond.as_bool() {
                     Some(true) => {}
                     Some(false) => continue,
-                    None => return Value::unknown(),
+                    None if cond.contains_error() => return Value::error(),
+                    None => {
+                        maybe.push(self.eval(&f.value_expr, &s));
+                        continue;
+                    }
                 }
             }
             let val = self.eval(&f.value_expr, &s);
             match &f.key_expr {
                 None => list.push(val),
                 Some(ke) => {
-                    let Some(key) = self.eval(ke, &s).to_str() else {
-                        return Value::unknown_from([&val]);
+                    let key = self.eval(ke, &s);
+                    if key.contains_error() {
+                        return Value::error();
+                    }
+                    let Some(key) = key.to_str() else {
+                        maybe.push(val);
+                        continue;
                     };
                     if f.grouping {
                         grouped.entry(key).or_default().push(val);
@@ -210,6 +233,14 @@ impl Ctx<'_, '_> {
                     }
                 }
             }
+        }
+        if !maybe.is_empty() {
+            let known = list
+                .into_iter()
+                .chain(map.into_values())
+                .chain(grouped.into_values().flatten());
+            let all: Vec<Value> = known.chain(maybe).collect();
+            return Value::unknown_from(&all);
         }
         if f.key_expr.is_none() {
             Value::List(list)
@@ -226,6 +257,12 @@ impl Ctx<'_, '_> {
     }
 
     fn eval_template(&self, t: &Template, scope: &Scope) -> Value {
+        // A template that is a single interpolation is that expression's value, unconverted
+        // (`"${local.tags}"` is a map).
+        let mut elements = t.iter();
+        if let (Some(Element::Interpolation(i)), None) = (elements.next(), elements.next()) {
+            return self.eval(&i.expr, scope);
+        }
         let mut s = String::new();
         let mut unknowns: Vec<Value> = Vec::new();
         for el in t.iter() {
@@ -296,11 +333,21 @@ impl Ctx<'_, '_> {
             },
             "count" | "each" | "self" => (Value::unknown(), ops.len()),
             _ => match attr(0) {
-                // A resource reference: known after apply, but remember which resource.
-                Some(n) => (
-                    Value::Unknown(vec![format!("{}{name}.{n}", self.prefix)]),
-                    ops.len(),
-                ),
+                // A resource reference: its instances (see `refs.rs`); `x[key]` names one
+                // without building the others.
+                Some(n) => {
+                    let key = match ops.get(1) {
+                        Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
+                        Some(TraversalOperator::LegacyIndex(i)) => {
+                            Some(Value::Number(*i.value() as f64))
+                        }
+                        _ => None,
+                    };
+                    if let Some(one) = key.and_then(|k| self.resource_instance(name, n, &k)) {
+                        return (one, 2);
+                    }
+                    (self.resource_value(name, n), 1)
+                }
                 None => (Value::unknown(), ops.len()),
             },
         }
@@ -309,6 +356,12 @@ impl Ctx<'_, '_> {
     fn apply_ops(&self, mut v: Value, ops: &[&TraversalOperator], scope: &Scope) -> Value {
         for (i, op) in ops.iter().enumerate() {
             if let Value::Unknown(_) = v {
+                if let TraversalOperator::GetAttr(a) = op {
+                    if let Some(set) = self.follow_attr(&v, a.as_str()) {
+                        v = set;
+                        continue;
+                    }
+                }
                 return v;
             }
             v = match op {

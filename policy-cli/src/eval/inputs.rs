@@ -105,7 +105,8 @@ fn read_tfvars(path: &Path, out: &mut RootInputs) {
     let body = if json {
         crate::tfjson::parse(&format!("{{\"locals\": {text}}}"))
             .ok()
-            .and_then(|b| b.into_blocks().next().map(|b| b.body))
+            .filter(|(_, bad)| bad.is_none())
+            .and_then(|(b, _)| b.into_blocks().next().map(|b| b.body))
             .ok_or((0, 0))
     } else {
         crate::hcl_compat::parse_body(&text).map_err(|e| match e {

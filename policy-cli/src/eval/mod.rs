@@ -12,11 +12,13 @@ mod convert;
 mod expand;
 mod expr;
 pub mod inputs;
+mod refs;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use hcl_edit::expr::{Expression, TraversalOperator};
 
@@ -40,9 +42,23 @@ pub struct RootResult {
     /// The AWS provider's `default_tags` in the root module: `None` when there are none,
     /// an unknown value when they cannot be known (or differ between aliases).
     pub default_tags: Option<Value>,
+    /// The `default_tags` of every AWS provider configuration, by key (see
+    /// [`Instance::provider`]): `Value::Null` when it sets none.
+    pub provider_tags: HashMap<String, Value>,
+    /// Where each AWS provider configuration (same keys) creates resources, where known
+    /// from literals: its `region`, and its account (the one of `allowed_account_ids`, or
+    /// that of the `assume_role` role's ARN).
+    pub provider_places: HashMap<String, ProviderPlace>,
     /// Evaluation steps taken (at most a little over [`budget::MAX_STEPS`]): the work
     /// done, independent of the machine's speed.
     pub steps: u64,
+}
+
+/// The region and account of an AWS provider configuration (`None`: not known).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderPlace {
+    pub region: Option<String>,
+    pub account: Option<String>,
 }
 
 /// Values given for a module's variables, with where they were set.
@@ -75,6 +91,15 @@ pub struct Ctx<'a, 'e> {
     var_origins: HashMap<String, String>,
     locals: RefCell<HashMap<String, Option<Value>>>,
     children: HashMap<String, Value>,
+    /// The instance keys of this module instance's resources (`None` while evaluated).
+    resource_keys: RefCell<HashMap<usize, Option<Rc<refs::Keys>>>>,
+    /// Provider configuration addresses as this module instance names them (`aws`,
+    /// `aws.dr`) → the configuration's key in [`RootResult::provider_tags`].
+    providers: HashMap<String, String>,
+    /// This module's managed resources by (type, name), built on first use.
+    resource_index: std::cell::OnceCell<HashMap<(&'a str, &'a str), usize>>,
+    /// `address.attr` being followed (see `refs.rs`), against reference cycles.
+    following: RefCell<HashSet<String>>,
     depth: Cell<usize>,
     /// `false` inside a module call whose `count`/`for_each` is unknown.
     certain: bool,
@@ -181,6 +206,10 @@ impl<'a, 'e> Ctx<'a, 'e> {
             var_origins: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
             children: HashMap::new(),
+            resource_keys: RefCell::new(HashMap::new()),
+            following: RefCell::new(HashSet::new()),
+            resource_index: std::cell::OnceCell::new(),
+            providers: HashMap::new(),
             depth: Cell::new(0),
             certain: true,
         }

@@ -258,7 +258,7 @@ pub fn aws_default_tags(plan: &Json) -> Option<Value> {
         found.push(match tags {
             None => Value::Null,
             Some(t) => match t.get("constant_value") {
-                Some(v) => super::values::json_value(v),
+                Some(v) => super::json::json_value(v),
                 None => Value::unknown(),
             },
         });

@@ -12,6 +12,7 @@
 //! `--changed-since`. A resource no file declares points at the plan file.
 
 pub mod config;
+mod json;
 pub mod locate;
 pub mod read;
 pub mod values;
@@ -158,6 +159,7 @@ fn instances(
             span,
             body,
             count_known: true,
+            provider: None,
         });
     }
     Ok(out)

@@ -5,16 +5,15 @@
 //! [`Value::Unknown`] with the resources the expression refers to; spans, source text and
 //! nested block positions come from the declaring `.tf` block when it was found.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use hcl_edit::structure::{Block, Body};
 use serde_json::Value as Json;
 
 use super::config::{is_expression, resolve, Level, Refs};
+use super::json::with_unknown;
 use crate::eval::{source_text, EvalAttr, EvalBlock, EvalBody};
 use crate::module::span_of;
-use crate::value::Value;
 
 /// Where a body was written: its HCL body and the file's text.
 #[derive(Clone, Copy)]
@@ -25,54 +24,6 @@ pub struct Source<'a> {
 
 /// What the `origin` of an attribute says for plan input: where its value was set.
 const ORIGIN: &str = "as planned";
-
-/// A JSON value without unknowns.
-pub fn json_value(v: &Json) -> Value {
-    with_unknown(v, &Json::Bool(false), &Value::unknown(), false)
-}
-
-/// A planned value with its `after_unknown` marks; `identity` turns known strings into
-/// `unknown` (see [`Refs::is_identity`]).
-fn with_unknown(v: &Json, unk: &Json, unknown: &Value, identity: bool) -> Value {
-    if unk == &Json::Bool(true) {
-        return unknown.clone();
-    }
-    match v {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
-        Json::String(_) if identity => unknown.clone(),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::List(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let u = unk.get(i).unwrap_or(&Json::Bool(false));
-                    with_unknown(x, u, unknown, identity)
-                })
-                .collect(),
-        ),
-        Json::Object(m) => {
-            let mut out: BTreeMap<String, Value> = m
-                .iter()
-                .map(|(k, x)| {
-                    let u = unk.get(k).unwrap_or(&Json::Bool(false));
-                    (k.clone(), with_unknown(x, u, unknown, identity))
-                })
-                .collect();
-            // A map's unknown elements are absent from its planned value.
-            if let Json::Object(u) = unk {
-                for (k, x) in u {
-                    if x == &Json::Bool(true) {
-                        out.insert(k.clone(), unknown.clone());
-                    }
-                }
-            }
-            Value::Map(out)
-        }
-    }
-}
 
 /// Builds a body from planned values.
 pub struct Builder<'p, 'l> {
@@ -221,6 +172,7 @@ impl Builder<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
     use serde_json::json;
 
     #[test]

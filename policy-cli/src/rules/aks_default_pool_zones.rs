@@ -1,3 +1,4 @@
+use super::shared::zoneless_region_help;
 use super::{quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -5,6 +6,11 @@ declare_rule! {
     /// ## What it does
     /// Checks that the `default_node_pool` of an `azurerm_kubernetes_cluster` is spread over
     /// availability zones (`zones`, or `availability_zones` in provider v2).
+    ///
+    /// In a known Azure region without availability zones (`westus`, `northcentralus`,
+    /// `ukwest`, ... as Microsoft's region list has them), zones cannot be set: the finding
+    /// stays (the risk is real) and its help line says to move the resource to a region
+    /// with zones or to accept one datacenter with a suppression that says why.
     ///
     /// ## Why is this bad?
     /// Without zones every system node may be placed in one datacenter; losing it takes
@@ -51,7 +57,9 @@ impl Rule for AksDefaultPoolZones {
         let Some(pool) = inst.body.block("default_node_pool") else {
             return;
         };
-        let help = "set `zones = [\"1\", \"2\", \"3\"]` in `default_node_pool`";
+        let help = zoneless_region_help(self, inst, cx.graph)
+            .unwrap_or_else(|| "set `zones = [\"1\", \"2\", \"3\"]` in `default_node_pool`".into());
+        let help = help.as_str();
         let attr = pool
             .body
             .attr("zones")

@@ -9,6 +9,11 @@ declare_rule! {
     /// must list two or more zones. The provider sets no zones by default. The cluster's
     /// `default_node_pool` is RC109's (`aks-default-pool-zones`).
     ///
+    /// In a known Azure region without availability zones (`westus`, `northcentralus`,
+    /// `ukwest`, ... as Microsoft's region list has them), zones cannot be set: the finding
+    /// stays (the risk is real) and its help line says to move the resource to a region
+    /// with zones or to accept one datacenter with a suppression that says why.
+    ///
     /// ## Why is this bad?
     /// Without zones, or with one, every node of the pool may sit in one datacenter: losing
     /// it stops every workload scheduled on the pool. Azure cannot change an existing pool's

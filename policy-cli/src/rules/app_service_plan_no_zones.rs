@@ -1,3 +1,4 @@
+use super::shared::zoneless_region_help;
 use super::{describe, setting, Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
 use crate::value::Value;
@@ -11,6 +12,11 @@ declare_rule! {
     /// `P1mv4`, ...), Isolated v2 (`I1v2`, `I1mv2`, ...), Elastic Premium (`EP1`-`EP3`) and
     /// Workflow Standard (`WS1`-`WS3`). Other SKUs (Free, Shared, Basic, Standard,
     /// Consumption) cannot be zone redundant and are not reported.
+    ///
+    /// In a known Azure region without availability zones (`westus`, `northcentralus`,
+    /// `ukwest`, ... as Microsoft's region list has them), zones cannot be set: the finding
+    /// stays (the risk is real) and its help line says to move the resource to a region
+    /// with zones or to accept one datacenter with a suppression that says why.
     ///
     /// ## Why is this bad?
     /// Without zone balancing every worker of the plan may run in one datacenter: a zone
@@ -113,6 +119,7 @@ impl Rule for AppServicePlanNoZones {
                 "set `{attr} = true` (with `{count_attr}` a multiple of the region's zones, usually 3)"
             ),
         };
+        let help = zoneless_region_help(self, inst, cx.graph).unwrap_or(help);
         cx.report(
             self,
             inst,

@@ -1,3 +1,4 @@
+use super::shared::zoneless_region_help;
 use super::{quote, Rule, RuleCtx};
 use crate::eval::Instance;
 
@@ -5,6 +6,11 @@ declare_rule! {
     /// ## What it does
     /// Checks that an `azurerm_redis_cache` is replicated across zones: the `Basic` SKU (a
     /// single node) and a `Premium` cache without `zones` are flagged.
+    ///
+    /// In a known Azure region without availability zones (`westus`, `northcentralus`,
+    /// `ukwest`, ... as Microsoft's region list has them), zones cannot be set: the finding
+    /// stays (the risk is real) and its help line says to move the resource to a region
+    /// with zones or to accept one datacenter with a suppression that says why.
     ///
     /// ## Why is this bad?
     /// A Basic cache is one VM with no replica and no SLA. A Premium cache without zones
@@ -58,6 +64,8 @@ impl Rule for AzureRedisSingleZone {
                 "use `sku_name = \"Premium\"` with `zones = [\"1\", \"2\"]` (or at least \"Standard\")",
             );
         } else if super::is_one_of(&sku.value, &["Premium"]) {
+            let help = zoneless_region_help(self, inst, cx.graph)
+                .unwrap_or_else(|| "set `zones = [\"1\", \"2\"]`".into());
             match inst.body.attr("zones") {
                 None => cx.report(
                     self,
@@ -65,14 +73,14 @@ impl Rule for AzureRedisSingleZone {
                     None,
                     "Premium cache without zones: primary and replica may share a datacenter"
                         .into(),
-                    "set `zones = [\"1\", \"2\"]`",
+                    help,
                 ),
                 Some(z) if z.value.as_list().is_some_and(|l| l.len() < 2) => cx.report(
                     self,
                     inst,
                     Some(z),
                     format!("zones is {}: the cache is not spread over zones", quote(z)),
-                    "set `zones = [\"1\", \"2\"]`",
+                    help,
                 ),
                 Some(_) => {}
             }

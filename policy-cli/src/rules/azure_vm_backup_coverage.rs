@@ -17,6 +17,10 @@ declare_rule! {
     /// Backups enabled outside Terraform (an Azure Policy that configures backup) are not
     /// visible: suppress the finding with the reason.
     ///
+    /// Coverage is per instance: a protected VM whose `source_vm_id` names one instance of
+    /// a VM with `count`/`for_each` (`azurerm_linux_virtual_machine.app[0].id`) covers that
+    /// instance only.
+    ///
     /// ## Why is this bad?
     /// A VM's managed disks are replicated, not backed up: a deleted disk, a broken
     /// upgrade, corruption or ransomware is replicated too. Without a Recovery Services
@@ -91,12 +95,12 @@ impl Rule for AzureVmBackupCoverage {
     }
 
     fn check(&self, inst: &Instance, cx: &mut RuleCtx) {
-        let base = inst.base.as_str();
         let by_ref = |rtype: &str, attr: &str| {
-            cx.graph
-                .referrers(base, rtype)
-                .iter()
-                .any(|p| p.body.value(attr).is_some_and(|v| v.refers_to(base)))
+            cx.graph.referrers_of(inst, rtype).iter().any(|p| {
+                p.body
+                    .value(attr)
+                    .is_some_and(|v| v.refers_to_instance(&inst.base, &inst.address))
+            })
         };
         if by_ref("azurerm_backup_protected_vm", "source_vm_id")
             || by_ref("reliability_backup_plan", "targets")

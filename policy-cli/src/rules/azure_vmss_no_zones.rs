@@ -10,6 +10,11 @@ declare_rule! {
     /// more availability zones (`zones`). The provider sets no zones by default: the scale set
     /// is then regional, with no zone guarantee.
     ///
+    /// In a known Azure region without availability zones (`westus`, `northcentralus`,
+    /// `ukwest`, ... as Microsoft's region list has them), zones cannot be set: the finding
+    /// stays (the risk is real) and its help line says to move the resource to a region
+    /// with zones or to accept one datacenter with a suppression that says why.
+    ///
     /// ## Why is this bad?
     /// Without zones, or with a single zone, all instances can be placed in one datacenter;
     /// a zone outage takes the whole scale set down, however many instances it has.

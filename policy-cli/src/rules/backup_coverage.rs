@@ -8,13 +8,37 @@ declare_rule! {
     /// `aws_ebs_volume`, `aws_efs_file_system`, `aws_dynamodb_table`, FSx file system or an
     /// `aws_instance` with extra EBS data volumes counts as backed up when
     ///
-    /// - an `aws_backup_selection` lists it in `resources` (by reference, also through
-    ///   module outputs), or its `selection_tag` / `condition { string_equals }` matches the
-    ///   resource's `tags` (including the AWS provider's `default_tags`);
-    /// - an `aws_dlm_lifecycle_policy` targets its tags (EBS volumes, instances);
+    /// - an `aws_backup_selection` selects it the way AWS Backup does: an ARN in
+    ///   `resources` (a reference to it, also through module outputs, or a pattern such as
+    ///   `arn:aws:elasticfilesystem:*:*:file-system/*` or `*`) or one of its `selection_tag`s
+    ///   (ORed) matches, every key of the `condition` blocks holds (`string_equals`,
+    ///   `string_like`, `string_not_equals`, `string_not_like` on `aws:ResourceTag/<key>`,
+    ///   ANDed), and `not_resources` does not name it. With neither `resources` nor
+    ///   `selection_tag` the conditions alone select. Tags are the resource's as AWS sees
+    ///   them: the `default_tags` of the provider configuration the resource uses (its
+    ///   `provider` argument, or what module calls pass in `providers`; a configuration
+    ///   without `default_tags` adds none), overridden key by key by its own `tags`;
+    ///   A selection (and a DLM policy) selects in its own region and account only: one
+    ///   whose provider configuration is provably in another `region` or account
+    ///   (`allowed_account_ids`, the `assume_role` role's ARN) does not cover the resource;
+    /// - an `aws_dlm_lifecycle_policy` whose `state` is `ENABLED` (the default) and whose
+    ///   `resource_types` include the resource's kind targets it: it carries all of the
+    ///   `target_tags` (with some of them only, nothing is reported);
     /// - a `reliability_backup_plan` lists it in `targets`;
     /// - or the service backs it up itself: an `aws_efs_backup_policy` with status
-    ///   `ENABLED`, DynamoDB point-in-time recovery, FSx `automatic_backup_retention_days`.
+    ///   `ENABLED` whose `file_system_id` names this file system, DynamoDB point-in-time
+    ///   recovery, FSx `automatic_backup_retention_days`.
+    ///
+    /// A selection or policy that might select it (a region or account in an ARN, an ID
+    /// of an existing resource, a tag or `count` that cannot be known, a selection with
+    /// nothing set, which selects the account's opted-in resources) keeps it silent.
+    ///
+    /// Coverage is per instance: a reference to one instance (`aws_efs_file_system.x["a"]`,
+    /// `x[0]`, `x[each.key]`, `each.value` of `for_each = <the resource>`) covers that
+    /// instance only; a reference whose instance cannot be told (`x[var.unknown]`, a
+    /// resource with unknown `count`) may cover any of them. References are followed
+    /// through `concat`, `flatten`, `setunion`, `merge`, splats and `for` expressions, and
+    /// through an attribute another resource's configuration sets to this resource's value.
     ///
     /// When a selection's resources or tags cannot be known, nothing is reported. A DynamoDB
     /// table without point-in-time recovery and without a backup is reported here only, not
@@ -46,6 +70,8 @@ declare_rule! {
     /// ## References
     /// - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/backup_selection
     /// - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/dlm_lifecycle_policy
+    /// - https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html
+    /// - https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html#assigning-resources-json
     pub struct BackupCoverage {
         id: "RC206",
         name: "backup-coverage",

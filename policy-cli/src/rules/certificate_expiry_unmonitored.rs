@@ -9,6 +9,11 @@ declare_rule! {
     /// `CertificateArn` dimension refers to it (ACM only), or a `reliability_alert` whose
     /// `certificate_expiry { certificate = ... }` refers to it. The alarm may be anywhere in
     /// the configuration, also in another module (references through module outputs count).
+    /// Monitoring is per instance: an alarm on `aws_acm_certificate.x[0]` does not watch
+    /// `x[1]`, and an alarm with `for_each = aws_acm_certificate.x` and
+    /// `CertificateArn = each.value.arn` watches each certificate of `x` and no other. An
+    /// ARN that passes through another resource's attribute set to it
+    /// (`aws_acm_certificate_validation.x[0].certificate_arn`) names the certificate.
     ///
     /// Certificates checked:
     /// - AWS: `aws_acm_certificate` (issued or imported) and `aws_iam_server_certificate`;
@@ -78,9 +83,11 @@ declare_rule! {
     }
 }
 
-/// Whether an alarm body watches `DaysToExpiry` for `base`: `Some(true)`, `Some(false)`,
-/// or `None` when its dimension cannot be known (it could be any certificate).
-fn alarm_watches(body: &EvalBody, base: &str) -> Option<bool> {
+/// Whether an alarm body watches `DaysToExpiry` for the certificate instance `cert`:
+/// `Some(true)`, `Some(false)`, or `None` when its dimension cannot be known (it could be
+/// any certificate). A dimension naming a sibling instance (`this["b"]`) does not watch
+/// `this["a"]`.
+fn alarm_watches(body: &EvalBody, cert: Option<&Instance>) -> Option<bool> {
     let metric_ok = |b: &EvalBody| {
         let ns = b.value("namespace");
         let name = b.value("metric_name");
@@ -97,7 +104,7 @@ fn alarm_watches(body: &EvalBody, base: &str) -> Option<bool> {
             Value::Map(m) => m.get("CertificateArn")?,
             other => other,
         };
-        if arn.refers_to(base) {
+        if cert.is_some_and(|c| arn.refers_to_instance(&c.base, &c.address)) {
             Some(true)
         } else if arn.contains_opaque_unknown() {
             None
@@ -180,17 +187,16 @@ impl Rule for CertificateExpiryUnmonitored {
         if renews_itself(inst) {
             return;
         }
-        let base = inst.base.as_str();
-        for alarm in cx.graph.referrers(base, "aws_cloudwatch_metric_alarm") {
-            if alarm_watches(&alarm.body, base) == Some(true) {
+        for alarm in cx.graph.referrers_of(inst, "aws_cloudwatch_metric_alarm") {
+            if alarm_watches(&alarm.body, Some(inst)) == Some(true) {
                 return;
             }
         }
-        for alert in cx.graph.referrers(base, "reliability_alert") {
+        for alert in cx.graph.referrers_of(inst, "reliability_alert") {
             if alert.body.blocks("certificate_expiry").any(|b| {
                 b.body
                     .value("certificate")
-                    .is_some_and(|c| c.refers_to(base))
+                    .is_some_and(|c| c.refers_to_instance(&inst.base, &inst.address))
             }) {
                 return;
             }
@@ -199,7 +205,7 @@ impl Rule for CertificateExpiryUnmonitored {
         let opaque = cx.fact("certificate-expiry-unmonitored/opaque-watcher", |g| {
             g.of_type("aws_cloudwatch_metric_alarm")
                 .iter()
-                .any(|a| alarm_watches(&a.body, "").is_none())
+                .any(|a| alarm_watches(&a.body, None).is_none())
                 || g.of_type("reliability_alert").iter().any(|a| {
                     a.body.blocks("certificate_expiry").any(|b| {
                         b.body

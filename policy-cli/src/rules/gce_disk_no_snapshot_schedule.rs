@@ -18,6 +18,8 @@ declare_rule! {
     ///
     /// Google Cloud takes no snapshots of a disk unless a schedule asks for them. When an
     /// attachment's disk or a plan's resource cannot be known, nothing is reported.
+    /// Coverage is per instance: a policy attachment or VM that names one instance of a disk
+    /// with `count`/`for_each` (`google_compute_disk.data["a"]`) covers that instance only.
     ///
     /// ## Why is this bad?
     /// A persistent disk is replicated, not backed up: a deleted disk, a bad migration,
@@ -101,37 +103,39 @@ enum Cover {
 }
 
 fn covered(inst: &Instance, cx: &mut RuleCtx) -> Cover {
-    let base = inst.base.as_str();
     match inst.body.value("resource_policies") {
         Some(v) if v.as_list().is_some_and(|l| !l.is_empty()) => return Cover::Yes,
         Some(v) if v.contains_unknown() => return Cover::Unknown,
         _ => {}
     }
     let g = cx.graph;
-    let refers = |rtype: &str, attr: &str, target: &str| {
-        g.referrers(target, rtype)
-            .iter()
-            .any(|i| i.body.value(attr).is_some_and(|v| v.refers_to(target)))
+    let refers = |rtype: &str, attr: &str, target: &Instance| {
+        g.referrers_of(target, rtype).iter().any(|i| {
+            i.body
+                .value(attr)
+                .is_some_and(|v| v.refers_to_instance(&target.base, &target.address))
+        })
     };
-    if ATTACHMENTS.iter().any(|t| refers(t, "disk", base))
-        || refers(ASSOCIATION, "resource", base)
-        || refers("reliability_backup_plan", "targets", base)
+    if ATTACHMENTS.iter().any(|t| refers(t, "disk", inst))
+        || refers(ASSOCIATION, "resource", inst)
+        || refers("reliability_backup_plan", "targets", inst)
     {
         return Cover::Yes;
     }
     // Backed up with the instance it is attached to (in the instance, or through a
     // `google_compute_attached_disk`).
-    for vm in g.referrers(base, "google_compute_instance") {
-        if refers(ASSOCIATION, "resource", &vm.base) {
+    for vm in g.referrers_of(inst, "google_compute_instance") {
+        if refers(ASSOCIATION, "resource", vm) {
             return Cover::Yes;
         }
     }
-    for att in g.referrers(base, "google_compute_attached_disk") {
+    for att in g.referrers_of(inst, "google_compute_attached_disk") {
         let mut vms = Vec::new();
         if let Some(v) = att.body.value("instance") {
             v.collect_refs(&mut vms);
         }
-        if vms.iter().any(|vm| refers(ASSOCIATION, "resource", vm)) {
+        let vms = vms.into_iter().flat_map(|r| g.resolve(r));
+        if vms.into_iter().any(|vm| refers(ASSOCIATION, "resource", vm)) {
             return Cover::Yes;
         }
     }

@@ -2,112 +2,13 @@
 //! (`relcheck explain`). To add a rule: write `rules/<name>.rs` with `declare_rule!` and an
 //! `impl Rule`, add its fixtures, and add one line to the `rules!` registry below.
 
-use std::fmt;
 use std::ops::Range;
 
 use crate::eval::{EvalAttr, Instance};
 use crate::graph::Graph;
-use crate::parse::FileId;
 use crate::value::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Categories are part of the output contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Category {
-    MultiAz,
-    Backup,
-    CertificateMonitoring,
-    /// relcheck's own checks of `relcheck:ignore` comments (RC001, RC002).
-    Suppression,
-    /// `reliability_slo` objectives and alert tiers (RC4xx).
-    Slo,
-    /// `reliability_alert` and SLO page alerts (RC5xx).
-    Alerting,
-    /// `reliability_backup_plan` (RC6xx).
-    BackupPlan,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::MultiAz => "multi-az",
-            Category::Backup => "backup",
-            Category::CertificateMonitoring => "certificate-monitoring",
-            Category::Suppression => "suppression",
-            Category::Slo => "slo",
-            Category::Alerting => "alerting",
-            Category::BackupPlan => "backup-plan",
-        }
-    }
-}
-
-/// Everything about a rule that is data.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    /// Resource types checked (a trailing `*` matches a prefix).
-    pub types: &'static [&'static str],
-    /// Markdown documentation: the rule's doc comment.
-    pub doc: &'static str,
-}
-
-impl RuleMeta {
-    /// The documentation without rustdoc's leading space on each line.
-    pub fn documentation(&self) -> String {
-        self.doc
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// First sentence of "What it does".
-    pub fn summary(&self) -> String {
-        let doc = self.documentation();
-        doc.lines()
-            .skip_while(|l| !l.starts_with("## What it does"))
-            .skip(1)
-            .take_while(|l| !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-/// A problem found in one resource instance.
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub rule: &'static RuleMeta,
-    pub resource: String,
-    pub file: FileId,
-    pub span: Range<usize>,
-    pub message: String,
-    pub help: String,
-}
+pub use crate::finding::{Category, Finding, RuleMeta, Severity};
 
 /// Tunable limits: `[thresholds]` in `.relcheck.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +169,6 @@ macro_rules! declare_rule {
         }
     };
 }
-pub(crate) use declare_rule;
 
 pub mod shared;
 
@@ -277,19 +177,20 @@ pub mod shared;
 /// [`RULES`] (fixtures `tests/fixtures/rules/<rule_file>/{bad,good}` and a snapshot per
 /// rule) and the README's rules table is generated from it.
 ///
-/// `reported_by_relcheck` lists rules declared elsewhere and reported by relcheck itself
-/// after the per-instance rules ran (they have no `types`, so [`run_with`] never calls
-/// them).
+/// `reported_by_relcheck` lists rule files whose rules relcheck itself reports after the
+/// per-instance rules ran (RC001, RC002: [`crate::suppress`] reports them; they have no
+/// `types`, so [`run_with`] never calls them).
 macro_rules! rules {
     (
-        reported_by_relcheck: [$($ext:path),* $(,)?],
+        reported_by_relcheck: [$($ext_file:ident => $ext:ident),* $(,)?],
         $($file:ident => $ty:ident,)*
     ) => {
         $(mod $file;)*
+        $(pub mod $ext_file;)*
 
         /// Every rule: the per-instance rules in id order, then relcheck's own (RC001,
         /// RC002; last, so that SARIF rule indices stay as they were before they joined).
-        pub static RULES: &[&dyn Rule] = &[$(&$file::$ty,)* $(&$ext,)*];
+        pub static RULES: &[&dyn Rule] = &[$(&$file::$ty,)* $(&$ext_file::$ext,)*];
 
         /// Each registered rule file with the name of the rule declared in it.
         #[cfg(test)]
@@ -299,8 +200,8 @@ macro_rules! rules {
 
 rules! {
     reported_by_relcheck: [
-        crate::suppress::UnusedSuppression,
-        crate::suppress::SuppressionWithoutReason,
+        unused_suppression => UnusedSuppression,
+        suppression_without_reason => SuppressionWithoutReason,
     ],
     db_instance_single_az => DbInstanceSingleAz,
     rds_cluster_single_instance => RdsClusterSingleInstance,

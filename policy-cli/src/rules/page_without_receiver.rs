@@ -1,4 +1,4 @@
-use super::shared::{is_page, label, tier_disabled};
+use super::shared::{is_page, slo_alert_name, tier_disabled};
 use super::{Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
 use crate::value::Value;
@@ -7,14 +7,27 @@ declare_rule! {
     /// ## What it does
     /// Checks that pages reach someone: when the configuration has a
     /// `reliability_notification_policy`, every page — a `reliability_alert` with
-    /// `severity = "page"`, or a `reliability_slo` whose page tier is on (the default) —
-    /// needs a `page_receiver` to go to: the policy's own, or that of a `route` block whose
-    /// `matchers` all equal the alert's `labels`.
+    /// `severity = "page"`, or a `reliability_slo` whose page tier is on (the default) — is
+    /// routed the way Alertmanager routes the policy's configuration, and must reach a
+    /// receiver with an integration.
+    ///
+    /// Routing: the first team `route` whose `matchers` all hold the page's labels takes
+    /// it, to its `page_receiver` or else the policy's; when no route holds, the policy's
+    /// `page_receiver`. Without one the page falls to a ticket receiver and pages nobody. A
+    /// receiver with no `pagerduty`, `webhook`, `slack` or `email` block drops it: reported
+    /// too.
+    ///
+    /// The page's labels: for a `reliability_alert`, its `labels`, `severity` and
+    /// `alertname` (its `name`), and, for labels it does not set, whatever its expression's
+    /// series carry (not known: a matcher on such a label gives no finding); for an SLO's
+    /// page tier, the SLO's `labels` with `alerting { page { labels } }` over them, the
+    /// identity labels (`sloth_service`, `sloth_slo`, `sloth_id`), `alertname`
+    /// (`SLO<Service><Name>ErrorBudgetBurn`) and `severity = "page"`.
     ///
     /// Without a notification policy in the configuration nothing is reported (the
     /// Alertmanager configuration may live elsewhere). Unknown severities, receivers,
     /// matchers and labels give no finding; with several policies (provider aliases), one
-    /// that routes the page is enough.
+    /// that may page is enough.
     ///
     /// ## Why is this bad?
     /// A policy without `page_receiver` sends `severity="page"` alerts down the default
@@ -67,55 +80,209 @@ declare_rule! {
     }
 }
 
-/// Whether a `receiver` attribute value names a receiver: `None` when unknown.
-fn names_receiver(v: Option<&Value>) -> Option<bool> {
-    match v {
-        None | Some(Value::Null) => Some(false),
-        Some(v) => v.as_str().map(|s| !s.trim().is_empty()),
+/// A label of a page as Alertmanager sees it.
+#[derive(Clone, PartialEq)]
+enum LabelValue {
+    Known(String),
+    /// Set, but not known before the alert fires (a template, an unknown value).
+    Unknown,
+}
+
+/// The labels a page carries: those the configuration sets, and whether labels it does not
+/// set may still come from the alert's series (a `reliability_alert`'s expression).
+struct PageLabels {
+    labels: std::collections::BTreeMap<String, LabelValue>,
+    open: bool,
+    /// Labels set whose values relcheck does not compute (`sloth_window` of an SLO's
+    /// alerts).
+    computed: &'static [&'static str],
+}
+
+impl PageLabels {
+    fn add(&mut self, body: Option<&EvalBody>) {
+        let Some(body) = body else { return };
+        match body.value("labels") {
+            None => {}
+            Some(Value::Map(m)) => {
+                for (k, v) in m {
+                    let lv = match v.to_str() {
+                        Some(s) if !s.contains("{{") => LabelValue::Known(s),
+                        _ if v.is_null() => continue,
+                        _ => LabelValue::Unknown,
+                    };
+                    self.labels.insert(k.clone(), lv);
+                }
+            }
+            // Labels that cannot be known: any matcher may hold.
+            Some(_) => self.open = true,
+        }
+    }
+
+    fn set(&mut self, key: &str, v: Option<&Value>) {
+        let lv = match v.and_then(Value::to_str) {
+            Some(s) => LabelValue::Known(s),
+            None => LabelValue::Unknown,
+        };
+        self.labels.insert(key.to_string(), lv);
+    }
+
+    /// The labels of a `reliability_alert` page (its `labels`, `severity`, `alertname`; the
+    /// series of its expression may add more) or of an SLO's page tier (the SLO's `labels`,
+    /// the page tier's `labels` over them, the identity labels and `severity`).
+    fn of(inst: &Instance) -> PageLabels {
+        let mut out = PageLabels {
+            labels: Default::default(),
+            open: inst.rtype == "reliability_alert",
+            computed: &[],
+        };
+        out.add(Some(&inst.body));
+        if inst.rtype == "reliability_alert" {
+            out.set("alertname", inst.body.value("name"));
+        } else {
+            let page = inst
+                .body
+                .block("alerting")
+                .and_then(|a| a.body.block("page"))
+                .map(|p| &p.body);
+            out.add(page);
+            let service = inst.body.value("service").and_then(Value::as_str);
+            let name = inst.body.value("name").and_then(Value::as_str);
+            out.set("sloth_service", inst.body.value("service"));
+            out.set("sloth_slo", inst.body.value("name"));
+            let (alertname, id) = match (service, name) {
+                (Some(s), Some(n)) => (
+                    Some(Value::String(slo_alert_name(s, n))),
+                    Some(Value::String(format!("{s}-{n}"))),
+                ),
+                _ => (None, None),
+            };
+            out.set("alertname", alertname.as_ref());
+            out.set("sloth_id", id.as_ref());
+            out.set("sloth_severity", Some(&Value::String("page".into())));
+            out.computed = &["sloth_window"];
+        }
+        out.set("severity", Some(&Value::String("page".into())));
+        out
+    }
+
+    /// Whether Alertmanager's equality matcher `key="want"` holds: `None` when unknown.
+    fn matches(&self, key: &str, want: &str) -> Option<bool> {
+        if self.computed.contains(&key) {
+            return None;
+        }
+        match self.labels.get(key) {
+            Some(LabelValue::Known(have)) => Some(have == want),
+            Some(LabelValue::Unknown) => None,
+            // An absent label is the empty string to a matcher, unless the series may set it.
+            None if self.open => None,
+            None => Some(want.is_empty()),
+        }
     }
 }
 
-/// Whether `policy` routes the pages of an alert with `labels`: `None` when unknown.
-fn routes_pages(policy: &EvalBody, labels: &EvalBody) -> Option<bool> {
-    if names_receiver(policy.value("page_receiver"))? {
-        return Some(true);
+/// Where a policy sends a page.
+enum Destination {
+    /// The receiver (by name) that gets it.
+    Receiver(String),
+    /// Nobody: it falls to a ticket receiver: that of the team route (index) that took
+    /// it, else the policy's.
+    Ticket(Option<usize>),
+    Unknown,
+}
+
+/// A receiver attribute: `Some(Some(name))`, `Some(None)` when unset or null, `None` when
+/// unknown.
+fn receiver_name(v: Option<&Value>) -> Option<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => v
+            .as_str()
+            .map(|s| Some(s.trim().to_string()).filter(|s| !s.is_empty())),
     }
-    let mut unknown = false;
-    for route in policy.blocks("route") {
-        match names_receiver(route.body.value("page_receiver")) {
-            Some(false) => continue,
-            None => {
-                unknown = true;
-                continue;
-            }
-            Some(true) => {}
-        }
+}
+
+/// Routes a page through a policy's tree as Alertmanager would (see the provider's
+/// `rules/notification`): the first team `route` whose `matchers` all hold takes it, to its
+/// `page_receiver` (or the policy's); otherwise the policy's `page_receiver`; without one
+/// the page falls to a ticket receiver.
+fn route_page(policy: &EvalBody, labels: &PageLabels) -> Destination {
+    let Some(policy_page) = receiver_name(policy.value("page_receiver")) else {
+        return Destination::Unknown;
+    };
+    for (index, route) in policy.blocks("route").enumerate() {
         let Some(Value::Map(matchers)) = route.body.value("matchers") else {
-            unknown = true;
-            continue;
+            return Destination::Unknown;
         };
-        let mut matched = Some(true);
+        let mut all = Some(true);
         for (key, want) in matchers {
-            let have = label(labels, key);
-            match (have, want.as_str()) {
-                (Some(Some(have)), Some(want)) if have == want => {}
-                (Some(_), Some(_)) => {
-                    matched = Some(false);
+            match want.as_str().map(|w| labels.matches(key, w)) {
+                Some(Some(true)) => {}
+                Some(Some(false)) => {
+                    all = Some(false);
                     break;
                 }
-                _ => matched = None,
+                _ => all = None,
             }
         }
-        match matched {
-            Some(true) => return Some(true),
-            None => unknown = true,
-            Some(false) => {}
+        match all {
+            Some(false) => continue,
+            None => return Destination::Unknown,
+            Some(true) => {}
+        }
+        return match receiver_name(route.body.value("page_receiver")) {
+            None => Destination::Unknown,
+            Some(Some(r)) => Destination::Receiver(r),
+            Some(None) => match policy_page {
+                Some(r) => Destination::Receiver(r),
+                None => Destination::Ticket(Some(index)),
+            },
+        };
+    }
+    match policy_page {
+        Some(r) => Destination::Receiver(r),
+        None => Destination::Ticket(None),
+    }
+}
+
+/// Whether the policy's receiver `name` notifies anyone: `Some(false)` when it has no
+/// integration (Alertmanager drops its notifications), `None` when not known.
+fn receiver_notifies(policy: &EvalBody, name: &str) -> Option<bool> {
+    let mut found = None;
+    for r in policy.blocks("receiver") {
+        match r.body.value("name").and_then(Value::as_str) {
+            Some(n) if n == name => {
+                found = Some(
+                    ["webhook", "pagerduty", "slack", "email"]
+                        .iter()
+                        .any(|k| r.body.block(k).is_some()),
+                );
+            }
+            Some(_) => {}
+            None => return None,
         }
     }
-    if unknown {
-        None
-    } else {
-        Some(false)
+    found
+}
+
+/// What happens to a page in one policy.
+enum Outcome {
+    Paged,
+    Unknown,
+    /// Falls to a ticket receiver (see [`Destination::Ticket`]).
+    Ticket(Option<usize>),
+    /// Reaches a receiver without integrations.
+    Dropped(String),
+}
+
+fn outcome(policy: &EvalBody, labels: &PageLabels) -> Outcome {
+    match route_page(policy, labels) {
+        Destination::Unknown => Outcome::Unknown,
+        Destination::Ticket(t) => Outcome::Ticket(t),
+        Destination::Receiver(r) => match receiver_notifies(policy, &r) {
+            Some(true) => Outcome::Paged,
+            Some(false) => Outcome::Dropped(r),
+            None => Outcome::Unknown,
+        },
     }
 }
 
@@ -138,9 +305,14 @@ impl Rule for PageWithoutReceiver {
         let Some(first) = policies.first() else {
             return;
         };
+        let labels = PageLabels::of(inst);
+        let mut first_outcome = None;
         for p in &policies {
-            if routes_pages(&p.body, &inst.body) != Some(false) {
-                return;
+            match outcome(&p.body, &labels) {
+                Outcome::Paged | Outcome::Unknown => return,
+                o => {
+                    first_outcome.get_or_insert(o);
+                }
             }
         }
         let what = if inst.rtype == "reliability_alert" {
@@ -148,21 +320,50 @@ impl Rule for PageWithoutReceiver {
         } else {
             format!("the page tier of SLO `{}`", inst.address)
         };
-        let message = format!(
-            "{what} pages nobody: the notification policy `{}` has no page_receiver{}, so \
-             severity=\"page\" alerts fall to its ticket receiver",
-            first.address,
-            if first.body.blocks("route").next().is_some() {
-                " and no route with one matches the alert's labels"
-            } else {
-                ""
-            }
-        );
-        let help = format!(
-            "set `page_receiver = \"<receiver>\"` on `{}` to a receiver that pages your on-call \
-             (e.g. one with a `pagerduty` block), or make the alert a ticket",
-            first.address
-        );
+        let (message, help) = match first_outcome {
+            Some(Outcome::Dropped(r)) => (
+                format!(
+                    "{what} pages nobody: the notification policy `{}` routes it to receiver \
+                     \"{r}\", which has no integration (no pagerduty, webhook, slack or email \
+                     block), so Alertmanager drops the notification",
+                    first.address
+                ),
+                format!(
+                    "give receiver \"{r}\" of `{}` an integration that pages your on-call \
+                     (e.g. a `pagerduty` block), or route pages to one that has one",
+                    first.address
+                ),
+            ),
+            Some(Outcome::Ticket(route)) => (
+                format!(
+                    "{what} pages nobody: the notification policy `{}` has no page_receiver{}, \
+                     so severity=\"page\" alerts fall to {}",
+                    first.address,
+                    match route {
+                        Some(i) => format!(
+                            " and its route {} (the first whose matchers hold the alert's labels) has none either",
+                            i + 1
+                        ),
+                        None if first.body.blocks("route").next().is_some() => {
+                            " and no route's matchers hold the alert's labels".to_string()
+                        }
+                        None => String::new(),
+                    },
+                    if route.is_some() {
+                        "the route's ticket receiver"
+                    } else {
+                        "its ticket receiver"
+                    }
+                ),
+                format!(
+                    "set `page_receiver = \"<receiver>\"` on `{}` (or on the route that takes \
+                     the alert) to a receiver that pages your on-call (e.g. one with a \
+                     `pagerduty` block), or make the alert a ticket",
+                    first.address
+                ),
+            ),
+            _ => return,
+        };
         let attr = inst.body.attr("severity");
         match (attr, alerting) {
             (Some(a), _) => cx.report(self, inst, Some(a), message, help),

@@ -11,7 +11,11 @@ declare_rule! {
     /// `Suspended` keeps no new versions. Buckets with S3 Object Lock are skipped (Object
     /// Lock turns versioning on). When a versioning resource's `count`, `bucket` or
     /// `status` cannot be known, nothing is reported; a versioning resource with
-    /// `count = 0` does not count.
+    /// `count = 0` does not count. Coverage is per instance: versioning for
+    /// `aws_s3_bucket.x["raw"]` (or `x[0]`) does not cover its siblings; `for_each =
+    /// aws_s3_bucket.x` with `bucket = each.value.id` covers each of them. A `status` that
+    /// comes from `try(...)` over failing conversions (`tobool("suspended")`) is judged
+    /// by the argument Terraform would take.
     ///
     /// ## Why is this bad?
     /// Without versioning an overwrite or a delete (a bad deploy, a script with the wrong
@@ -94,7 +98,7 @@ impl Rule for S3BucketVersioningDisabled {
             b.value.collect_refs(&mut refs);
             let mut via_data = false;
             for r in refs {
-                for d in cx.graph.by_base(r) {
+                for d in cx.graph.resolve(r) {
                     if !d.data || d.rtype != "aws_s3_bucket" {
                         continue;
                     }
@@ -106,7 +110,7 @@ impl Rule for S3BucketVersioningDisabled {
                 }
             }
             if via_data
-                || b.value.refers_to(&inst.base)
+                || b.value.refers_to_instance(&inst.base, &inst.address)
                 || (name.is_some() && b.value.as_str() == name)
             {
                 statuses.push((v.address.clone(), status(v)));
