@@ -60,7 +60,11 @@ fn lifecycle_apply_drift_import_update_destroy() {
     let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&state).unwrap();
     let instance = serde_json::to_string(&json["resources"][0]["instances"][0]).unwrap();
-    assert!(instance.len() <= 3 * 1024, "{} bytes of state: {instance}", instance.len());
+    assert!(
+        instance.len() <= 3 * 1024,
+        "{} bytes of state: {instance}",
+        instance.len()
+    );
 
     // empty re-plan
     let out = tf.plan();
