@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Provider benchmark: the reliability provider against Terraform's own floor.
 
-    python3 bench/provider.py [--runs 3] [--alerts 1000] [--slos 200] [--scaling 100,1000,5000]
+    python3 bench/provider.py [--runs 3] [--alerts 1000] [--slos 100,1000] [--scaling 100,1000,5000]
 
 Builds the provider and the floor provider (provider/examples/floor_provider.rs) in release
 mode, installs both into a private filesystem mirror and, in one run, measures median wall
-time of `terraform apply`, a no-op `terraform plan` and `terraform destroy` of N
+time of `terraform apply`, a no-op `terraform plan` and `terraform destroy` (and the state bytes per resource instance) of N
 `reliability_alert` (and N `reliability_slo`) against, for the same N:
 
 - Terraform's built-in `terraform_data` (no provider process at all): the issue's baseline;
@@ -194,16 +194,30 @@ def compare(base, env, label, kind, body_provider, n, runs):
         "data": Workdir(base, f"{label}-tfdata", tfdata(n), env),
     }
     t = {(side, op): [] for side in sides for op in ("apply", "plan", "destroy")}
+    state_bytes = {}
     for _ in range(runs):  # alternate the sides run by run
         for op in ("apply", "plan", "destroy"):
             for side, wd in sides.items():
                 t[(side, op)].append(getattr(wd, op)())
+                if op == "apply":
+                    state_bytes[side] = state_size_per_instance(wd.dir)
     m = lambda side, op: statistics.median(t[(side, op)])
     rows = []
     for op, name in (("apply", "apply"), ("plan", "no-op plan"), ("destroy", "destroy")):
         p, sh_, nu, d = m("provider", op), m("shape", op), m("null", op), m("data", op)
         rows.append((f"{n} {label}", name, p, sh_, nu, d, p / d, p / sh_))
-    return rows
+    sizes = (f"{n} {label}", state_bytes["provider"], state_bytes["shape"], state_bytes["data"])
+    return rows, sizes
+
+
+def state_size_per_instance(workdir):
+    """Mean bytes of one resource instance's JSON in terraform.tfstate (as Terraform keeps it)."""
+    with open(os.path.join(workdir, "terraform.tfstate")) as f:
+        state = json.load(f)
+    instances = [i for r in state.get("resources", []) for i in r.get("instances", [])]
+    if not instances:
+        return 0
+    return sum(len(json.dumps(i, separators=(",", ":"))) for i in instances) / len(instances)
 
 
 def free_port():
@@ -241,15 +255,17 @@ def reloads(log_path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--alerts", type=int, default=1000)
-    ap.add_argument("--slos", type=int, default=200)
+    ap.add_argument("--alerts", default="1000", help="comma-separated counts of reliability_alert")
+    ap.add_argument("--slos", default="200", help="comma-separated counts of reliability_slo")
     ap.add_argument("--scaling", default="100,1000,5000")
     ap.add_argument("--ruler-slos", type=int, default=1000)
     ap.add_argument("--ruler-only", action="store_true", help="only the ruler-against-file comparison")
     args = ap.parse_args()
     if args.ruler_only:
-        args.alerts = args.slos = 0
+        args.alerts = args.slos = ""
         args.scaling = ""
+    args.alerts = [int(x) for x in str(args.alerts).split(",") if x and x != "0"]
+    args.slos = [int(x) for x in str(args.slos).split(",") if x and x != "0"]
 
     print("building the provider, the floor provider and the stand-in ruler (release)...", flush=True)
     sh(["cargo", "build", "--release", "--quiet", "-p", "terraform-provider-reliability",
@@ -277,17 +293,25 @@ def main():
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load {load:.2f}; {tfv}; runs={args.runs}\n", flush=True)
 
-    rows = []
-    if args.alerts:
-        rows += compare(base, env, "reliability_alert", "alert", alerts(args.alerts), args.alerts, args.runs)
-    if args.slos:
-        rows += compare(base, env, "reliability_slo", "slo", slos(args.slos), args.slos, args.runs)
+    rows, sizes = [], []
+    for n in args.alerts:
+        r, z = compare(base, env, "reliability_alert", "alert", alerts(n), n, args.runs)
+        rows += r
+        sizes.append(z)
+    for n in args.slos:
+        r, z = compare(base, env, "reliability_slo", "slo", slos(n), n, args.runs)
+        rows += r
+        sizes.append(z)
     if rows:
         print("| resources | operation | provider (s) | floor, same schema (s) | floor, 2 attributes (s) "
               "| terraform_data (s) | ratio vs terraform_data | ratio vs same-schema floor |")
         print("|---|---|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | **{r[6]:.2f}** | {r[7]:.2f} |")
+            print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | {r[6]:.2f} | **{r[7]:.2f}** |")
+        print("\n| resources | state bytes per resource: provider | same-schema floor | terraform_data |")
+        print("|---|---|---|---|")
+        for z in sizes:
+            print(f"| {z[0]} | {z[1]:.0f} | {z[2]:.0f} | {z[3]:.0f} |")
         print(f"(load average after: {os.getloadavg()[0]:.2f})", flush=True)
 
     if args.ruler_slos:
