@@ -39,7 +39,7 @@ pub fn pages(examples_dir: &Path) -> Result<Vec<Page>, String> {
         path: "index.md".into(),
         title: "reliability Provider".into(),
         kind: "provider",
-        schema: crate::provider::config_schema(),
+        schema: crate::provider_config::config_schema(),
         example: read("provider/provider.tf"),
         import: None,
     }];

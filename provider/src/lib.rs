@@ -2,8 +2,10 @@
 //! materialised as Prometheus rule files.
 //!
 //! Layout:
-//! - [`provider`]: the provider block (`rules_dir`, `prometheus_url`, `render_only`,
-//!   `ruler { … }` from [`ruler_block`]) and the registry of resources.
+//! - [`provider`]: `configure` and the registry of resources and data sources;
+//!   [`provider_config`] the provider block's schema and validation (`rules_dir`,
+//!   `prometheus_url`, `render_only`, `ruler { … }` from [`ruler_block`], `alertmanager`);
+//!   [`context`] what resources and data sources share once it is configured.
 //! - [`settings`]: validation of the provider configuration (pure).
 //! - [`rules`]: pure generation of Prometheus rule groups from resource models.
 //! - [`backend`]: where rules go, behind one `Backend` trait chosen in `configure` (a local
@@ -13,10 +15,12 @@
 //! - [`nodelay`]: the TCP_NODELAY fix for the plugin server, and how plugin binaries serve.
 
 pub mod backend;
+pub mod context;
 pub mod data_sources;
 pub mod docs;
 pub mod nodelay;
 pub mod provider;
+pub mod provider_config;
 pub mod resources;
 pub mod ruler_block;
 pub mod rules;

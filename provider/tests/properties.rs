@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
-use reliability_provider::provider::Context;
+use reliability_provider::context::Context;
 use reliability_provider::resources::diagnostics::attr_path;
 use reliability_provider::resources::num::Num;
 use reliability_provider::resources::rule_resource::RuleResource;

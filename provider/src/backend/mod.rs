@@ -25,6 +25,7 @@
 pub mod alertmanager;
 pub mod dir;
 pub mod mimir_alertmanager;
+pub mod open;
 pub mod prometheus;
 pub mod reload;
 pub mod render_only;
@@ -32,9 +33,7 @@ pub mod ruler;
 pub mod ruler_backend;
 pub mod rules_dir;
 
-use std::sync::Arc;
-
-use crate::settings::{AlertmanagerTarget, Destination, Settings};
+pub use open::{open, open_alertmanager};
 
 /// One document a resource manages: a name unique in the destination (e.g.
 /// `slo_checkout@availability.yml`) and its full content.
@@ -219,48 +218,4 @@ pub trait Backend: Send + Sync {
     fn reload_pending(&self) -> Result<(), Problem> {
         Ok(())
     }
-}
-
-/// The backend the provider configuration asks for; an error when it cannot be set up
-/// (a ruler URL or CA file that is not usable).
-pub fn open(settings: &Settings) -> Result<Arc<dyn Backend>, Problem> {
-    Ok(match &settings.destination {
-        Destination::RulesDir(dir) => Arc::new(rules_dir::RulesDirBackend::new(
-            dir.clone(),
-            settings.prometheus_url.clone(),
-        )),
-        Destination::RenderOnly => Arc::new(render_only::RenderOnly),
-        Destination::Ruler(config) => {
-            let client = ruler::RulerClient::new((**config).clone())
-                .map_err(|e| Problem::new("Invalid ruler configuration", e.to_string()))?;
-            Arc::new(ruler_backend::RulerBackend::new(client))
-        }
-    })
-}
-
-/// The backend of the notification policy's Alertmanager configuration, when the provider
-/// block has an `alertmanager { … }` block; an error when it cannot be set up (`mimir =
-/// true` without a usable ruler configuration).
-pub fn open_alertmanager(settings: &Settings) -> Result<Option<Arc<dyn Backend>>, Problem> {
-    Ok(match &settings.alertmanager {
-        None => None,
-        Some(AlertmanagerTarget::File(file)) => {
-            Some(Arc::new(alertmanager::AlertmanagerBackend::new(file)))
-        }
-        Some(AlertmanagerTarget::Mimir) => {
-            let Destination::Ruler(config) = &settings.destination else {
-                return Err(Problem::new(
-                    "Invalid alertmanager block",
-                    "alertmanager { mimir = true } sends the policy to the Alertmanager of the \
-                     ruler block's Mimir tenant, but the provider block has no ruler block: add \
-                     one, or set config_file instead of mimir",
-                ));
-            };
-            let client = ruler::RulerClient::new((**config).clone())
-                .map_err(|e| Problem::new("Invalid ruler configuration", e.to_string()))?;
-            Some(Arc::new(mimir_alertmanager::MimirAlertmanagerBackend::new(
-                client,
-            )))
-        }
-    })
 }

@@ -26,7 +26,7 @@ use tf_provider::{AttributePath, DataSource, Diagnostics};
 
 use super::first_evaluation::{self, Outcome};
 use crate::backend::prometheus;
-use crate::provider::Context;
+use crate::context::Context;
 use crate::resources::num::Num;
 use crate::rules::calendar::{self, format_rfc3339, Calendar};
 use crate::rules::conventions as conv;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::DynamicDataSource;
 
-use crate::provider::Context;
+use crate::context::Context;
 
 /// Every data source, keyed by its name without the `reliability_` prefix.
 pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>> {

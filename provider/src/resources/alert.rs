@@ -15,6 +15,7 @@ use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{attr, known_map, known_string, named, replaced_when_renamed, Unknown};
 use super::slo::RULES_YAML_DOC;
 use crate::rules::alert::{self as alert_rules, AlertSpec, CertificateExpiry};
+use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
 
 /// Terraform type name.
@@ -119,7 +120,7 @@ pub fn schema() -> Schema {
 
 /// `alert_<name>.yml`.
 pub fn file_name(name: &str) -> String {
-    format!("alert_{name}.yml")
+    conv::alert_file_name(name)
 }
 
 /// The generator's model, `Ok(None)` while any input is unknown.

@@ -17,6 +17,7 @@ use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{attr, known_first, known_string, named, replaced_when_renamed, Unknown};
 use super::slo::RULES_YAML_DOC;
 use crate::rules::backup::{self as backup_rules, BackupPlanSpec, OffsiteCopy, RestoreTest};
+use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
 
 /// Terraform type name.
@@ -137,12 +138,12 @@ pub fn schema() -> Schema {
 
 /// `backup_<name>.yml`.
 pub fn file_name(name: &str) -> String {
-    format!("backup_{name}.yml")
+    conv::backup_file_name(name)
 }
 
 /// `backup_<name>.plan.json`.
 pub fn plan_file_name(name: &str) -> String {
-    format!("backup_{name}.plan.json")
+    conv::backup_plan_file_name(name)
 }
 
 /// The generator's model, `Ok(None)` while any input is unknown.

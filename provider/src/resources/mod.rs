@@ -21,7 +21,7 @@ use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::DynamicResource;
 
-use crate::provider::Context;
+use crate::context::Context;
 use rule_resource::{RuleBacked, RuleResource};
 
 /// A resource: its name without the `reliability_` prefix, its constructor and its schema.

@@ -17,7 +17,7 @@ use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{attr, block, known_list, known_map, known_string, named, string_map, Unknown};
 use crate::backend::alertmanager::DOCUMENT;
 use crate::backend::Backend;
-use crate::provider::Context;
+use crate::context::Context;
 use crate::rules::notification::{
     self as policy, Email, MaintenanceWindow, PagerDuty, PolicySpec, Receiver, Slack, TeamRoute,
     Webhook,

@@ -19,7 +19,7 @@ use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
 use super::identity::Conflict;
 use crate::backend::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
-use crate::provider::Context;
+use crate::context::Context;
 
 /// The generated attributes of a state: its id, its content hash, and per document (the
 /// rule document first) the attribute with its location and the one with its content.

@@ -16,6 +16,7 @@ use super::schema::{
     attr, block, known_first, known_list, known_map, known_num, known_str, string_map, Unknown,
 };
 use crate::rules::calendar::Calendar;
+use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{
     self as slo_rules, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec, Tier,
@@ -403,7 +404,7 @@ fn spec_of(s: &SloState<'_>) -> Result<Option<SloSpec>, Vec<FieldErr>> {
 /// The rule file's name for an SLO: `slo_<service>@<name>.yml`. `@` cannot occur in a valid
 /// service or name, so two different SLOs never share a file.
 pub fn file_name(service: &str, name: &str) -> String {
-    format!("slo_{service}@{name}.yml")
+    conv::slo_file_name(service, name)
 }
 
 /// The file's full content: header (owner + embedded configuration) and rule groups.

@@ -2,6 +2,11 @@
 //! annotation keys, alert names and rule group names. Generators never spell a name
 //! themselves; they take it from here.
 //!
+//! # Documents
+//!
+//! File names in a rules directory: `slo_<service>@<name>.yml`, `alert_<name>.yml`,
+//! `backup_<name>.yml` and `backup_<name>.plan.json` ([`slo_file_name`] and the others).
+//!
 //! # Shared
 //!
 //! Every alert has a `severity` label ([`LABEL_SEVERITY`]); users may not set it, nor
@@ -64,6 +69,30 @@
 //! textfiles `backup-<plan>.prom` and `backup-<plan>-restore-test.prom`. Alerts:
 //! `BackupRPOViolated`, `BackupMetricAbsent`, `BackupRestoreTestOverdue`,
 //! `BackupRestoreTestMetricAbsent`.
+
+// ---- documents (file names in a rules directory) ----
+
+/// An SLO's rule file: `slo_<service>@<name>.yml`. `@` cannot occur in a valid service or
+/// name, so two different SLOs never share a file (their ids can: see
+/// `resources::identity`).
+pub fn slo_file_name(service: &str, name: &str) -> String {
+    format!("slo_{service}@{name}.yml")
+}
+
+/// An alert's rule file: `alert_<name>.yml`.
+pub fn alert_file_name(name: &str) -> String {
+    format!("alert_{name}.yml")
+}
+
+/// A backup plan's rule file: `backup_<name>.yml`.
+pub fn backup_file_name(name: &str) -> String {
+    format!("backup_{name}.yml")
+}
+
+/// A backup plan's plan document: `backup_<name>.plan.json`, beside its rule file.
+pub fn backup_plan_file_name(name: &str) -> String {
+    format!("backup_{name}.plan.json")
+}
 
 // ---- shared ----
 
