@@ -132,3 +132,52 @@ fn a_reload_lost_at_exit_is_retried_and_reported_by_the_next_run() {
     assert_eq!(reloads.load(Ordering::SeqCst), 1);
     assert!(markers(&rules).is_empty());
 }
+
+/// The first apply before Prometheus starts (it needs the rule files first): with
+/// `prometheus_url` set, the create succeeds with a warning, nothing is tainted, and once
+/// Prometheus runs the next run reloads it and plans nothing. `rules_dir` written as
+/// `${path.module}/rules` gives a clean `rule_file` path (no `/./`).
+#[test]
+fn first_apply_before_prometheus_starts_never_taints() {
+    let tf = Terraform::new();
+    let down = unreachable_url();
+    tf.config(&alerts(1, &down).replace(
+        "rules_dir      = \"rules\"",
+        "rules_dir      = \"${path.module}/rules\"",
+    ));
+    tf.init();
+    let out = tf.run(APPLY);
+    assert_eq!(
+        out.code, 0,
+        "a first apply before Prometheus starts succeeds: {out}"
+    );
+    assert!(out.flat().contains("Prometheus not reloaded yet"), "{out}");
+    let state = tf.state_json();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap();
+    assert!(
+        resources.iter().all(|r| r["tainted"] != true),
+        "nothing tainted: {state}"
+    );
+    let rule_file = resources[0]["values"]["rule_file"].as_str().unwrap();
+    assert!(!rule_file.contains("/./"), "{rule_file}");
+    assert!(
+        rule_file.ends_with("/rules/alert_Deferred0.yml"),
+        "{rule_file}"
+    );
+
+    let rules = tf.path().join("rules");
+    let prom = Prometheus::start(&rules);
+    tf.config(&alerts(1, &prom.url).replace(
+        "rules_dir      = \"rules\"",
+        "rules_dir      = \"${path.module}/rules\"",
+    ));
+    let out = tf.run(PLAN);
+    assert_eq!(out.code, 0, "no change, no replacement: {out}");
+    assert!(
+        prom.group_names().iter().any(|g| g.contains("Deferred0")),
+        "the pending reload was made: {:?}",
+        prom.group_names()
+    );
+}
