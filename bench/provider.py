@@ -188,10 +188,10 @@ def floor_shape(body, kind):
 
 def compare(base, env, label, kind, body_provider, n, runs):
     sides = {
-        "provider": Workdir(base, f"{label}-provider", body_provider, env),
-        "shape": Workdir(base, f"{label}-floor-shape", floor_shape(body_provider, kind), env),
-        "null": Workdir(base, f"{label}-floor-null", floor_null(n), env),
-        "data": Workdir(base, f"{label}-tfdata", tfdata(n), env),
+        "provider": Workdir(base, f"{label}-{n}-provider", body_provider, env),
+        "shape": Workdir(base, f"{label}-{n}-floor-shape", floor_shape(body_provider, kind), env),
+        "null": Workdir(base, f"{label}-{n}-floor-null", floor_null(n), env),
+        "data": Workdir(base, f"{label}-{n}-tfdata", tfdata(n), env),
     }
     t = {(side, op): [] for side in sides for op in ("apply", "plan", "destroy")}
     state_bytes = {}
