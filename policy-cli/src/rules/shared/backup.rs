@@ -40,35 +40,20 @@ pub fn report_missing_plan_block(
 /// `Some(empty)` when untagged, `None` when unknown.
 fn tags(body: &EvalBody, default_tags: Option<&Value>) -> Option<Vec<(String, String)>> {
     let mut out: std::collections::BTreeMap<String, String> = Default::default();
-    match default_tags {
-        None => {}
-        Some(Value::Map(m)) => {
-            for (k, v) in m {
-                match v.to_str() {
-                    Some(s) => {
-                        out.insert(k.clone(), s);
-                    }
-                    None if v.is_null() => {}
-                    None => return None,
+    // Default tags first: a tag set on the resource overrides the default of its key.
+    for tags in [default_tags, body.value("tags")].into_iter().flatten() {
+        let Value::Map(m) = tags else {
+            return None;
+        };
+        for (k, v) in m {
+            match v.to_str() {
+                Some(s) => {
+                    out.insert(k.clone(), s);
                 }
+                None if v.is_null() => {}
+                None => return None,
             }
         }
-        Some(_) => return None,
-    }
-    match body.value("tags") {
-        None => {}
-        Some(Value::Map(m)) => {
-            for (k, v) in m {
-                match v.to_str() {
-                    Some(s) => {
-                        out.insert(k.clone(), s);
-                    }
-                    None if v.is_null() => {}
-                    None => return None,
-                }
-            }
-        }
-        Some(_) => return None,
     }
     Some(out.into_iter().collect())
 }
