@@ -82,23 +82,37 @@ output "burning" { value = data.reliability_error_budget.burning }
     );
 
     // The documented gate: a precondition that stops the apply while the budget is spent.
-    let gate = r#"
-resource "terraform_data" "deploy" {
-  input = "v2"
-  lifecycle {
-    precondition {
-      condition     = !data.reliability_error_budget.burning.exhausted
-      error_message = "The burning SLO has no error budget left: deployments are frozen."
-    }
-  }
+    assert_gate_blocks(
+        &tf,
+        &format!("{slos}{reads}"),
+        "burning",
+        "The burning SLO has no error budget left: deployments are frozen.",
+    );
 }
-"#;
-    tf.config(&format!("{slos}{reads}{gate}"));
+
+/// The documented gate on `data.reliability_error_budget.<name>`: a deploy with a
+/// precondition; applied after `config`, it must stop with `message` and deploy nothing.
+fn assert_gate_blocks(tf: &Terraform, config: &str, name: &str, message: &str) {
+    let gate = format!(
+        r#"
+resource "terraform_data" "deploy_{name}" {{
+  input = "v2"
+  lifecycle {{
+    precondition {{
+      condition     = !data.reliability_error_budget.{name}.exhausted
+      error_message = "{message}"
+    }}
+  }}
+}}
+"#
+    );
+    tf.config(&format!("{config}{gate}"));
     let out = tf.apply();
     assert_eq!(out.code, 1, "the precondition must stop the apply: {out}");
-    assert!(out.all().contains("deployments are frozen"), "{out}");
+    assert!(out.flat().contains("deployments are frozen"), "{out}");
     assert!(
-        tf.resource_values("terraform_data.deploy").is_none(),
+        tf.resource_values(&format!("terraform_data.deploy_{name}"))
+            .is_none(),
         "nothing deployed"
     );
 }
@@ -251,24 +265,12 @@ output "burning" {{ value = data.reliability_error_budget.burning }}
     assert_eq!(burning["period"], "30d", "{burning}");
     assert_eq!(burning["calendar_period"], serde_json::Value::Null);
 
-    let gate = r#"
-resource "terraform_data" "deploy_burning" {
-  input = "v1"
-  lifecycle {
-    precondition {
-      condition     = !data.reliability_error_budget.burning.exhausted
-      error_message = "burning has spent its error budget (${data.reliability_error_budget.burning.error_budget_remaining} left): deployments are frozen."
-    }
-  }
-}
-"#;
-    tf.config(&format!("{config}{gate}"));
-    let out = tf.apply();
-    assert_eq!(out.code, 1, "the precondition must stop the apply: {out}");
-    assert!(out.flat().contains("deployments are frozen"), "{out}");
-    assert!(tf
-        .resource_values("terraform_data.deploy_burning")
-        .is_none());
+    assert_gate_blocks(
+        &tf,
+        &config,
+        "burning",
+        "burning has spent its error budget (${data.reliability_error_budget.burning.error_budget_remaining} left): deployments are frozen.",
+    );
 }
 
 /// The documented gates, as written, for an SLO that has no data yet (nothing serves
