@@ -146,8 +146,17 @@ fn documents<T: RuleBacked>(
 fn compute<'a, T: RuleBacked>(
     diags: &mut Diagnostics,
     backend: &dyn Backend,
-    mut state: T::State<'a>,
+    state: T::State<'a>,
 ) -> T::State<'a> {
+    compute_documents::<T>(diags, backend, state).0
+}
+
+/// [`compute`], also returning the rendered documents (`None` while unknown or invalid).
+fn compute_documents<'a, T: RuleBacked>(
+    diags: &mut Diagnostics,
+    backend: &dyn Backend,
+    mut state: T::State<'a>,
+) -> (T::State<'a>, Option<Vec<String>>) {
     T::fill(&mut state);
     let names = T::doc_names(&state);
     let contents = documents::<T>(diags, &state).ok().flatten();
@@ -176,7 +185,7 @@ fn compute<'a, T: RuleBacked>(
     *out.hash = contents
         .as_deref()
         .map_or(Value::Unknown, |c| owned(documents_hash(c)));
-    state
+    (state, contents)
 }
 
 /// Claims the resource's id in this process ([`identity`](super::identity)) and, for a
@@ -188,6 +197,7 @@ fn claim<T: RuleBacked>(
     context: &Context,
     backend: &dyn Backend,
     state: &mut T::State<'_>,
+    contents: Option<Vec<String>>,
     creating: bool,
 ) {
     if let Some(p) = identity_conflict::<T>(context, backend, state, creating) {
@@ -199,10 +209,6 @@ fn claim<T: RuleBacked>(
         .as_ref_option()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    // The documents as planned (the state keeps a stored document's text out).
-    let contents = documents::<T>(&mut Diagnostics::default(), state)
-        .ok()
-        .flatten();
     let plan = Planned {
         owner: Owner {
             type_name: T::TYPE_NAME,
@@ -315,6 +321,36 @@ fn refresh<T: RuleBacked>(
     if stored.first().is_none_or(Option::is_none) {
         return Some(false);
     }
+    // Byte for byte what the last apply wrote (its hash is in the state): nothing drifted,
+    // and nothing needs rendering (a rules directory keeps what it was given).
+    {
+        let out = T::outputs(state);
+        let with_location: Vec<bool> = out.docs.iter().map(|(l, _)| l.is_value()).collect();
+        let texts_known = out
+            .docs
+            .iter()
+            .zip(&with_location)
+            .all(|((_, c), located)| *located || c.is_value());
+        if texts_known && stored.iter().all(Option::is_some) {
+            let mut it = stored.iter().flatten();
+            let texts: Vec<String> = out
+                .docs
+                .iter()
+                .map(|(l, c)| match l.is_value() {
+                    true => it.next().cloned().unwrap_or_default(),
+                    false => c.as_ref_option().map(|c| c.to_string()).unwrap_or_default(),
+                })
+                .collect();
+            if out.hash.as_ref_option().map(|h| h.to_string()) == Some(documents_hash(&texts)) {
+                for (location, content) in out.docs {
+                    if location.is_value() {
+                        *content = Value::Null;
+                    }
+                }
+                return Some(true);
+            }
+        }
+    }
     // What this provider writes for the state's configuration (a state whose configuration
     // no longer renders compares with its recorded text instead).
     let mut quiet = Diagnostics::default();
@@ -423,8 +459,15 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let backend = T::backend(&self.context, diags)?;
         T::unset_removed(&mut proposed, &config);
-        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
-        claim::<T>(diags, &self.context, backend.as_ref(), &mut state, true);
+        let (mut state, docs) = compute_documents::<T>(diags, backend.as_ref(), proposed);
+        claim::<T>(
+            diags,
+            &self.context,
+            backend.as_ref(),
+            &mut state,
+            docs,
+            true,
+        );
         Some((state, ValueEmpty::default()))
     }
 
@@ -440,8 +483,15 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         let backend = T::backend(&self.context, diags)?;
         T::unset_removed(&mut proposed, &config);
         let replace = T::replace_paths(&prior, &proposed);
-        let mut state = compute::<T>(diags, backend.as_ref(), proposed);
-        claim::<T>(diags, &self.context, backend.as_ref(), &mut state, false);
+        let (mut state, docs) = compute_documents::<T>(diags, backend.as_ref(), proposed);
+        claim::<T>(
+            diags,
+            &self.context,
+            backend.as_ref(),
+            &mut state,
+            docs,
+            false,
+        );
         Some((state, private, replace))
     }
 
