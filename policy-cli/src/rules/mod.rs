@@ -245,6 +245,7 @@ rules! {
     gcs_bucket_no_versioning => GcsBucketNoVersioning,
     azure_vm_backup_coverage => AzureVmBackupCoverage,
     gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
+    destroy_deletes_backups => DestroyDeletesBackups,
     certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
     slo_objective_unrealistic => SloObjectiveUnrealistic,
     slo_alerting_disabled => SloAlertingDisabled,
