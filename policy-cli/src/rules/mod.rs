@@ -256,6 +256,7 @@ rules! {
     gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
     destroy_deletes_backups => DestroyDeletesBackups,
     backup_vault_erasable => BackupVaultErasable,
+    aws_backup_plan_no_restore_test => AwsBackupPlanNoRestoreTest,
     certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
     slo_objective_unrealistic => SloObjectiveUnrealistic,
     slo_alerting_disabled => SloAlertingDisabled,

@@ -10,7 +10,7 @@ mod slo;
 mod vault;
 mod zones;
 
-pub use backup::{backup_cover, pitr_enabled, report_missing_plan_block, Cover};
+pub use backup::{backup_cover, pitr_enabled, report_missing_plan_block, selection_covers, Cover};
 pub use cluster::{autoscaled_min, cluster_members, members_message, report_few_members};
 pub use selection::Tri;
 pub use slo::{duration_secs, is_page, label, slo_alert_name, tier, tier_disabled};
