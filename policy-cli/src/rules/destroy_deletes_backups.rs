@@ -10,8 +10,9 @@ declare_rule! {
     /// - `aws_db_instance` and `aws_rds_cluster` with `skip_final_snapshot = true` (provider
     ///   default `false`), `deletion_protection` not true (default `false`) and
     ///   `delete_automated_backups` not false (default `true`), when no AWS Backup selection
-    ///   or `reliability_backup_plan` covers them (AWS Backup recovery points outlive the
-    ///   database);
+    ///   or `reliability_backup_plan` covers them and no
+    ///   `aws_db_instance_automated_backups_replication` copies their automated backups to
+    ///   another region (recovery points and replicated backups outlive the database);
     /// - `google_sql_database_instance` with `deletion_protection = false` (Terraform's own
     ///   flag, default `true`) and none of `settings.deletion_protection_enabled`,
     ///   `settings.retain_backups_on_delete` (both default `false`) or an enabled
@@ -109,8 +110,21 @@ impl DestroyDeletesBackups {
         let Some((dab, dab_attr)) = is(body, "delete_automated_backups", true, true) else {
             return;
         };
-        // AWS Backup recovery points (and a reliability_backup_plan's copies) outlive it.
+        // AWS Backup recovery points (and a reliability_backup_plan's copies) outlive it,
+        // and so may automated backups replicated to another region.
         if !matches!(backup_cover(inst, cx.graph), Cover::No) {
+            return;
+        }
+        let replicated = cx
+            .graph
+            .referrers_of(inst, "aws_db_instance_automated_backups_replication")
+            .iter()
+            .any(|r| {
+                r.body.value("source_db_instance_arn").is_none_or(|v| {
+                    v.refers_to_instance(&inst.base, &inst.address) || v.contains_opaque_unknown()
+                })
+            });
+        if replicated {
             return;
         }
         let message = format!(
