@@ -1,4 +1,4 @@
-use super::shared::{names_vault, selection_covers, Tri};
+use super::shared::{derived_from_managed, names_instance, names_vault, selection_covers, Tri};
 use super::{Rule, RuleCtx};
 use crate::eval::{EvalBody, Instance};
 use crate::graph::Graph;
@@ -122,33 +122,12 @@ const PROTECTABLE: &[&str] = &[
     "aws_fsx_*",
 ];
 
-/// Whether `v` names the instance `target` (a reference to it, or its known `name`).
+/// Whether a `restore_testing_plan_name` names the restore testing plan `target`.
 fn names(v: Option<&Value>, target: &Instance, g: &Graph) -> Tri {
-    let Some(v) = v else {
-        return Tri::Maybe;
-    };
-    if v.refers_to_instance(&target.base, &target.address) {
-        return Tri::Yes;
+    match v {
+        Some(v) => names_instance(v, target, g),
+        None => Tri::Maybe,
     }
-    match (v, target.body.value("name").and_then(Value::as_str)) {
-        (Value::String(s), Some(n)) => Tri::of(s == n),
-        // Derived from other resources of this configuration only.
-        (Value::Unknown(_), _) if derived_from_managed(v, g) => Tri::No,
-        _ => Tri::Maybe,
-    }
-}
-
-/// Whether a value is derived from managed resources of this configuration only.
-fn derived_from_managed(v: &Value, g: &Graph) -> bool {
-    if !v.contains_unknown() || v.contains_opaque_unknown() || v.contains_error() {
-        return false;
-    }
-    let mut refs = Vec::new();
-    v.collect_refs(&mut refs);
-    refs.iter().all(|r| {
-        let insts = g.resolve(r);
-        !insts.is_empty() && insts.iter().all(|i| !i.data)
-    })
 }
 
 /// The items of a list attribute (a single value is one item); `None` when unknown.
@@ -218,7 +197,7 @@ fn plan_tests_vault(tp: &Instance, target: &Value, g: &Graph) -> Tri {
 }
 
 /// Whether a restore testing selection's resources include `inst`.
-fn selection_tests(ts: &EvalBody, inst: &Instance, ty: &str) -> Tri {
+fn selection_tests(ts: &EvalBody, inst: &Instance, ty: &str, g: &Graph) -> Tri {
     let type_matches = match ts.value("protected_resource_type").and_then(Value::as_str) {
         Some(t) => Tri::of(t.eq_ignore_ascii_case(ty)),
         None => Tri::Maybe,
@@ -236,8 +215,8 @@ fn selection_tests(ts: &EvalBody, inst: &Instance, ty: &str) -> Tri {
                     // An ARN written out: which resource it is cannot be told.
                     Value::String(_) => Tri::Maybe,
                     v if v.refers_to_instance(&inst.base, &inst.address) => Tri::Yes,
-                    v if v.contains_opaque_unknown() || v.contains_error() => Tri::Maybe,
-                    Value::Unknown(_) => Tri::No,
+                    // Derived from other resources of this configuration only.
+                    v if derived_from_managed(v, g) => Tri::No,
                     _ => Tri::Maybe,
                 };
                 out = out.or(m);
@@ -253,7 +232,7 @@ fn selection_tests(ts: &EvalBody, inst: &Instance, ty: &str) -> Tri {
 fn tested(inst: &Instance, ty: &str, targets: &[&Value], g: &Graph) -> Tri {
     let mut out = Tri::No;
     for ts in g.of_type("aws_backup_restore_testing_selection") {
-        let mut m = selection_tests(&ts.body, inst, ty);
+        let mut m = selection_tests(&ts.body, inst, ty, g);
         if m == Tri::No {
             continue;
         }

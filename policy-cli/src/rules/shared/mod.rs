@@ -14,7 +14,7 @@ pub use backup::{backup_cover, pitr_enabled, report_missing_plan_block, selectio
 pub use cluster::{autoscaled_min, cluster_members, members_message, report_few_members};
 pub use selection::Tri;
 pub use slo::{duration_secs, is_page, label, slo_alert_name, tier, tier_disabled};
-pub use vault::{destination_in_vault_account, names_vault};
+pub use vault::{derived_from_managed, destination_in_vault_account, names_instance, names_vault};
 pub use zones::{
     is_zone, report_few_zones, report_single_zone_list, report_subnets_in_one_zone,
     subnets_in_one_zone, zoneless_region_help, OneZone,

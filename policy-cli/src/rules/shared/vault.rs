@@ -50,29 +50,59 @@ fn only_vault_refs<'a>(v: &Value, g: &Graph<'a>) -> Option<Vec<&'a Instance>> {
     (!out.is_empty()).then_some(out)
 }
 
-/// Whether `v` (a vault name, or a value derived from a vault's `name`/`id`/`arn`) names
-/// `vault`. A known name is compared with the vault's known `name`; an ARN with its
-/// `backup-vault:<name>` part.
-pub fn names_vault(v: &Value, vault: &Instance, g: &Graph) -> Tri {
+/// Whether a value is derived from managed resources of this configuration only (not
+/// from variables, data sources or anything that could be anything).
+pub fn derived_from_managed(v: &Value, g: &Graph) -> bool {
+    if !v.contains_unknown() || v.contains_opaque_unknown() || v.contains_error() {
+        return false;
+    }
+    let mut refs = Vec::new();
+    v.collect_refs(&mut refs);
+    refs.iter().all(|r| {
+        let insts = g.resolve(r);
+        !insts.is_empty() && insts.iter().all(|i| !i.data)
+    })
+}
+
+/// Whether `v` names `target` by its `name` (a vault, a restore testing plan): a reference
+/// to it, or a name compared with its `name`. A reference to another resource's `name`
+/// arrives as the value that resource's configuration sets (see `eval/refs.rs`), so an
+/// unknown derived from what the target's own name is derived from may be it.
+pub fn names_instance(v: &Value, target: &Instance, g: &Graph) -> Tri {
     if v.is_null() {
         return Tri::No;
     }
-    if v.refers_to_instance(&vault.base, &vault.address) {
+    if v.refers_to_instance(&target.base, &target.address) {
         return Tri::Yes;
     }
+    let name = target.body.value("name");
+    let shares_refs = |n: &Value| {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        v.collect_refs(&mut a);
+        n.collect_refs(&mut b);
+        a.iter().any(|r| b.contains(r))
+    };
+    match (v, name) {
+        (Value::String(s), Some(Value::String(n))) => Tri::of(s == n),
+        (Value::String(_), _) => Tri::Maybe,
+        (_, None) => Tri::Maybe,
+        (_, Some(n)) if n.contains_opaque_unknown() || shares_refs(n) => Tri::Maybe,
+        _ if derived_from_managed(v, g) => Tri::No,
+        _ => Tri::Maybe,
+    }
+}
+
+/// Whether `v` (a vault name or ARN, or a value derived from a vault's `name`/`id`/`arn`)
+/// names `vault`. An ARN is compared by its `backup-vault:<name>` part.
+pub fn names_vault(v: &Value, vault: &Instance, g: &Graph) -> Tri {
     match v {
         Value::String(s) => {
             let name = s
                 .rsplit_once(":backup-vault:")
                 .map_or(s.as_str(), |(_, n)| n);
-            match vault.body.value("name").and_then(Value::as_str) {
-                Some(n) if n == name => Tri::Yes,
-                Some(_) => Tri::No,
-                None => Tri::Maybe,
-            }
+            names_instance(&Value::String(name.to_string()), vault, g)
         }
-        _ if only_vault_refs(v, g).is_some() => Tri::No,
-        _ => Tri::Maybe,
+        _ => names_instance(v, vault, g),
     }
 }
 
