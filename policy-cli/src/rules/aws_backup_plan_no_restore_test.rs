@@ -143,7 +143,7 @@ fn items(v: &Value) -> Option<Vec<&Value>> {
 
 /// Whether a vault list (`include_vaults`, `exclude_vaults`) names the vault a plan rule's
 /// `target_vault_name` gives.
-fn vaults_name(list: Option<&Value>, target: &Value, g: &Graph) -> Tri {
+fn vaults_name(list: Option<&Value>, tp: &Instance, target: &Value, g: &Graph) -> Tri {
     let Some(list) = list else {
         return Tri::No;
     };
@@ -165,7 +165,7 @@ fn vaults_name(list: Option<&Value>, target: &Value, g: &Graph) -> Tri {
             Value::String(s) if s.contains('*') || s.contains('?') => Tri::Maybe,
             _ => match (target, targets.as_slice()) {
                 // A vault this configuration creates.
-                (_, [vault]) => names_vault(item, vault, g),
+                (_, [vault]) => names_vault(item, tp, vault, g),
                 // A vault named by a literal (`Default`): compare with an ARN's name.
                 (Value::String(name), []) => match item {
                     Value::String(arn) => {
@@ -186,8 +186,8 @@ fn plan_tests_vault(tp: &Instance, target: &Value, g: &Graph) -> Tri {
     let Some(rps) = tp.body.block("recovery_point_selection") else {
         return Tri::Maybe;
     };
-    let included = vaults_name(rps.body.attr("include_vaults").map(|a| &a.value), target, g);
-    let excluded = vaults_name(rps.body.value("exclude_vaults"), target, g);
+    let included = vaults_name(rps.body.attr("include_vaults").map(|a| &a.value), tp, target, g);
+    let excluded = vaults_name(rps.body.value("exclude_vaults"), tp, target, g);
     let m = included.and(excluded.negate());
     if m != Tri::No && !tp.count_known {
         Tri::Maybe

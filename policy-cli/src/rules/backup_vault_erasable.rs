@@ -9,7 +9,8 @@ declare_rule! {
     /// `aws_backup_vault_lock_configuration` guards it (governance mode, without
     /// `changeable_for_days`, counts), or every rule that backs up into it copies its
     /// recovery points (`copy_action`) to a vault in **another account**. A rule whose copy
-    /// stays in the vault's own account does not count.
+    /// stays in the vault's own account does not count. A vault named by its name (rather
+    /// than by reference) is the one of that name in the plan's own region and account.
     ///
     /// Which account a vault or a copy destination is in comes from the destination ARN's
     /// account field, from the provider configuration that creates a referenced vault
@@ -102,7 +103,7 @@ impl Rule for BackupVaultErasable {
         // A lock that may guard it.
         for lock in g.of_type("aws_backup_vault_lock_configuration") {
             let t = match lock.body.attr("backup_vault_name") {
-                Some(a) => names_vault(&a.value, vault, g),
+                Some(a) => names_vault(&a.value, lock, vault, g),
                 None => Tri::Maybe,
             };
             if t != Tri::No {
@@ -117,7 +118,7 @@ impl Rule for BackupVaultErasable {
             }
             for rule in plan.body.blocks("rule") {
                 let target = rule.body.attr("target_vault_name").map(|a| &a.value);
-                if !target.is_some_and(|t| names_vault(t, vault, g) == Tri::Yes) {
+                if !target.is_some_and(|t| names_vault(t, plan, vault, g) == Tri::Yes) {
                     continue;
                 }
                 match copies_elsewhere(rule, plan, vault, cx) {

@@ -92,10 +92,18 @@ pub fn names_instance(v: &Value, target: &Instance, g: &Graph) -> Tri {
     }
 }
 
-/// Whether `v` (a vault name or ARN, or a value derived from a vault's `name`/`id`/`arn`)
-/// names `vault`. An ARN is compared by its `backup-vault:<name>` part.
-pub fn names_vault(v: &Value, vault: &Instance, g: &Graph) -> Tri {
-    match v {
+/// Whether `v` (a vault name or ARN, or a value derived from a vault's `name`/`id`/`arn`),
+/// written in `owner` (a plan, a lock, a restore testing plan), names `vault`. An ARN is
+/// compared by its `backup-vault:<name>` part. A name means the vault of that name in the
+/// owner's region and account: a match by name counts where the two are created by the
+/// same provider configuration (or known to be in the same region and account), and with
+/// plan input (no provider configurations) where no other vault of the configuration has
+/// that name.
+pub fn names_vault(v: &Value, owner: &Instance, vault: &Instance, g: &Graph) -> Tri {
+    if v.refers_to_instance(&vault.base, &vault.address) {
+        return Tri::Yes;
+    }
+    let by_name = match v {
         Value::String(s) => {
             let name = s
                 .rsplit_once(":backup-vault:")
@@ -103,7 +111,39 @@ pub fn names_vault(v: &Value, vault: &Instance, g: &Graph) -> Tri {
             names_instance(&Value::String(name.to_string()), vault, g)
         }
         _ => names_instance(v, vault, g),
+    };
+    if by_name == Tri::No {
+        return Tri::No;
     }
+    let place = match (&owner.provider, &vault.provider) {
+        (Some(a), Some(b)) if a == b => Tri::Yes,
+        (None, None) => {
+            let name = vault.body.value("name");
+            let alone = g
+                .of_type("aws_backup_vault")
+                .iter()
+                .filter(|o| o.address != vault.address)
+                .all(|o| {
+                    o.body
+                        .value("name")
+                        .is_some_and(|n| Some(n) != name && !n.contains_unknown())
+                });
+            if alone {
+                Tri::Yes
+            } else {
+                Tri::Maybe
+            }
+        }
+        _ => {
+            let known = |a: Option<String>, b: Option<String>| match (a, b) {
+                (Some(a), Some(b)) => Tri::of(a == b),
+                _ => Tri::Maybe,
+            };
+            known(g.region_of(owner), g.region_of(vault))
+                .and(known(g.account_of(owner), g.account_of(vault)))
+        }
+    };
+    by_name.and(place)
 }
 
 /// Whether two AWS resources are in the same account: the same provider configuration,
