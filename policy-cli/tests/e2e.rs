@@ -390,3 +390,30 @@ fn pages_routed_as_alertmanager_would() {
         ["reliability_slo.search", "reliability_alert.watchdog"]
     );
 }
+
+/// Backups that survive the bad day (issue 25): a destroy that takes the backups along
+/// (protections set through modules and terraform.tfvars count, count = 0 and unknowns stay
+/// silent), an erasable vault and an untested plan next to a locked, restore-tested one
+/// (restore.tf), through modules written like terraform-aws-modules/terraform-aws-rds and
+/// cloudposse/terraform-aws-backup.
+#[test]
+fn backups_after_the_bad_day() {
+    let r = run(&[], &fixtures().join("backups_after"));
+    compare("backups_after", &r);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        resources(&r, "RC213"),
+        [
+            "google_sql_database_instance.reported",
+            "module.dev.aws_db_instance.this[0]"
+        ]
+    );
+    assert_eq!(
+        resources(&r, "RC214"),
+        ["module.backup.aws_backup_vault.default"]
+    );
+    assert_eq!(
+        resources(&r, "RC215"),
+        ["module.backup.aws_backup_plan.default"]
+    );
+}

@@ -555,3 +555,81 @@ fn plan_version(text: &str) -> String {
     let v: Json = serde_json::from_str(text).unwrap();
     v["format_version"].as_str().unwrap().to_string()
 }
+
+const DESTROYS: &str = r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+
+# Known only to the data source: HCL input cannot tell, the plan can.
+data "aws_ssm_parameter" "skip_final_snapshot" {
+  name = "/db/reports/skip-final-snapshot"
+}
+
+resource "aws_db_instance" "reports" {
+  instance_class      = "db.t3.micro"
+  engine              = "postgres"
+  skip_final_snapshot = data.aws_ssm_parameter.skip_final_snapshot.insecure_value == "true"
+}
+
+# No final snapshot, automated backups deleted with it (provider defaults).
+resource "aws_db_instance" "scratch" {
+  identifier          = "scratch"
+  instance_class      = "db.t3.micro"
+  engine              = "postgres"
+  skip_final_snapshot = true
+}
+
+# A replica: its source holds the data.
+resource "aws_db_instance" "replica" {
+  instance_class      = "db.t3.micro"
+  replicate_source_db = aws_db_instance.scratch.identifier
+  skip_final_snapshot = true
+}
+
+# AWS Backup recovery points outlive it.
+resource "aws_db_instance" "backed_up" {
+  instance_class      = "db.t3.micro"
+  engine              = "postgres"
+  skip_final_snapshot = true
+}
+
+resource "aws_backup_selection" "db" {
+  name         = "db"
+  iam_role_arn = "arn:aws:iam::123456789012:role/backup"
+  plan_id      = "plan-1"
+  resources    = [aws_db_instance.backed_up.arn]
+}
+"#;
+
+/// Destroys that take the backups along (issue 25, RC213) on a real plan: a value only
+/// the plan knows is judged, replicas and AWS Backup coverage stay silent as on HCL input.
+#[test]
+fn destroys_that_take_the_backups_along() {
+    let tf = aws_terraform();
+    tf.write("main.tf", &format!("{REQUIRED_AWS}{DESTROYS}"));
+    tf.init();
+    let parameters = (
+        "AWS_PLAN_PROVIDER_PARAMETERS",
+        r#"{"/db/reports/skip-final-snapshot": "true"}"#,
+    );
+    plan_json(&tf, &[], &[parameters]);
+    let rc213 = |out: &reliability_e2e::Output| -> Vec<String> {
+        found(&json(out))
+            .into_iter()
+            .filter(|(rule, _)| rule == "RC213")
+            .map(|(_, resource)| resource)
+            .collect()
+    };
+    let plan = relcheck(
+        tf.path(),
+        &["check", "--plan", "plan.json", "--format", "json", "."],
+    );
+    assert_eq!(
+        rc213(&plan),
+        ["aws_db_instance.reports", "aws_db_instance.scratch"],
+        "{plan}"
+    );
+    let hcl = relcheck(tf.path(), &["check", "--format", "json", "."]);
+    assert_eq!(rc213(&hcl), ["aws_db_instance.scratch"], "{hcl}");
+}

@@ -451,6 +451,9 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Value {
     }
 }
 
+/// The longest source text kept for an attribute (characters of its first line).
+const SOURCE_MAX: usize = 300;
+
 /// Source text of a non-literal expression, for messages.
 pub(crate) fn source_text(e: &Expression, text: &str) -> Option<String> {
     match e {
@@ -463,10 +466,12 @@ pub(crate) fn source_text(e: &Expression, text: &str) -> Option<String> {
             if s.is_empty() {
                 return None;
             }
+            // The first line whole (messages shorten it, see `rules::quote`; rules may read
+            // an ARN template's fields), bounded; `…` marks what was left out.
             let one_line = s.lines().next().unwrap_or(s);
             Some(
-                if one_line.len() < s.len() || one_line.chars().count() > 60 {
-                    format!("{}…", one_line.chars().take(60).collect::<String>())
+                if one_line.len() < s.len() || one_line.chars().count() > SOURCE_MAX {
+                    format!("{}…", one_line.chars().take(SOURCE_MAX).collect::<String>())
                 } else {
                     one_line.to_string()
                 },

@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Checks that a `reliability_backup_plan` has a `restore_test` block. A `dynamic
     /// "restore_test"` whose `for_each` is unknown counts as present; one over a known empty
-    /// collection does not.
+    /// collection does not. `aws-backup-plan-no-restore-test` (RC215) asks the same of the
+    /// resources an `aws_backup_plan` backs up, with AWS Backup restore testing.
     ///
     /// ## Why is this bad?
     /// A backup that was never restored is a hope, not a backup: missing files, a wrong

@@ -127,6 +127,15 @@ pub fn quote(attr: &EvalAttr) -> String {
         s.split_whitespace().collect::<String>()
             != attr.value.display().split_whitespace().collect::<String>()
     });
+    // At most 60 characters of the source's first line.
+    let short;
+    let source = match source {
+        Some(s) if s.chars().count() > 60 => {
+            short = format!("{}…", s.chars().take(60).collect::<String>());
+            Some(&short)
+        }
+        other => other,
+    };
     match (source, &attr.origin) {
         (Some(src), Some(origin)) => {
             format!("{} (from `{}`, {})", attr.value.display(), src, origin)
@@ -245,6 +254,9 @@ rules! {
     gcs_bucket_no_versioning => GcsBucketNoVersioning,
     azure_vm_backup_coverage => AzureVmBackupCoverage,
     gce_disk_no_snapshot_schedule => GceDiskNoSnapshotSchedule,
+    destroy_deletes_backups => DestroyDeletesBackups,
+    backup_vault_erasable => BackupVaultErasable,
+    aws_backup_plan_no_restore_test => AwsBackupPlanNoRestoreTest,
     certificate_expiry_unmonitored => CertificateExpiryUnmonitored,
     slo_objective_unrealistic => SloObjectiveUnrealistic,
     slo_alerting_disabled => SloAlertingDisabled,

@@ -58,6 +58,13 @@ fn tags(body: &EvalBody, default_tags: Option<&Value>) -> Option<Vec<(String, St
     Some(out.into_iter().collect())
 }
 
+/// Whether an `aws_backup_selection` selects the instance, as AWS would (its tags are
+/// those AWS sees, see `selection.rs`).
+pub fn selection_covers(sel: &Instance, inst: &Instance, g: &Graph) -> Tri {
+    let my_tags = tags(&inst.body, g.default_tags_of(inst));
+    selection_selects(sel, inst, my_tags.as_deref(), g)
+}
+
 /// Whether a resource is backed up (see RC206).
 pub enum Cover {
     Yes,

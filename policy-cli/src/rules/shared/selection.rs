@@ -36,7 +36,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    fn or(self, o: Tri) -> Tri {
+    pub fn or(self, o: Tri) -> Tri {
         match (self, o) {
             (Tri::Yes, _) | (_, Tri::Yes) => Tri::Yes,
             (Tri::No, Tri::No) => Tri::No,
@@ -44,7 +44,7 @@ impl Tri {
         }
     }
 
-    fn and(self, o: Tri) -> Tri {
+    pub fn and(self, o: Tri) -> Tri {
         match (self, o) {
             (Tri::No, _) | (_, Tri::No) => Tri::No,
             (Tri::Yes, Tri::Yes) => Tri::Yes,
@@ -52,7 +52,7 @@ impl Tri {
         }
     }
 
-    fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::Yes => Tri::No,
             Tri::No => Tri::Yes,
@@ -60,7 +60,7 @@ impl Tri {
         }
     }
 
-    fn of(b: bool) -> Tri {
+    pub fn of(b: bool) -> Tri {
         if b {
             Tri::Yes
         } else {
@@ -290,7 +290,7 @@ pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags, g: &Graph)
                             if negate && missing {
                                 Tri::Maybe
                             } else if negate {
-                                t.not()
+                                t.negate()
                             } else {
                                 t
                             }
@@ -315,7 +315,7 @@ pub fn selection_selects(sel: &Instance, inst: &Instance, tags: Tags, g: &Graph)
         }
     };
     let excluded = list_matches(body.value("not_resources"), inst, g).unwrap_or(Tri::No);
-    let m = included.and(excluded.not());
+    let m = included.and(excluded.negate());
     if m != Tri::No && !sel.count_known {
         Tri::Maybe
     } else {
