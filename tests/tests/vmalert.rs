@@ -51,6 +51,20 @@ fn groups_in_state(tf: &Terraform) -> BTreeSet<String> {
     names
 }
 
+/// The groups vmalert has loaded, once they are `expected` or after 15 s: vmalert answers
+/// `POST /-/reload` at once and applies it in the background (within a second here), where
+/// Prometheus reloads before it answers.
+fn loaded_groups(vm: &VmStack, expected: &BTreeSet<String>) -> BTreeSet<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let loaded: BTreeSet<String> = vm.group_names().into_iter().collect();
+        if &loaded == expected || std::time::Instant::now() >= deadline {
+            return loaded;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
     let tf = Terraform::new();
@@ -72,7 +86,7 @@ fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
         expected.len() >= 5,
         "SLO, alert and backup groups: {expected:?}"
     );
-    let loaded: BTreeSet<String> = vm.group_names().into_iter().collect();
+    let loaded = loaded_groups(&vm, &expected);
     assert_eq!(loaded, expected, "vmalert logs:\n{}", vm.logs());
 
     let out = tf.plan();
@@ -81,8 +95,8 @@ fn apply_loads_every_group_into_vmalert_and_destroy_removes_them() {
     let out = tf.destroy().success();
     assert!(out.stdout.contains("3 destroyed"), "{out}");
     assert_eq!(
-        vm.group_names(),
-        Vec::<String>::new(),
+        loaded_groups(&vm, &BTreeSet::new()),
+        BTreeSet::new(),
         "vmalert logs:\n{}",
         vm.logs()
     );
