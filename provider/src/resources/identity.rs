@@ -16,6 +16,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::backend::{Backend, Problem};
+
 /// What one resource claimed: its rule document's name and, when known, its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Claim {
@@ -74,6 +76,79 @@ impl Identities {
                 _ => Ok(()),
             },
         }
+    }
+}
+
+/// What a planned resource claims, and how its documents are named in messages.
+pub struct Claimant<'a> {
+    pub type_name: &'a str,
+    /// "SLO", "alert", …
+    pub what: &'a str,
+    pub id: &'a str,
+    /// Its rule document's name.
+    pub document: &'a str,
+    /// The hash of its documents, when known.
+    pub hash: Option<&'a str>,
+    /// The resource a document name belongs to, for messages.
+    pub describe: &'a dyn Fn(&str) -> String,
+}
+
+/// Why `r`'s id cannot be claimed, if it cannot: another claim in this process, or (with
+/// `shared`: a create of a type whose ids different documents can share) a stored document
+/// of the destination that `is_doc_of_id` says has the same id.
+pub fn check(
+    ids: &Identities,
+    backend: &dyn Backend,
+    r: &Claimant<'_>,
+    shared: bool,
+    is_doc_of_id: &dyn Fn(&str) -> bool,
+) -> Option<Problem> {
+    let (what, id, document) = (r.what, r.id, r.document);
+    match ids.claim(r.type_name, id, document, r.hash) {
+        Err(Conflict::OtherDocument(other)) => {
+            return Some(Problem::new(
+                format!("Two {what}s share the id {id:?}"),
+                format!(
+                    "the {what} of {} and the {what} of {} would both have the id {id:?}: \
+                     the same series labels, rule groups and import id, so one would \
+                     silently replace the other. Rename one of them",
+                    (r.describe)(&other),
+                    (r.describe)(document)
+                ),
+            ))
+        }
+        Err(Conflict::SameDocument) => {
+            return Some(Problem::new(
+                format!("Two {} resources with the id {id:?}", r.type_name),
+                format!(
+                    "two resources in this configuration would both write {document} with \
+                     different content, so one would silently replace the other. Rename one \
+                     of them"
+                ),
+            ))
+        }
+        Ok(()) => {}
+    }
+    if !(shared && backend.stores()) {
+        return None;
+    }
+    let found = tokio::task::block_in_place(|| backend.lookup(is_doc_of_id));
+    match found {
+        Ok(found) => found.into_iter().find(|f| f.name != document).map(|f| {
+            Problem::new(
+                format!("Another {what} has the id {id:?}"),
+                format!(
+                    "{} already holds the {what} of {} ({}), whose id is also {id:?}: the \
+                     {what} of {} would share its series labels, rule groups and import id. \
+                     Rename this one, or remove the other from its configuration first",
+                    backend.describe(),
+                    (r.describe)(&f.name),
+                    f.location,
+                    (r.describe)(document)
+                ),
+            )
+        }),
+        Err(p) => Some(p),
     }
 }
 

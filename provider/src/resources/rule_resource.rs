@@ -17,7 +17,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use super::diagnostics::{report, spec_at_apply, FieldErr};
 use super::header::{documents_hash, embedded_config, CONFIG_PREFIX};
-use super::identity::Conflict;
+use super::identity;
 use crate::backend::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 use crate::context::Context;
 
@@ -233,58 +233,19 @@ fn identity_conflict<T: RuleBacked>(
     let out = T::outputs(state);
     let id = out.id.as_ref_option()?.to_string();
     // The documents' hash stands for their content (the state keeps stored text out).
-    let content = out.hash.as_ref_option().map(|h| h.to_string());
-    let what = T::WHAT;
-    match context
-        .identities
-        .claim(T::TYPE_NAME, &id, &document, content.as_deref())
-    {
-        Err(Conflict::OtherDocument(other)) => {
-            return Some(Problem::new(
-                format!("Two {what}s share the id {id:?}"),
-                format!(
-                    "the {what} of {} and the {what} of {} would both have the id {id:?}: \
-                     the same series labels, rule groups and import id, so one would \
-                     silently replace the other. Rename one of them",
-                    T::describe_doc(&other),
-                    T::describe_doc(&document)
-                ),
-            ))
-        }
-        Err(Conflict::SameDocument) => {
-            return Some(Problem::new(
-                format!("Two {} resources with the id {id:?}", T::TYPE_NAME),
-                format!(
-                    "two resources in this configuration would both write {document} with \
-                     different content, so one would silently replace the other. Rename one \
-                     of them"
-                ),
-            ))
-        }
-        Ok(()) => {}
-    }
-    if !(creating && T::SHARED_IDS && backend.stores()) {
-        return None;
-    }
-    let found =
-        tokio::task::block_in_place(|| backend.lookup(&|name| T::is_rule_doc_of(name, &id)));
-    match found {
-        Ok(found) => found.into_iter().find(|f| f.name != document).map(|f| {
-            Problem::new(
-                format!("Another {what} has the id {id:?}"),
-                format!(
-                    "{} already holds the {what} of {} ({}), whose id is also {id:?}: the \
-                     {what} of {} would share its series labels, rule groups and import id. \
-                     Rename this one, or remove the other from its configuration first",
-                    backend.describe(),
-                    T::describe_doc(&f.name),
-                    f.location,
-                    T::describe_doc(&document)
-                ),
-            )
-        }),
-        Err(p) => Some(p),
-    }
+    let hash = out.hash.as_ref_option().map(|h| h.to_string());
+    let resource = identity::Claimant {
+        type_name: T::TYPE_NAME,
+        what: T::WHAT,
+        id: &id,
+        document: &document,
+        hash: hash.as_deref(),
+        describe: &T::describe_doc,
+    };
+    let shared = creating && T::SHARED_IDS;
+    identity::check(&context.identities, backend, &resource, shared, &|name| {
+        T::is_rule_doc_of(name, &id)
+    })
 }
 
 /// The known locations of a state's documents.
