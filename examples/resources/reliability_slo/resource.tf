@@ -55,4 +55,8 @@ resource "reliability_slo" "checkout_latency_monthly" {
     end_time   = "04:00"
   }
   exclude_query = "max(maintenance_mode{service=\"checkout\"})"
+
+  alerting {
+    runbook_url = "https://runbooks.example.com/checkout-latency"
+  }
 }
