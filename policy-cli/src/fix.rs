@@ -139,9 +139,28 @@ fn replace(text: &str, attr: &Range<usize>, value: &str) -> Option<Edit> {
     let line_rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let pad = line_rest.len() - line_rest.trim_start_matches(' ').len();
     let after = &line_rest[pad..];
-    if pad > 0 && (after.starts_with('#') || after.starts_with("//") || after.starts_with("/*")) {
-        let width = old.chars().count() + pad;
-        let spaces = width.saturating_sub(value.chars().count()).max(1);
+    if pad > 0 && is_comment(after) {
+        // Aligned with a comment on the line above or below: keep the column; alone:
+        // keep the spaces.
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..end + pad].chars().count();
+        let aligned = [
+            neighbour_line(text, line_start, -1),
+            neighbour_line(text, line_start, 1),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|l| {
+            l.chars().count() > column
+                && is_comment(&l[l.char_indices().nth(column).map_or(0, |(i, _)| i)..])
+        });
+        let spaces = if aligned {
+            (old.chars().count() + pad)
+                .saturating_sub(value.chars().count())
+                .max(1)
+        } else {
+            pad
+        };
         return Some(Edit {
             span: start..end + pad,
             text: format!("{value}{}", " ".repeat(spaces)),
@@ -151,6 +170,23 @@ fn replace(text: &str, attr: &Range<usize>, value: &str) -> Option<Edit> {
         span: start..end,
         text: value.to_string(),
     })
+}
+
+fn is_comment(s: &str) -> bool {
+    s.starts_with('#') || s.starts_with("//") || s.starts_with("/*")
+}
+
+/// The line before (`-1`) or after (`1`) the line starting at `line_start`.
+fn neighbour_line(text: &str, line_start: usize, dir: i32) -> Option<&str> {
+    if dir < 0 {
+        let prev_end = line_start.checked_sub(1)?;
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        Some(&text[prev_start..prev_end])
+    } else {
+        let end = line_start + text[line_start..].find('\n')?;
+        let next = &text[end + 1..];
+        Some(&next[..next.find('\n').unwrap_or(next.len())])
+    }
 }
 
 /// Adds `items` (unindented HCL; attributes first) as the last lines of the block at

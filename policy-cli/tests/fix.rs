@@ -1,0 +1,317 @@
+//! `check --fix` and `--diff`: for every rule that declares a fix, the patch its bad fixture
+//! gets (snapshot `fix__<rule>.snap`), `--fix` writes exactly that patch, and running again
+//! is a no-op; a `terraform fmt`-clean file stays clean; values that come from variables,
+//! locals, module inputs or `.tfvars`, and modules under `.terraform/`, are never edited.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use relcheck::rules::RULES;
+
+/// Every file under `dir` (relative path → text).
+fn texts(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn copy_fixture(from: &Path, to: &Path) {
+    for (name, text) in texts(from) {
+        support::write(to, &name, text);
+    }
+}
+
+fn terraform_fmt_clean(dir: &Path) -> Option<bool> {
+    let out = std::process::Command::new("terraform")
+        .args(["fmt", "-check", "-recursive"])
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .ok()?;
+    Some(out.status.success())
+}
+
+/// Whether the patch `--diff` printed turns `before` into `after` (file by file).
+fn patch_matches(diff: &str, before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    for name in &changed {
+        assert!(
+            diff.contains(&format!("+++ b/{name}\n")),
+            "--fix changed {name}, --diff did not show it:\n{diff}"
+        );
+    }
+    assert_eq!(diff.matches("+++ b/").count(), changed.len(), "{diff}");
+}
+
+#[test]
+fn every_fixable_rule_fixes_its_bad_fixture() {
+    let fixable: Vec<_> = RULES.iter().filter(|r| r.meta().fix.is_some()).collect();
+    assert!(fixable.len() >= 6, "fixable rules: {}", fixable.len());
+    for rule in fixable {
+        let m = rule.meta();
+        let file = m.name.replace('-', "_");
+        let tmp = tempfile::tempdir().unwrap();
+        copy_fixture(&support::fixture(&format!("rules/{file}/bad")), tmp.path());
+        let before = texts(tmp.path());
+        let diff = support::relcheck(Some(tmp.path()), &["check", "--diff", "."]);
+        assert_eq!(diff.code, 1, "{}: nothing to fix\n{}", m.id, diff.stderr);
+        assert!(
+            diff.stdout.contains(&format!("+++ b/")),
+            "{}: {}",
+            m.id,
+            diff.stdout
+        );
+        assert_eq!(texts(tmp.path()), before, "{}: --diff wrote files", m.id);
+        insta::assert_snapshot!(file.clone(), diff.stdout);
+
+        let fixed = support::relcheck(Some(tmp.path()), &["check", "--fix", "."]);
+        assert!(
+            fixed.stderr.contains(&format!(" {} ", m.id)),
+            "{}: --fix did not say what it fixed:\n{}",
+            m.id,
+            fixed.stderr
+        );
+        let after = texts(tmp.path());
+        assert_ne!(after, before, "{}: --fix wrote nothing", m.id);
+        patch_matches(&diff.stdout, &before, &after);
+
+        // Re-running is a no-op.
+        let again = support::relcheck(Some(tmp.path()), &["check", "--diff", "."]);
+        assert_eq!(again.stdout, "", "{}: a second --fix would change:", m.id);
+        assert_eq!(again.code, 0);
+        let json = support::relcheck(Some(tmp.path()), &["check", "--format", "json", "."]);
+        assert!(json.json()["errors"].as_array().unwrap().is_empty());
+    }
+}
+
+/// A `terraform fmt`-clean file (aligned `=`, trailing comments, nested blocks, several
+/// fixes in one block) is still clean after `--fix`.
+#[test]
+fn fixed_files_stay_terraform_fmt_clean() {
+    let main = r#"resource "aws_db_instance" "orders" {
+  engine                  = "postgres" # primary store
+  multi_az                = false      # TODO
+  backup_retention_period = 0
+}
+
+resource "aws_db_instance" "short" {
+  engine = "postgres"
+}
+
+resource "aws_db_instance" "two_missing" {
+  identifier_prefix_is_long = "x"
+  backup_retention_period   = 0
+}
+
+resource "aws_db_instance" "nothing_yet" {
+}
+
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+resource "aws_backup_selection" "s" {
+  name         = "s"
+  plan_id      = "p"
+  iam_role_arn = "arn"
+  resources    = [aws_dynamodb_table.t.arn]
+}
+
+resource "google_sql_database_instance" "db" {
+  settings {
+    tier = "db-f1"
+    backup_configuration {
+      enabled = true
+    }
+  }
+}
+
+resource "google_storage_bucket" "b" {
+  name     = "b"
+  location = "EU"
+  versioning {
+    enabled = false # for now
+  }
+}
+"#;
+    let tmp = support::project(&[("main.tf", main)]);
+    let Some(clean) = terraform_fmt_clean(tmp.path()) else {
+        eprintln!("terraform is not on PATH: fmt-cleanliness not checked");
+        return;
+    };
+    assert!(clean, "the fixture itself is not fmt-clean");
+    let fixed = support::relcheck(Some(tmp.path()), &["check", "--fix", "."]);
+    let after = std::fs::read_to_string(tmp.path().join("main.tf")).unwrap();
+    assert_ne!(after, main, "nothing fixed:\n{}", fixed.stderr);
+    insta::assert_snapshot!("fmt_clean_after", after);
+    assert_eq!(
+        terraform_fmt_clean(tmp.path()),
+        Some(true),
+        "not fmt-clean after --fix:\n{after}"
+    );
+}
+
+/// What other code may depend on is never edited: a variable (default or `.tfvars`), a
+/// local, a module input, a module `terraform init` fetched. The findings stay, and the
+/// help says where the value comes from.
+#[test]
+fn values_from_variables_locals_modules_are_not_edited() {
+    let tmp = support::project(&[
+        (
+            "main.tf",
+            r#"variable "from_tfvars" {
+  type = bool
+}
+
+variable "from_default" {
+  default = false
+}
+
+locals {
+  multi_az = false
+}
+
+resource "aws_db_instance" "tfvars" {
+  engine   = "postgres"
+  multi_az = var.from_tfvars
+}
+
+resource "aws_db_instance" "default" {
+  engine   = "postgres"
+  multi_az = var.from_default
+}
+
+resource "aws_db_instance" "local" {
+  engine   = "postgres"
+  multi_az = local.multi_az
+}
+
+module "db" {
+  source    = "./modules/db"
+  multi_az  = false
+  retention = 0
+}
+
+module "fetched" {
+  source  = "terraform-aws-modules/rds/aws"
+  version = "~> 6.0"
+}
+"#,
+        ),
+        ("terraform.tfvars", "from_tfvars = false\n"),
+        (
+            "modules/db/main.tf",
+            r#"variable "multi_az" {}
+variable "retention" {}
+
+resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  multi_az                = var.multi_az
+  backup_retention_period = var.retention
+}
+"#,
+        ),
+        (
+            ".terraform/modules/modules.json",
+            r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"fetched","Source":"registry.terraform.io/terraform-aws-modules/rds/aws","Version":"6.10.0","Dir":".terraform/modules/fetched"}]}"#,
+        ),
+        (
+            ".terraform/modules/fetched/main.tf",
+            r#"resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  multi_az                = false
+  backup_retention_period = 0
+}
+"#,
+        ),
+    ]);
+    let before = texts(tmp.path());
+    let diff = support::relcheck(Some(tmp.path()), &["check", "--diff", "."]);
+    assert_eq!(diff.stdout, "", "{}", diff.stderr);
+    assert_eq!(diff.code, 0);
+    let fixed = support::relcheck(Some(tmp.path()), &["check", "--fix", "."]);
+    assert!(!fixed.stderr.contains("fixed:"), "{}", fixed.stderr);
+    assert_eq!(texts(tmp.path()), before, "--fix edited a file");
+
+    let json = support::relcheck(Some(tmp.path()), &["check", "--format", "json", "."]).json();
+    let findings = json["findings"].as_array().unwrap();
+    let help = |resource: &str, rule: &str| -> String {
+        findings
+            .iter()
+            .find(|f| f["resource"] == resource && f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} finding on {resource}: {json:#}"))["help"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let cases = [
+        (
+            "aws_db_instance.tfvars",
+            "RC101",
+            "`var.from_tfvars`, set in terraform.tfvars",
+        ),
+        (
+            "aws_db_instance.default",
+            "RC101",
+            "`var.from_default`, default at main.tf:6",
+        ),
+        ("aws_db_instance.local", "RC101", "`local.multi_az`"),
+        (
+            "module.db.aws_db_instance.this",
+            "RC101",
+            "`var.multi_az`, set at main.tf:30",
+        ),
+        (
+            "module.db.aws_db_instance.this",
+            "RC201",
+            "`var.retention`, set at main.tf:31",
+        ),
+    ];
+    for (resource, rule, source) in cases {
+        let h = help(resource, rule);
+        assert!(
+            h.contains(&format!("the value comes from {source}: change it there")),
+            "{resource} {rule}: {h}"
+        );
+    }
+    // The fetched module's literal values are reported, not fixed.
+    help("module.fetched.aws_db_instance.this", "RC101");
+    help("module.fetched.aws_db_instance.this", "RC201");
+}
+
+/// A `.tf.json` file is never edited (its findings have no positions to edit at).
+#[test]
+fn tf_json_is_not_edited() {
+    let text =
+        r#"{"resource": {"aws_db_instance": {"x": {"engine": "postgres", "multi_az": false}}}}"#;
+    let tmp = support::project(&[("main.tf.json", text)]);
+    let fixed = support::relcheck(Some(tmp.path()), &["check", "--fix", "."]);
+    assert_eq!(fixed.code, 1, "{}", fixed.stderr);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("main.tf.json")).unwrap(),
+        text
+    );
+}
