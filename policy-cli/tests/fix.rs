@@ -72,12 +72,7 @@ fn every_fixable_rule_fixes_its_bad_fixture() {
         let before = texts(tmp.path());
         let diff = support::relcheck(Some(tmp.path()), &["check", "--diff", "."]);
         assert_eq!(diff.code, 1, "{}: nothing to fix\n{}", m.id, diff.stderr);
-        assert!(
-            diff.stdout.contains(&format!("+++ b/")),
-            "{}: {}",
-            m.id,
-            diff.stdout
-        );
+        assert!(diff.stdout.contains("+++ b/"), "{}: {}", m.id, diff.stdout);
         assert_eq!(texts(tmp.path()), before, "{}: --diff wrote files", m.id);
         insta::assert_snapshot!(file.clone(), diff.stdout);
 
