@@ -128,9 +128,7 @@ fn replace(text: &str, attr: &Range<usize>, value: &str) -> Option<Edit> {
     let old = text.get(start..end)?;
     // One literal token on one line: a number, `true`/`false`/`null`, or a quoted string.
     let quoted = old.len() >= 2 && old.starts_with('"') && old.ends_with('"');
-    let bare = old
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '+');
+    let bare = matches!(old, "true" | "false" | "null") || old.parse::<f64>().is_ok();
     if old.is_empty() || old.contains('\n') || !(quoted || bare) || old == value {
         return None;
     }
