@@ -127,7 +127,11 @@ fn replace(text: &str, attr: &Range<usize>, value: &str) -> Option<Edit> {
     let end = attr.start + src.trim_end().len();
     let old = text.get(start..end)?;
     // One literal token on one line: a number, `true`/`false`/`null`, or a quoted string.
-    let quoted = old.len() >= 2 && old.starts_with('"') && old.ends_with('"');
+    let quoted = old.len() >= 2
+        && old.starts_with('"')
+        && old.ends_with('"')
+        && !old.contains("${")
+        && !old.contains("%{");
     let bare = matches!(old, "true" | "false" | "null") || old.parse::<f64>().is_ok();
     if old.is_empty() || old.contains('\n') || !(quoted || bare) || old == value {
         return None;

@@ -38,6 +38,8 @@ enum Format {
     Junit,
     /// A summary for a pull-request comment.
     Markdown,
+    /// reviewdog's diagnostic format (`reviewdog -f=rdjson`), fixes as suggestions.
+    Rdjson,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -299,6 +301,7 @@ fn main() -> ExitCode {
                 Format::Github => render::github::render(&report),
                 Format::Junit => render::junit::render(&report),
                 Format::Markdown => render::markdown::render(&report, &suppressed),
+                Format::Rdjson => render::rdjson::render(&report),
             };
             match &output {
                 Some(file) => {
