@@ -467,3 +467,63 @@ pub fn finding_keys(
         })
         .collect()
 }
+
+/// What `--fix` did: the lines it prints, and whether it wrote a file.
+pub struct Outcome {
+    pub messages: Vec<String>,
+    pub written: bool,
+}
+
+/// `--fix`: writes the fixes of `report`'s findings, runs `check` (the unfiltered check of
+/// the same paths) before and after, and puts back every file where the fixes left a
+/// finding that was not there before, or an error.
+pub fn write_checked(report: &crate::Report, check: impl Fn() -> crate::Report) -> Outcome {
+    let (fixes, refused) = plan(report);
+    let mut messages: Vec<String> = refused.into_iter().map(|r| format!("note: {r}")).collect();
+    if fixes.is_empty() {
+        return Outcome {
+            messages,
+            written: false,
+        };
+    }
+    let before = finding_keys(&check());
+    let mut written = Vec::new();
+    for f in &fixes {
+        let path = &report.files[f.file].path;
+        match std::fs::write(path, &f.new) {
+            Ok(()) => written.push(f),
+            Err(e) => messages.push(format!(
+                "error: {}: cannot write the fix: {e}",
+                path.display()
+            )),
+        }
+    }
+    let after = check();
+    let keys = finding_keys(&after);
+    for f in &written {
+        let file = &report.files[f.file];
+        let name = &file.display;
+        let new_finding = keys.iter().find(|k| &k.2 == name && !before.contains(*k));
+        let new_error = after.errors.iter().find(|e| &e.file == name);
+        let why = match (new_finding, new_error) {
+            (Some((rule, resource, _)), _) => Some(format!("a new {rule} finding on {resource}")),
+            (None, Some(e)) => Some(format!("an error ({})", e.message)),
+            (None, None) => None,
+        };
+        match why {
+            Some(why) => {
+                if let Err(e) = std::fs::write(&file.path, &f.old) {
+                    messages.push(format!("error: {name}: cannot put the file back: {e}"));
+                }
+                messages.push(format!(
+                    "note: {name}: fixes not applied: they would leave {why}"
+                ));
+            }
+            None => messages.extend(f.fixed.iter().map(|l| format!("fixed: {l}"))),
+        }
+    }
+    Outcome {
+        messages,
+        written: !written.is_empty(),
+    }
+}

@@ -392,8 +392,8 @@ fn show_diff(report: &relcheck::Report) -> ExitCode {
     }
 }
 
-/// `--fix`: writes the fixed files, checks again, and puts back any file where the fixes
-/// introduced a finding or an error. Prints what it changed (stderr). `true` when a file
+/// `--fix`: writes the fixed files, checks again, puts back any file where the fixes
+/// introduced a finding or an error, and says what it changed (stderr). `true` when a file
 /// was written.
 fn fix_files(
     report: &relcheck::Report,
@@ -401,48 +401,12 @@ fn fix_files(
     inputs: &Inputs,
     thresholds: rules::Thresholds,
 ) -> bool {
-    let (fixes, refused) = relcheck::fix::plan(report);
-    for r in &refused {
-        eprintln!("note: {r}");
+    let check = || relcheck::check_with(paths, inputs, thresholds);
+    let outcome = relcheck::fix::write_checked(report, check);
+    for line in &outcome.messages {
+        eprintln!("{line}");
     }
-    if fixes.is_empty() {
-        return false;
-    }
-    // Everything the unfiltered check found before: a finding after the fix that is not
-    // among these is one the fix introduced.
-    let before = relcheck::fix::finding_keys(&relcheck::check_with(paths, inputs, thresholds));
-    let mut written = Vec::new();
-    for f in &fixes {
-        let path = &report.files[f.file].path;
-        match std::fs::write(path, &f.new) {
-            Ok(()) => written.push(f),
-            Err(e) => eprintln!("error: {}: cannot write the fix: {e}", path.display()),
-        }
-    }
-    let after = relcheck::check_with(paths, inputs, thresholds);
-    let keys = relcheck::fix::finding_keys(&after);
-    for f in written {
-        let name = &report.files[f.file].display;
-        let new_finding = keys.iter().find(|k| &k.2 == name && !before.contains(*k));
-        let new_error = after.errors.iter().find(|e| &e.file == name);
-        let why = match (new_finding, new_error) {
-            (Some((rule, resource, _)), _) => Some(format!("a new {rule} finding on {resource}")),
-            (None, Some(e)) => Some(format!("an error ({})", e.message)),
-            (None, None) => None,
-        };
-        match why {
-            Some(why) => {
-                let _ = std::fs::write(&report.files[f.file].path, &f.old);
-                eprintln!("note: {name}: fixes not applied: they would leave {why}");
-            }
-            None => {
-                for line in &f.fixed {
-                    eprintln!("fixed: {line}");
-                }
-            }
-        }
-    }
-    true
+    outcome.written
 }
 
 /// Writes to stdout, ignoring a closed pipe (`relcheck check | head`).

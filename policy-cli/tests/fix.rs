@@ -310,3 +310,63 @@ fn tf_json_is_not_edited() {
         text
     );
 }
+
+/// A fix whose file would not parse is not applied (the parser is the judge).
+#[test]
+fn a_fix_that_would_not_parse_is_refused() {
+    use relcheck::finding::FixAction;
+    let tmp = support::project(&[(
+        "main.tf",
+        "resource \"aws_db_instance\" \"a\" {\n  engine   = \"postgres\"\n  multi_az = false\n}\n",
+    )]);
+    let mut report = relcheck::check(&[tmp.path().to_path_buf()], &Default::default());
+    let (fixes, _) = relcheck::fix::plan(&report);
+    assert_eq!(fixes.len(), 1, "the untampered fix is applied");
+    for f in &mut report.findings {
+        if let Some(FixAction::Replace { value, .. }) = f.fix.as_mut().map(|x| &mut x.action) {
+            *value = "true {".into();
+        }
+    }
+    let (fixes, refused) = relcheck::fix::plan(&report);
+    assert!(fixes.is_empty());
+    assert!(refused[0].contains("would not parse"), "{refused:?}");
+}
+
+/// A fix after which the check finds something new in the file is put back.
+#[test]
+fn a_fix_that_would_leave_a_new_finding_is_put_back() {
+    let text =
+        "resource \"aws_db_instance\" \"a\" {\n  engine   = \"postgres\"\n  multi_az = false\n}\n";
+    let tmp = support::project(&[("main.tf", text)]);
+    let paths = [tmp.path().to_path_buf()];
+    let report = relcheck::check(&paths, &Default::default());
+    let runs = std::cell::Cell::new(0);
+    // The second check (after the fix) sees a new resource with a finding in the file,
+    // as if the fix had caused it.
+    let check = || {
+        runs.set(runs.get() + 1);
+        if runs.get() == 2 {
+            let fixed = std::fs::read_to_string(tmp.path().join("main.tf")).unwrap();
+            let extra = "\nresource \"aws_db_instance\" \"b\" {\n  engine = \"mysql\"\n}\n";
+            std::fs::write(tmp.path().join("main.tf"), format!("{fixed}{extra}")).unwrap();
+        }
+        relcheck::check(&paths, &Default::default())
+    };
+    let outcome = relcheck::fix::write_checked(&report, check);
+    assert_eq!(runs.get(), 2);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("main.tf")).unwrap(),
+        text,
+        "{:?}",
+        outcome.messages
+    );
+    assert!(
+        outcome
+            .messages
+            .iter()
+            .any(|m| m.contains("fixes not applied")
+                && m.contains("new RC101 finding on aws_db_instance.b")),
+        "{:?}",
+        outcome.messages
+    );
+}
