@@ -273,7 +273,7 @@ fn sarif_fixes_validate_and_fix() {
         assert_fix_fixes(&text, span, inserted, rule, resource);
         fixed.push(format!("{rule} {resource}"));
     }
-    // A value from a variable has no fix; RC204 declares none.
+    // A value from a variable has no fix.
     assert_eq!(
         fixed,
         [
@@ -281,6 +281,7 @@ fn sarif_fixes_validate_and_fix() {
             "RC101 aws_db_instance.billing",
             "RC201 aws_db_instance.billing",
             "RC202 aws_dynamodb_table.t",
+            "RC204 google_sql_database_instance.db",
             "RC113 google_sql_database_instance.db",
         ]
     );
@@ -393,6 +394,6 @@ fn rdjson_suggestions_validate_and_fix() {
         assert_fix_fixes(&text, span, s[0]["text"].as_str().unwrap(), rule, resource);
         suggested += 1;
     }
-    assert_eq!(suggested, 5);
+    assert_eq!(suggested, 6);
     insta::assert_snapshot!("rdjson", out);
 }
