@@ -89,10 +89,13 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for e in edits {
-        if e.span.start < at || e.span.end > text.len() {
+        let Some(before) = text.get(at..e.span.start) else {
+            continue; // overlapping, or not at a character boundary: never the case
+        };
+        if text.get(e.span.clone()).is_none() {
             continue;
         }
-        out.push_str(&text[at..e.span.start]);
+        out.push_str(before);
         out.push_str(&e.text);
         at = e.span.end;
     }
@@ -247,6 +250,10 @@ fn append(text: &str, block: &Range<usize>, items: &[&str]) -> Option<Edit> {
                 out.push_str(&format!("{inner}{l}\n"));
             }
         }
+    }
+    // The file's line endings.
+    if text[..line_start].ends_with("\r\n") {
+        out = out.replace('\n', "\r\n");
     }
     Some(Edit {
         span: line_start..line_start,

@@ -370,3 +370,34 @@ fn a_fix_that_would_leave_a_new_finding_is_put_back() {
         outcome.messages
     );
 }
+
+/// A file with Windows line endings gets them in what is added too.
+#[test]
+fn added_lines_keep_crlf_line_endings() {
+    let text = "resource \"aws_db_instance\" \"a\" {\r\n  engine = \"postgres\"\r\n}\r\n";
+    let tmp = support::project(&[("main.tf", text)]);
+    support::relcheck(Some(tmp.path()), &["check", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("main.tf")).unwrap(),
+        "resource \"aws_db_instance\" \"a\" {\r\n  engine = \"postgres\"\r\n\r\n  multi_az = true\r\n}\r\n"
+    );
+}
+
+/// `relcheck rules` marks the rules that fix; `explain` says how, or that it does not.
+#[test]
+fn rules_and_explain_say_which_rules_fix() {
+    let rules = support::relcheck(None, &["rules"]).stdout;
+    for r in RULES {
+        let m = r.meta();
+        let line = rules.lines().find(|l| l.starts_with(m.id)).unwrap();
+        let marked = line.split_whitespace().nth(4) == Some("fix");
+        assert_eq!(marked, m.fix.is_some(), "{line}");
+    }
+    let explain = support::relcheck(None, &["explain", "RC101"]).stdout;
+    assert!(
+        explain.contains("fix (`check --fix`): sets `multi_az = true`"),
+        "{explain}"
+    );
+    let explain = support::relcheck(None, &["explain", "RC102"]).stdout;
+    assert!(explain.contains("fix: none"), "{explain}");
+}

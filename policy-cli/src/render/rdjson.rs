@@ -81,7 +81,11 @@ fn severity(s: Severity) -> &'static str {
 fn position(file: &SourceFile, offset: usize) -> Position {
     let offset = offset.min(file.text.len());
     let (line, _) = file.line_col(offset);
-    let line_start = file.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = file
+        .text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     Position {
         line,
         column: offset - line_start + 1,
