@@ -440,3 +440,40 @@ fn fixes_over_every_fixture_tree() {
     }
     assert!(fixed_files >= 8, "{fixed_files}");
 }
+
+/// `--diff` is a patch `git apply` takes (run from the checked directory), and applying it
+/// gives what `--fix` writes.
+#[test]
+fn diff_is_a_patch_git_applies() {
+    let bad = support::fixture("fix");
+    let (by_patch, by_fix) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    copy_fixture(&bad, by_patch.path());
+    copy_fixture(&bad, by_fix.path());
+    let diff = support::relcheck(Some(by_patch.path()), &["check", "--diff", "."]).stdout;
+    assert!(!diff.is_empty());
+    support::write(by_patch.path(), "fix.patch", &diff);
+    let git = std::process::Command::new("git")
+        .args(["apply", "--unsafe-paths", "fix.patch"])
+        .current_dir(by_patch.path())
+        .output();
+    let Ok(git) = git else {
+        eprintln!("git is not on PATH: not checked");
+        return;
+    };
+    assert!(
+        git.status.success(),
+        "{}",
+        String::from_utf8_lossy(&git.stderr)
+    );
+    support::relcheck(Some(by_fix.path()), &["check", "--fix", "."]);
+    let read = |d: &Path| std::fs::read_to_string(d.join("main.tf")).unwrap();
+    assert_eq!(read(by_patch.path()), read(by_fix.path()));
+}
+
+/// `--fix` works on the text the evaluator read, not on a plan's values.
+#[test]
+fn fix_refuses_plan() {
+    let out = support::relcheck(None, &["check", "--fix", "--plan", "plan.json", "."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--plan"), "{}", out.stderr);
+}
