@@ -72,6 +72,9 @@ pub struct RuleMeta {
     pub types: &'static [&'static str],
     /// Markdown documentation: the rule's doc comment.
     pub doc: &'static str,
+    /// How `relcheck check --fix` fixes a finding of this rule, in words (`None`: it does
+    /// not). Declared next to the doc comment in the rule's file.
+    pub fix: Option<&'static str>,
 }
 
 impl RuleMeta {
@@ -105,4 +108,25 @@ pub struct Finding {
     pub span: Range<usize>,
     pub message: String,
     pub help: String,
+    /// A safe local fix, when the rule offers one (see [`crate::fix`] for how it becomes
+    /// an edit of the file).
+    pub fix: Option<Fix>,
+}
+
+/// A fix as data: what to change in the resource's own block. [`crate::fix::edit`] turns it
+/// into a byte edit of the file; `--fix`, `--diff`, SARIF and rdjson all use that edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, for people (`set multi_az = true`).
+    pub description: String,
+    pub action: FixAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Replace the literal value of the attribute whose span (`name = value`) is `attr`.
+    Replace { attr: Range<usize>, value: String },
+    /// Add `text` (an attribute or a block, unindented; lines separated by `\n`) as the last
+    /// item of the block whose span is `block`.
+    Append { block: Range<usize>, text: String },
 }

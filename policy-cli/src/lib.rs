@@ -19,6 +19,7 @@ mod check;
 pub mod config;
 pub mod eval;
 pub mod finding;
+pub mod fix;
 pub mod functions;
 pub mod graph;
 pub mod hcl_compat;

@@ -38,6 +38,8 @@ enum Format {
     Junit,
     /// A summary for a pull-request comment.
     Markdown,
+    /// reviewdog's diagnostic format (`reviewdog -f=rdjson`), fixes as suggestions.
+    Rdjson,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -101,6 +103,15 @@ enum Command {
         /// When to use colours in text output.
         #[arg(long, value_enum, default_value = "auto")]
         color: Color,
+        /// Apply the safe local fixes (`relcheck rules` shows which rules fix), then
+        /// report what is left. A fix that would leave a new finding or a parse error is
+        /// not applied.
+        #[arg(long, conflicts_with_all = ["plan", "diff"])]
+        fix: bool,
+        /// Print the fixes `--fix` would make as a unified diff (nothing is written); exit
+        /// status 1 when there is something to fix.
+        #[arg(long, conflicts_with = "plan")]
+        diff: bool,
     },
     /// List the rules.
     Rules,
@@ -119,11 +130,12 @@ fn main() -> ExitCode {
             for r in rules::RULES {
                 let m = r.meta();
                 out.push_str(&format!(
-                    "{:<6} {:<32} {:<23} {:<8} {}\n",
+                    "{:<6} {:<32} {:<23} {:<8} {:<4} {}\n",
                     m.id,
                     m.name,
                     m.category.as_str(),
                     m.severity.as_str(),
+                    if m.fix.is_some() { "fix" } else { "-" },
                     rules::applies_to(m)
                 ));
             }
@@ -133,8 +145,12 @@ fn main() -> ExitCode {
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
                 let m = r.meta();
+                let fix = match m.fix {
+                    Some(how) => format!("fix (`check --fix`): {how}"),
+                    None => "fix: none (`check --fix` leaves its findings alone)".to_string(),
+                };
                 print_out(&format!(
-                    "# {} {}\n\ncategory: {} · default severity: {} · resources: {}\n\n{}\n",
+                    "# {} {}\n\ncategory: {} · default severity: {} · resources: {}\n{fix}\n\n{}\n",
                     m.id,
                     m.name,
                     m.category.as_str(),
@@ -163,6 +179,8 @@ fn main() -> ExitCode {
             var_files,
             vars,
             color,
+            fix,
+            diff,
         } => {
             let paths = if paths.is_empty() {
                 vec![PathBuf::from(".")]
@@ -219,36 +237,53 @@ fn main() -> ExitCode {
                 None => None,
             };
             let thresholds = config.as_ref().map(|c| c.thresholds).unwrap_or_default();
-            let mut report = match &plan {
-                Some(plan) => match relcheck::plan::check(plan, &paths, thresholds) {
+            // The whole pipeline: check, suppressions, configuration, baselines,
+            // `--changed-since`. Run again after `--fix` to report what is left.
+            let run = || -> Result<(relcheck::Report, Vec<relcheck::suppress::Suppressed>, usize), String> {
+                let mut report = match &plan {
+                    Some(plan) => relcheck::plan::check(plan, &paths, thresholds)?,
+                    None => relcheck::check_with(&paths, &inputs, thresholds),
+                };
+                let suppressed = if no_ignore {
+                    Vec::new()
+                } else {
+                    relcheck::suppress::apply(&mut report)
+                };
+                if let Some(c) = &config {
+                    c.apply(&mut report);
+                }
+                if let Some(file) = &write_baseline {
+                    if let Err(e) = std::fs::write(file, relcheck::baseline::to_json(&report)) {
+                        return Err(format!("{}: cannot write baseline: {e}", file.display()));
+                    }
+                }
+                let in_baseline = known
+                    .as_ref()
+                    .map(|k| relcheck::baseline::apply(&mut report, k))
+                    .unwrap_or(0);
+                if let Some(c) = &changes {
+                    c.apply(&mut report);
+                }
+                Ok((report, suppressed, in_baseline))
+            };
+            let (mut report, mut suppressed, mut in_baseline) = match run() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if diff {
+                return show_diff(&report);
+            }
+            if fix && fix_files(&report, &paths, &inputs, thresholds) {
+                (report, suppressed, in_baseline) = match run() {
                     Ok(r) => r,
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::from(2);
                     }
-                },
-                None => relcheck::check_with(&paths, &inputs, thresholds),
-            };
-            let suppressed = if no_ignore {
-                Vec::new()
-            } else {
-                relcheck::suppress::apply(&mut report)
-            };
-            if let Some(c) = &config {
-                c.apply(&mut report);
-            }
-            if let Some(file) = &write_baseline {
-                if let Err(e) = std::fs::write(file, relcheck::baseline::to_json(&report)) {
-                    eprintln!("error: {}: cannot write baseline: {e}", file.display());
-                    return ExitCode::from(2);
-                }
-            }
-            let in_baseline = known
-                .as_ref()
-                .map(|k| relcheck::baseline::apply(&mut report, k))
-                .unwrap_or(0);
-            if let Some(c) = &changes {
-                c.apply(&mut report);
+                };
             }
             let use_color = |to_terminal: bool| match color {
                 Color::Always => true,
@@ -266,6 +301,7 @@ fn main() -> ExitCode {
                 Format::Github => render::github::render(&report),
                 Format::Junit => render::junit::render(&report),
                 Format::Markdown => render::markdown::render(&report, &suppressed),
+                Format::Rdjson => render::rdjson::render(&report),
             };
             match &output {
                 Some(file) => {
@@ -328,6 +364,49 @@ fn main() -> ExitCode {
             std::process::exit(code)
         }
     }
+}
+
+/// `--diff`: the fixes as a patch on stdout; exit status 1 when there is one.
+fn show_diff(report: &relcheck::Report) -> ExitCode {
+    let (fixes, refused) = relcheck::fix::plan(report);
+    for r in &refused {
+        eprintln!("note: {r}");
+    }
+    let mut out = String::new();
+    for f in &fixes {
+        let name = &report.files[f.file].display;
+        out.push_str(&relcheck::fix::unified_diff(name, &f.old, &f.new));
+    }
+    print_out(&out);
+    let n: usize = fixes.iter().map(|f| f.fixed.len()).sum();
+    eprintln!(
+        "note: {n} fix(es) in {} file(s) (not written; `--fix` writes them)",
+        fixes.len()
+    );
+    if !report.errors.is_empty() {
+        ExitCode::from(2)
+    } else if fixes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `--fix`: writes the fixed files, checks again, puts back any file where the fixes
+/// introduced a finding or an error, and says what it changed (stderr). `true` when a file
+/// was written.
+fn fix_files(
+    report: &relcheck::Report,
+    paths: &[PathBuf],
+    inputs: &Inputs,
+    thresholds: rules::Thresholds,
+) -> bool {
+    let check = || relcheck::check_with(paths, inputs, thresholds);
+    let outcome = relcheck::fix::write_checked(report, check);
+    for line in &outcome.messages {
+        eprintln!("{line}");
+    }
+    outcome.written
 }
 
 /// Writes to stdout, ignoring a closed pipe (`relcheck check | head`).

@@ -233,6 +233,7 @@ pub fn apply(report: &mut Report) -> Vec<Suppressed> {
             span: d.offset..d.offset,
             message,
             help,
+            fix: None,
         });
     }
     sort_findings(&mut kept, &report.files);

@@ -179,3 +179,221 @@ fn sarif_with_suppressions_and_unused_suppression_validates() {
     // markdown mentions the suppressed count
     assert!(render::markdown::render(&r, &suppressed).contains("1 suppressed."));
 }
+
+/// The fixture whose findings have fixes (`tests/fixtures/fix`), checked from the crate root.
+fn fixable() -> relcheck::Report {
+    check(&[PathBuf::from("tests/fixtures/fix")], &Inputs::default())
+}
+
+/// Byte offset of a 1-based line and 1-based column; `bytes`: the column counts UTF-8
+/// bytes (rdjson), else Unicode code points (our SARIF's `columnKind`).
+fn offset(text: &str, line: u64, column: u64, bytes: bool) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    let col = column as usize - 1;
+    if bytes {
+        return start + col;
+    }
+    start
+        + text[start..]
+            .char_indices()
+            .nth(col)
+            .map_or(text.len() - start, |(i, _)| i)
+}
+
+/// Applies one replacement to the fixture's text, checks the result, and asserts that the
+/// finding `(rule, resource)` is gone and no other finding appeared.
+fn assert_fix_fixes(
+    text: &str,
+    span: std::ops::Range<usize>,
+    inserted: &str,
+    rule: &str,
+    resource: &str,
+) {
+    let before: Vec<(String, String)> = fixable()
+        .findings
+        .iter()
+        .map(|f| (f.rule.id.to_string(), f.resource.clone()))
+        .collect();
+    let fixed = format!("{}{inserted}{}", &text[..span.start], &text[span.end..]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), &fixed).unwrap();
+    let after = check(&[dir.path().to_path_buf()], &Inputs::default());
+    assert!(after.errors.is_empty(), "{fixed}");
+    let now: Vec<(String, String)> = after
+        .findings
+        .iter()
+        .map(|f| (f.rule.id.to_string(), f.resource.clone()))
+        .collect();
+    assert!(
+        !now.contains(&(rule.to_string(), resource.to_string())),
+        "{rule} {resource} is still there after its fix:\n{fixed}"
+    );
+    for k in &now {
+        assert!(
+            before.contains(k),
+            "the fix of {rule} added {k:?}:\n{fixed}"
+        );
+    }
+}
+
+/// SARIF `fixes`: valid against the 2.1.0 schema, one replacement at an exact region per
+/// fixable finding, and applying it alone removes the finding.
+#[test]
+fn sarif_fixes_validate_and_fix() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&render::sarif::render(&fixable(), &[])).unwrap();
+    validate(&doc);
+    let text = std::fs::read_to_string("tests/fixtures/fix/main.tf").unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let mut fixed = Vec::new();
+    for r in results {
+        let resource = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        let rule = r["ruleId"].as_str().unwrap();
+        let Some(fixes) = r["fixes"].as_array() else {
+            continue;
+        };
+        assert_eq!(fixes.len(), 1);
+        let change = &fixes[0]["artifactChanges"][0];
+        assert_eq!(
+            change["artifactLocation"]["uri"],
+            "tests/fixtures/fix/main.tf"
+        );
+        let rep = &change["replacements"][0];
+        let reg = &rep["deletedRegion"];
+        let n = |k: &str| reg[k].as_u64().unwrap();
+        let span = offset(&text, n("startLine"), n("startColumn"), false)
+            ..offset(&text, n("endLine"), n("endColumn"), false);
+        let inserted = rep["insertedContent"]["text"].as_str().unwrap();
+        assert_fix_fixes(&text, span, inserted, rule, resource);
+        fixed.push(format!("{rule} {resource}"));
+    }
+    // A value from a variable has no fix.
+    assert_eq!(
+        fixed,
+        [
+            "RC101 aws_db_instance.orders",
+            "RC101 aws_db_instance.billing",
+            "RC201 aws_db_instance.billing",
+            "RC202 aws_dynamodb_table.t",
+            "RC204 google_sql_database_instance.db",
+            "RC113 google_sql_database_instance.db",
+        ]
+    );
+    let with_fixes: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("fixes").is_some())
+        .collect();
+    insta::assert_json_snapshot!("sarif_fixes", with_fixes);
+}
+
+/// reviewdog's documented rdjson shape (`proto/rdf/reviewdog.proto` and its JSON schema
+/// `DiagnosticResult`), written down here with what its documentation says is required:
+/// positions are integers from 1, severities the enum's names, a suggestion has a range
+/// with a start and a text.
+fn rdjson_schema() -> serde_json::Value {
+    let position = serde_json::json!({
+        "type": "object",
+        "required": ["line"],
+        "properties": {
+            "line": {"type": "integer", "minimum": 1},
+            "column": {"type": "integer", "minimum": 1}
+        }
+    });
+    let range = serde_json::json!({
+        "type": "object",
+        "required": ["start"],
+        "properties": {"start": position, "end": position}
+    });
+    serde_json::json!({
+        "type": "object",
+        "required": ["diagnostics"],
+        "properties": {
+            "source": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string"}, "url": {"type": "string"}}
+            },
+            "diagnostics": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["message", "location"],
+                    "properties": {
+                        "message": {"type": "string"},
+                        "location": {
+                            "type": "object",
+                            "required": ["path"],
+                            "properties": {"path": {"type": "string"}, "range": range}
+                        },
+                        "severity": {"enum": ["UNKNOWN_SEVERITY", "ERROR", "WARNING", "INFO"]},
+                        "code": {
+                            "type": "object",
+                            "required": ["value"],
+                            "properties": {"value": {"type": "string"}, "url": {"type": "string"}}
+                        },
+                        "suggestions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["range", "text"],
+                                "properties": {"range": range, "text": {"type": "string"}}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `--format rdjson`: valid against reviewdog's documented shape; each suggestion (byte
+/// columns, exclusive end) applied alone removes its finding.
+#[test]
+fn rdjson_suggestions_validate_and_fix() {
+    let out = render::rdjson::render(&fixable());
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let validator = jsonschema::validator_for(&rdjson_schema()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // The validator really checks: a column of 0 is not a position.
+    let mut broken = doc.clone();
+    broken["diagnostics"][0]["location"]["range"]["start"]["column"] = 0.into();
+    assert!(!validator.is_valid(&broken));
+
+    let text = std::fs::read_to_string("tests/fixtures/fix/main.tf").unwrap();
+    let mut suggested = 0;
+    for d in doc["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["location"]["path"], "tests/fixtures/fix/main.tf");
+        let Some(s) = d["suggestions"].as_array() else {
+            continue;
+        };
+        let rule = d["code"]["value"].as_str().unwrap();
+        let message = d["message"].as_str().unwrap();
+        let resource = message
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit_once(" ("))
+            .map(|(_, r)| r.trim_end_matches(')'))
+            .unwrap();
+        let r = &s[0]["range"];
+        let pos = |p: &serde_json::Value| {
+            offset(
+                &text,
+                p["line"].as_u64().unwrap(),
+                p["column"].as_u64().unwrap(),
+                true,
+            )
+        };
+        let span = pos(&r["start"])..pos(&r["end"]);
+        assert_fix_fixes(&text, span, s[0]["text"].as_str().unwrap(), rule, resource);
+        suggested += 1;
+    }
+    assert_eq!(suggested, 6);
+    insta::assert_snapshot!("rdjson", out);
+}

@@ -60,6 +60,10 @@ fn check_inner(
     let mut graph = Graph::build(&instances);
     graph.default_tags = config::aws_default_tags(&plan.configuration);
     let mut findings = rules::run_with(&graph, thresholds);
+    // The plan's values are not the text: no fixes from a plan (`--fix` refuses `--plan`).
+    for f in &mut findings {
+        f.fix = None;
+    }
     let root_name = paths
         .first()
         .and_then(|p| p.canonicalize().ok())

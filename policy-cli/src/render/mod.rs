@@ -4,5 +4,6 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod rdjson;
 pub mod sarif;
 pub mod text;

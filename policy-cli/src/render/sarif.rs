@@ -101,6 +101,31 @@ struct SResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SSuppression>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SFix>,
+}
+
+/// A result's fix: one replacement (an insertion is an empty deleted region) in its file,
+/// the same edit `relcheck check --fix` makes for this finding alone.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 #[derive(Serialize)]
@@ -258,6 +283,39 @@ fn location(report: &Report, f: &Finding) -> Location {
     }
 }
 
+fn fixes(report: &Report, f: &Finding) -> Vec<SFix> {
+    let file = &report.files[f.file];
+    let Some(edit) = f.fix.as_ref().and_then(|x| crate::fix::edit(file, x)) else {
+        return Vec::new();
+    };
+    let (start_line, start_column) = file.line_col(edit.span.start);
+    let (end_line, end_column) = file.line_col(edit.span.end);
+    vec![SFix {
+        description: Text {
+            text: f
+                .fix
+                .as_ref()
+                .map(|x| x.description.clone())
+                .unwrap_or_default(),
+        },
+        artifact_changes: vec![ArtifactChange {
+            artifact_location: ArtifactLocation {
+                uri: uri(&artifact_path(&file.path, &file.display)),
+                uri_base_id: Some("%SRCROOT%"),
+            },
+            replacements: vec![Replacement {
+                deleted_region: Region {
+                    start_line,
+                    start_column,
+                    end_line: Some(end_line),
+                    end_column: Some(end_column),
+                },
+                inserted_content: Text { text: edit.text },
+            }],
+        }],
+    }]
+}
+
 fn result(
     report: &Report,
     rules: &[&RuleMeta],
@@ -279,6 +337,7 @@ fn result(
         message: Text { text: message },
         locations: vec![location(report, f)],
         partial_fingerprints: fp,
+        fixes: fixes(report, f),
         suppressions: suppression
             .map(|s| {
                 let file = report
@@ -411,7 +470,7 @@ pub fn render(report: &Report, suppressed: &[Suppressed]) -> String {
 }
 
 /// The documentation link of a rule, when the package says where its repository is.
-fn docs_url(m: &RuleMeta) -> Option<String> {
+pub(crate) fn docs_url(m: &RuleMeta) -> Option<String> {
     let repo = option_env!("CARGO_PKG_REPOSITORY").filter(|r| !r.is_empty())?;
     Some(format!(
         "{}/blob/main/policy-cli/src/rules/{}.rs",

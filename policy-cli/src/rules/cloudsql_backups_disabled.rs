@@ -1,5 +1,5 @@
 use super::shared::is_replica_of;
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -43,6 +43,7 @@ declare_rule! {
         category: Backup,
         severity: Error,
         types: ["google_sql_database_instance"],
+        fix: "adds `backup_configuration { enabled = true }` to `settings`, or sets `enabled = true` in it (replaces a literal value, or adds the attribute)",
     }
 }
 
@@ -67,6 +68,12 @@ impl Rule for CloudsqlBackupsDisabled {
                 "settings has no backup_configuration: automated backups are off (provider default)".into(),
                 help,
             );
+            let remedy = Remedy::Append {
+                within: Some(settings.span.clone()),
+                what: "`backup_configuration { enabled = true }` to `settings`",
+                text: "backup_configuration {\n  enabled = true\n}",
+            };
+            cx.offer_fix(inst, None, remedy);
             return;
         };
         let Some((v, a)) = setting(&bc.body, "enabled", Value::Bool(false)) else {
@@ -81,6 +88,12 @@ impl Rule for CloudsqlBackupsDisabled {
                 Some(_) => cx.report(self, inst, a, msg, "set `enabled = true`"),
                 None => cx.report_at(self, inst, bc.span.clone(), msg, "set `enabled = true`"),
             }
+            let remedy = Remedy::Set {
+                name: "enabled",
+                value: "true",
+                within: Some(bc.span.clone()),
+            };
+            cx.offer_fix(inst, a, remedy);
         }
     }
 }

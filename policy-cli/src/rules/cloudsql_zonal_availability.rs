@@ -1,5 +1,5 @@
 use super::shared::is_replica_of;
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -39,6 +39,7 @@ declare_rule! {
         category: MultiAz,
         severity: Warning,
         types: ["google_sql_database_instance"],
+        fix: "sets `availability_type = \"REGIONAL\"` in `settings` (replaces a literal value, or adds the attribute)",
     }
 }
 
@@ -71,6 +72,12 @@ impl Rule for CloudsqlZonalAvailability {
                 Some(_) => cx.report(self, inst, a, msg, help),
                 None => cx.report_at(self, inst, settings.span.clone(), msg, help),
             }
+            let remedy = Remedy::Set {
+                name: "availability_type",
+                value: "\"REGIONAL\"",
+                within: Some(settings.span.clone()),
+            };
+            cx.offer_fix(inst, a, remedy);
         }
     }
 }

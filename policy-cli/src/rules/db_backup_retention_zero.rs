@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use super::shared::is_replica_of;
 use crate::eval::Instance;
 use crate::value::Value;
@@ -42,6 +42,7 @@ declare_rule! {
         category: Backup,
         severity: Error,
         types: ["aws_db_instance", "aws_rds_cluster"],
+        fix: "sets `backup_retention_period` to 7 days, or to `min-backup-retention-days` when that is higher (replaces a literal value, or adds the attribute)",
     }
 }
 
@@ -66,16 +67,23 @@ impl Rule for DbBackupRetentionZero {
             return;
         };
         // Without a configured minimum the advice stays the usual week.
+        let days_fixed = min.max(7).to_string();
         let help = format!(
             "set `backup_retention_period` to at least {} (days)",
             if min > 1 { min } else { 7 }
         );
+        let remedy = Remedy::Set {
+            name: "backup_retention_period",
+            value: &days_fixed,
+            within: None,
+        };
         if days == 0.0 {
             let message = format!(
                 "backup_retention_period is {}: automated backups are disabled",
                 describe(&v, a)
             );
             cx.report(self, inst, a, message, help);
+            cx.offer_fix(inst, a, remedy);
         } else if days < f64::from(min) {
             let message = format!(
                 "backup_retention_period is {}: below the minimum of {min} days \
@@ -83,6 +91,7 @@ impl Rule for DbBackupRetentionZero {
                 describe(&v, a)
             );
             cx.report(self, inst, a, message, help);
+            cx.offer_fix(inst, a, remedy);
         }
     }
 }

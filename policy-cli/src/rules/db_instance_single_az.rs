@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use super::shared::is_replica_of;
 use crate::eval::Instance;
 use crate::value::Value;
@@ -39,6 +39,7 @@ declare_rule! {
         category: MultiAz,
         severity: Warning,
         types: ["aws_db_instance"],
+        fix: "sets `multi_az = true` (replaces a literal value, or adds the attribute)",
     }
 }
 
@@ -75,6 +76,12 @@ impl Rule for DbInstanceSingleAz {
                 ),
                 "set `multi_az = true`",
             );
+            let remedy = Remedy::Set {
+                name: "multi_az",
+                value: "true",
+                within: None,
+            };
+            cx.offer_fix(inst, attr, remedy);
         }
     }
 }

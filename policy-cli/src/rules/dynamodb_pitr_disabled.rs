@@ -1,5 +1,5 @@
 use super::shared::{backup_cover, Cover};
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -43,6 +43,7 @@ declare_rule! {
         category: Backup,
         severity: Warning,
         types: ["aws_dynamodb_table"],
+        fix: "adds `point_in_time_recovery { enabled = true }`, or sets `enabled = true` in the block (replaces a literal value, or adds the attribute)",
     }
 }
 
@@ -65,13 +66,21 @@ impl Rule for DynamodbPitrDisabled {
             ""
         };
         match inst.body.block("point_in_time_recovery") {
-            None => cx.report(
-                self,
-                inst,
-                None,
-                format!("no point_in_time_recovery block: point-in-time recovery is off (provider default){note}"),
-                help,
-            ),
+            None => {
+                cx.report(
+                    self,
+                    inst,
+                    None,
+                    format!("no point_in_time_recovery block: point-in-time recovery is off (provider default){note}"),
+                    help,
+                );
+                let remedy = Remedy::Append {
+                    within: None,
+                    what: "`point_in_time_recovery { enabled = true }`",
+                    text: "point_in_time_recovery {\n  enabled = true\n}",
+                };
+                cx.offer_fix(inst, None, remedy);
+            }
             Some(b) => {
                 let Some((v, a)) = setting(&b.body, "enabled", Value::Bool(false)) else {
                     return;
@@ -87,6 +96,12 @@ impl Rule for DynamodbPitrDisabled {
                             cx.report_at(self, inst, b.span.clone(), msg, "set `enabled = true`")
                         }
                     }
+                    let remedy = Remedy::Set {
+                        name: "enabled",
+                        value: "true",
+                        within: Some(b.span.clone()),
+                    };
+                    cx.offer_fix(inst, a, remedy);
                 }
             }
         }

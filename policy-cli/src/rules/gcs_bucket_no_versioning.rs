@@ -1,4 +1,4 @@
-use super::{quote, Rule, RuleCtx};
+use super::{quote, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 
 declare_rule! {
@@ -52,6 +52,7 @@ declare_rule! {
         category: Backup,
         severity: Warning,
         types: ["google_storage_bucket"],
+        fix: "adds `versioning { enabled = true }`, or sets `enabled = true` in the block (replaces a literal value); the `lifecycle_rule` that bounds the cost is yours to choose",
     }
 }
 
@@ -86,6 +87,12 @@ impl Rule for GcsBucketNoVersioning {
                 format!("versioning is not set (provider default: off){window}"),
                 format!("add `versioning {{ enabled = true }}` {bound}"),
             );
+            let remedy = Remedy::Append {
+                within: None,
+                what: "`versioning { enabled = true }`",
+                text: "versioning {\n  enabled = true\n}",
+            };
+            cx.offer_fix(inst, None, remedy);
             return;
         }
         for v in versioning {
@@ -98,6 +105,12 @@ impl Rule for GcsBucketNoVersioning {
                         format!("versioning.enabled is {}{window}", quote(a)),
                         format!("set `enabled = true` in `versioning` {bound}"),
                     );
+                    let remedy = Remedy::Set {
+                        name: "enabled",
+                        value: "true",
+                        within: Some(v.span.clone()),
+                    };
+                    cx.offer_fix(inst, Some(a), remedy);
                     return;
                 }
                 _ => {}

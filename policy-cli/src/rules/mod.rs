@@ -8,7 +8,7 @@ use crate::eval::{EvalAttr, Instance};
 use crate::graph::Graph;
 use crate::value::Value;
 
-pub use crate::finding::{Category, Finding, RuleMeta, Severity};
+pub use crate::finding::{Category, Finding, Fix, FixAction, RuleMeta, Severity};
 
 /// Tunable limits: `[thresholds]` in `.relcheck.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,63 @@ impl<'a> RuleCtx<'a, '_> {
             span,
             message,
             help: help.into(),
+            fix: None,
         });
+    }
+
+    /// Offers a fix for the finding just reported: `remedy` says what to write in the
+    /// resource's own block; `attr` is the attribute the finding is about (`None`: missing).
+    /// Only a literal value is replaced (or a missing attribute or block added); a value
+    /// that comes from an expression (a variable, a local, a module input) is never edited:
+    /// the finding stays without a fix, and its help says where the value comes from.
+    pub fn offer_fix(&mut self, inst: &Instance, attr: Option<&EvalAttr>, remedy: Remedy) {
+        let Some(finding) = self.findings.last_mut() else {
+            return;
+        };
+        finding.fix = match (remedy, attr) {
+            (Remedy::Set { name, value, .. }, Some(a)) => match &a.source {
+                None if a.span.end > a.span.start => Some(Fix {
+                    description: format!("set `{name} = {value}`"),
+                    action: FixAction::Replace {
+                        attr: a.span.clone(),
+                        value: value.to_string(),
+                    },
+                }),
+                None => None,
+                Some(src) => {
+                    let origin = a
+                        .origin
+                        .as_deref()
+                        .map(|o| format!(", {o}"))
+                        .unwrap_or_default();
+                    finding.help.push_str(&format!(
+                        "; the value comes from `{src}`{origin}: change it there"
+                    ));
+                    None
+                }
+            },
+            (
+                Remedy::Set {
+                    name,
+                    value,
+                    within,
+                },
+                None,
+            ) => Some(Fix {
+                description: format!("add `{name} = {value}`"),
+                action: FixAction::Append {
+                    block: within.unwrap_or_else(|| inst.span.clone()),
+                    text: format!("{name} = {value}"),
+                },
+            }),
+            (Remedy::Append { within, what, text }, _) => Some(Fix {
+                description: format!("add {what}"),
+                action: FixAction::Append {
+                    block: within.unwrap_or_else(|| inst.span.clone()),
+                    text: text.to_string(),
+                },
+            }),
+        };
     }
 
     /// Reports on `attr` with the message `<name> is <quoted value><rest>`, where `rest` goes
@@ -116,6 +172,7 @@ impl<'a> RuleCtx<'a, '_> {
             span: span.start..span.start,
             message,
             help: help.into(),
+            fix: None,
         });
     }
 }
@@ -145,6 +202,24 @@ pub fn quote(attr: &EvalAttr) -> String {
     }
 }
 
+/// What a fixable rule writes (see [`RuleCtx::report_fixable`]).
+pub enum Remedy<'r> {
+    /// `name = value` (HCL text): replaces a literal value, or, when missing, is added at
+    /// the end of `within` (a nested block's span; `None`: the resource's own block).
+    Set {
+        name: &'r str,
+        value: &'r str,
+        within: Option<Range<usize>>,
+    },
+    /// Adds `text` (unindented HCL, e.g. a block) at the end of `within` (as for `Set`);
+    /// `what` names it for people.
+    Append {
+        within: Option<Range<usize>>,
+        what: &'r str,
+        text: &'r str,
+    },
+}
+
 /// A rule checks one resource instance at a time.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
@@ -153,6 +228,8 @@ pub trait Rule: Sync {
 
 /// Declares a rule struct; its doc comment becomes [`RuleMeta::doc`].
 macro_rules! declare_rule {
+    (@fix) => { None };
+    (@fix $fix:literal) => { Some($fix) };
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
@@ -160,7 +237,8 @@ macro_rules! declare_rule {
             name: $rname:literal,
             category: $cat:ident,
             severity: $sev:ident,
-            types: [$($ty:literal),* $(,)?] $(,)?
+            types: [$($ty:literal),* $(,)?]
+            $(, fix: $fix:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -174,6 +252,7 @@ macro_rules! declare_rule {
                 severity: $crate::rules::Severity::$sev,
                 types: &[$($ty),*],
                 doc: concat!($($doc, "\n"),*),
+                fix: declare_rule!(@fix $($fix)?),
             };
         }
     };

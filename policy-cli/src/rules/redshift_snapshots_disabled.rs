@@ -1,4 +1,4 @@
-use super::{setting, Rule, RuleCtx};
+use super::{setting, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -41,6 +41,7 @@ declare_rule! {
         category: Backup,
         severity: Error,
         types: ["aws_redshift_cluster"],
+        fix: "sets `automated_snapshot_retention_period = 7` (replaces a literal 0)",
     }
 }
 
@@ -72,6 +73,12 @@ impl Rule for RedshiftSnapshotsDisabled {
                 ": automated snapshots are off",
                 "set `automated_snapshot_retention_period` to 1 or more days (e.g. 7)",
             );
+            let remedy = Remedy::Set {
+                name: "automated_snapshot_retention_period",
+                value: "7",
+                within: None,
+            };
+            cx.offer_fix(inst, attr, remedy);
         }
     }
 }

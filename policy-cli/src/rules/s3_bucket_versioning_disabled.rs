@@ -1,4 +1,4 @@
-use super::{describe, setting, Rule, RuleCtx};
+use super::{describe, setting, Remedy, Rule, RuleCtx};
 use crate::eval::Instance;
 use crate::value::Value;
 
@@ -52,6 +52,7 @@ declare_rule! {
         category: Backup,
         severity: Warning,
         types: ["aws_s3_bucket"],
+        fix: "only the provider v3 inline block: sets `enabled = true` in `versioning` (a missing or disabled `aws_s3_bucket_versioning` is another resource: not fixed)",
     }
 }
 
@@ -156,6 +157,12 @@ impl Rule for S3BucketVersioningDisabled {
                 Some(_) => cx.report(self, inst, a, msg, help),
                 None => cx.report_at(self, inst, vb.span.clone(), msg, help),
             }
+            let remedy = Remedy::Set {
+                name: "enabled",
+                value: "true",
+                within: Some(vb.span.clone()),
+            };
+            cx.offer_fix(inst, a, remedy);
             return;
         }
         let address = &inst.address;
