@@ -7,10 +7,12 @@
 pub mod alert;
 pub mod backup_plan;
 pub mod diagnostics;
+mod documents;
 pub mod header;
 pub mod identity;
 pub mod notification_policy;
 pub mod num;
+pub mod rule_backed;
 pub mod rule_resource;
 pub mod schema;
 pub mod slo;
