@@ -3,6 +3,8 @@
 //! names and ranges (`saturday`, `monday:friday`) and times of day `HH:MM` (`24:00` as an
 //! end).
 
+use super::field_error::FieldError;
+
 /// Day names in Prometheus' `day_of_week()` order: 0 is Sunday.
 pub const WEEKDAYS: [&str; 7] = [
     "sunday",
@@ -34,6 +36,74 @@ pub fn days(s: &str) -> Option<Vec<usize>> {
             _ => None,
         },
         None => day(s).map(|d| vec![d]),
+    }
+}
+
+/// Checks a window's `weekdays` and its `start_time`/`end_time` (both or neither, the start
+/// before the end), as both kinds of maintenance window take them; each error is at
+/// `[prefix…, attribute]`. `clock` follows "a time of day" in messages (`" (UTC)"` or `""`).
+pub fn check_days_and_times(
+    errors: &mut Vec<FieldError>,
+    prefix: &[&str],
+    weekdays: &[String],
+    times: (Option<&String>, Option<&String>),
+    clock: &str,
+) {
+    let mut push = |attr: &str, summary: &str, detail: String| {
+        let mut path = prefix.to_vec();
+        path.push(attr);
+        errors.push(FieldError::new(&path, summary, detail));
+    };
+    for d in weekdays {
+        if days(d).is_none() {
+            push(
+                "weekdays",
+                "Invalid weekday",
+                format!(
+                    "weekday {d:?} is not a lowercase day name or range such as \"saturday\" \
+                     or \"monday:friday\""
+                ),
+            );
+        }
+    }
+    match times {
+        (Some(s), Some(e)) => {
+            let (ms, me) = (minutes(s), minutes(e));
+            for (attr, v, m) in [("start_time", s, ms), ("end_time", e, me)] {
+                if m.is_none() {
+                    push(
+                        attr,
+                        "Invalid time",
+                        format!(
+                            "{attr} = {v:?} is not a time of day{clock} as HH:MM, such as \"02:00\""
+                        ),
+                    );
+                }
+            }
+            if let (Some(a), Some(b)) = (ms, me) {
+                if a >= b {
+                    push(
+                        "end_time",
+                        "Invalid time",
+                        format!(
+                            "end_time {e:?} is not after start_time {s:?}: a window ends on \
+                             the day it starts (use \"24:00\" for midnight, and a second \
+                             window for the next day)"
+                        ),
+                    );
+                }
+            }
+        }
+        (None, None) => {}
+        (start, _) => push(
+            if start.is_some() {
+                "end_time"
+            } else {
+                "start_time"
+            },
+            "Incomplete maintenance window",
+            "set both start_time and end_time, or neither for whole days".to_string(),
+        ),
     }
 }
 

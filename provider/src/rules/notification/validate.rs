@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{MaintenanceWindow, PolicySpec, Receiver};
 use crate::rules::field_error::FieldError;
 use crate::rules::labels::{is_http_url, is_label_name};
-use crate::rules::weekly::{self, minutes};
+use crate::rules::weekly::check_days_and_times;
 use crate::rules::window::parse_duration;
 
 /// Every problem of `spec`, empty when it is valid.
@@ -243,10 +243,6 @@ fn check_matchers(errs: &mut Vec<FieldError>, at: &[&str], m: &BTreeMap<String, 
     }
 }
 
-fn weekday_ok(s: &str) -> bool {
-    weekly::days(s).is_some()
-}
-
 /// An IANA zone name's shape (`UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`);
 /// whether it exists is Alertmanager's time zone database's answer (`amtool check-config`).
 fn zone_ok(s: &str) -> bool {
@@ -260,55 +256,13 @@ fn zone_ok(s: &str) -> bool {
 
 fn check_window(errs: &mut Vec<FieldError>, i: &str, w: &MaintenanceWindow) {
     let at = |attr: &'static str| ["maintenance_window", i, attr];
-    for d in &w.weekdays {
-        if !weekday_ok(d) {
-            errs.push(FieldError::new(
-                &at("weekdays"),
-                "Invalid weekday",
-                format!(
-                    "weekday {d:?} is not a lowercase day name or range such as \"saturday\" \
-                     or \"monday:friday\""
-                ),
-            ));
-        }
-    }
-    match (&w.start_time, &w.end_time) {
-        (Some(s), Some(e)) => {
-            let (ms, me) = (minutes(s), minutes(e));
-            for (attr, v, m) in [("start_time", s, ms), ("end_time", e, me)] {
-                if m.is_none() {
-                    errs.push(FieldError::new(
-                        &at(attr),
-                        "Invalid time",
-                        format!("{attr} = {v:?} is not a time of day as HH:MM, such as \"02:00\""),
-                    ));
-                }
-            }
-            if let (Some(a), Some(b)) = (ms, me) {
-                if a >= b {
-                    errs.push(FieldError::new(
-                        &at("end_time"),
-                        "Invalid time",
-                        format!(
-                            "end_time {e:?} is not after start_time {s:?}: a window ends on \
-                             the day it starts (use \"24:00\" for midnight, and a second \
-                             window for the next day)"
-                        ),
-                    ));
-                }
-            }
-        }
-        (None, None) => {}
-        (Some(_), None) | (None, Some(_)) => errs.push(FieldError::new(
-            &at(if w.start_time.is_some() {
-                "end_time"
-            } else {
-                "start_time"
-            }),
-            "Incomplete maintenance window",
-            "set both start_time and end_time, or neither for whole days".to_string(),
-        )),
-    }
+    check_days_and_times(
+        errs,
+        &["maintenance_window", i],
+        &w.weekdays,
+        (w.start_time.as_ref(), w.end_time.as_ref()),
+        "",
+    );
     if let Some(z) = &w.time_zone {
         if !zone_ok(z) {
             errs.push(FieldError::new(

@@ -8,7 +8,7 @@
 
 use super::super::field_error::FieldError;
 use super::super::promql::indent;
-use super::super::weekly::{days, minutes};
+use super::super::weekly::{check_days_and_times, days, minutes};
 use super::{Budgeting, MaintenanceWindow};
 
 /// Seconds in a day and a week.
@@ -76,74 +76,21 @@ pub fn active_expr(b: &Budgeting) -> Option<String> {
 pub fn validate(errors: &mut Vec<FieldError>, b: &Budgeting) {
     for (i, w) in b.maintenance.iter().enumerate() {
         let i = i.to_string();
-        let at = |attr: &'static str| ["maintenance_window", i.as_str(), attr].map(String::from);
-        let push = |errors: &mut Vec<FieldError>, attr, summary: &str, detail: String| {
-            let path = at(attr);
-            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-            errors.push(FieldError::new(&refs, summary, detail));
-        };
-        for d in &w.weekdays {
-            if days(d).is_none() {
-                push(
-                    errors,
-                    "weekdays",
-                    "Invalid weekday",
-                    format!(
-                        "weekday {d:?} is not a lowercase day name or range such as \
-                         \"sunday\" or \"monday:friday\""
-                    ),
-                );
-            }
-        }
-        match (&w.start_time, &w.end_time) {
-            (Some(s), Some(e)) => {
-                for (attr, v) in [("start_time", s), ("end_time", e)] {
-                    if minutes(v).is_none() {
-                        push(
-                            errors,
-                            attr,
-                            "Invalid time",
-                            format!("{attr} = {v:?} is not a time of day (UTC) as HH:MM, such as \"02:00\""),
-                        );
-                    }
-                }
-                if let (Some(a), Some(z)) = (minutes(s), minutes(e)) {
-                    if a >= z {
-                        push(
-                            errors,
-                            "end_time",
-                            "Invalid time",
-                            format!(
-                                "end_time {e:?} is not after start_time {s:?}: a window ends \
-                                 on the day it starts (use \"24:00\" for midnight, and a \
-                                 second window for the next day)"
-                            ),
-                        );
-                    }
-                }
-            }
-            (None, None) => {
-                if w.weekdays.is_empty() {
-                    push(
-                        errors,
-                        "weekdays",
-                        "Empty maintenance window",
-                        "set weekdays, start_time/end_time or both: a window without either \
-                         would leave every event out of the SLO"
-                            .to_string(),
-                    );
-                }
-            }
-            (Some(_), None) | (None, Some(_)) => push(
-                errors,
-                if w.start_time.is_some() {
-                    "end_time"
-                } else {
-                    "start_time"
-                },
-                "Incomplete maintenance window",
-                "set both start_time and end_time, or neither for whole days".to_string(),
-            ),
+        check_days_and_times(
+            errors,
+            &["maintenance_window", &i],
+            &w.weekdays,
+            (w.start_time.as_ref(), w.end_time.as_ref()),
+            " (UTC)",
+        );
+        if w.weekdays.is_empty() && w.start_time.is_none() && w.end_time.is_none() {
+            errors.push(FieldError::new(
+                &["maintenance_window", &i, "weekdays"],
+                "Empty maintenance window",
+                "set weekdays, start_time/end_time or both: a window without either would \
+                 leave every event out of the SLO"
+                    .to_string(),
+            ));
         }
     }
     if let Some(q) = &b.exclude_query {
