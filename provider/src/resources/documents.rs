@@ -12,7 +12,7 @@ use tf_provider::Diagnostics;
 use super::diagnostics::report;
 use super::header::documents_hash;
 use super::identity;
-use super::rule_backed::RuleBacked;
+use super::rule_backed::{Outputs, RuleBacked};
 use crate::backend::{Backend, Outcome, Owner, Planned, Problem};
 use crate::context::Context;
 
@@ -175,6 +175,24 @@ pub(super) fn locations<T: RuleBacked>(state: &mut T::State<'_>) -> Vec<String> 
         .collect()
 }
 
+/// Whether the stored documents hash (with the text of each document kept nowhere) to the
+/// state's hash, which the last apply computed from what it wrote.
+fn as_applied(out: &Outputs<'_, '_>, stored: &[Option<String>]) -> bool {
+    let mut stored = stored.iter();
+    let texts: Option<Vec<String>> = out
+        .docs
+        .iter()
+        .map(|(location, content)| match location.is_value() {
+            true => stored.next().cloned().flatten(),
+            false => content.as_ref_option().map(|c| c.to_string()),
+        })
+        .collect();
+    match (texts, out.hash.as_ref_option()) {
+        (Some(texts), Some(hash)) => hash.as_ref() == documents_hash(&texts),
+        _ => false,
+    }
+}
+
 /// Replaces the documents' contents and hash with what the destination holds. `Some(false)`
 /// when the rule document is gone (the resource no longer exists); a missing later document
 /// reads as empty, which plans an update. `None` after an error.
@@ -200,35 +218,16 @@ pub(super) fn refresh<T: RuleBacked>(
     if stored.first().is_none_or(Option::is_none) {
         return Some(false);
     }
-    // Byte for byte what the last apply wrote (its hash is in the state): nothing drifted,
-    // and nothing needs rendering (a rules directory keeps what it was given).
-    {
-        let out = T::outputs(state);
-        let with_location: Vec<bool> = out.docs.iter().map(|(l, _)| l.is_value()).collect();
-        let texts_known = out
-            .docs
-            .iter()
-            .zip(&with_location)
-            .all(|((_, c), located)| *located || c.is_value());
-        if texts_known && stored.iter().all(Option::is_some) {
-            let mut it = stored.iter().flatten();
-            let texts: Vec<String> = out
-                .docs
-                .iter()
-                .map(|(l, c)| match l.is_value() {
-                    true => it.next().cloned().unwrap_or_default(),
-                    false => c.as_ref_option().map(|c| c.to_string()).unwrap_or_default(),
-                })
-                .collect();
-            if out.hash.as_ref_option().map(|h| h.to_string()) == Some(documents_hash(&texts)) {
-                for (location, content) in out.docs {
-                    if location.is_value() {
-                        *content = Value::Null;
-                    }
-                }
-                return Some(true);
+    // Byte for byte what the last apply wrote: nothing drifted, and nothing needs rendering
+    // (a rules directory keeps what it was given).
+    let out = T::outputs(state);
+    if as_applied(&out, &stored) {
+        for (location, content) in out.docs {
+            if location.is_value() {
+                *content = Value::Null;
             }
         }
+        return Some(true);
     }
     // What this provider writes for the state's configuration (a state whose configuration
     // no longer renders compares with its recorded text instead).
