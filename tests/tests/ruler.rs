@@ -2,7 +2,7 @@
 //! (`reliability_e2e::ruler_server`): apply, read-back, drift, update, destroy, the request
 //! count of a no-op plan, the errors users meet, and that a token never reaches the state.
 
-use reliability_e2e::ruler_server::{RequiredAuth, RulerOptions, RulerServer};
+use reliability_e2e::ruler_server::{http, RequiredAuth, RulerOptions, RulerServer};
 use reliability_e2e::Terraform;
 
 const TENANT: &str = "team-a";
@@ -47,21 +47,9 @@ fn state_groups(tf: &Terraform, addr: &str) -> Vec<String> {
     groups.split(',').map(percent_decode).collect()
 }
 
+/// A percent-encoded group name of an address, decoded as the stand-in decodes paths.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).expect("percent-encoding"));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).expect("UTF-8")
+    http::percent_decode(s).expect("percent-encoding")
 }
 
 #[test]
