@@ -166,6 +166,8 @@ pub const SERIES_PERIOD_BURN_RATE: &str = "slo:period_burn_rate:ratio";
 pub const SERIES_PERIOD_BUDGET_REMAINING: &str = "slo:period_error_budget_remaining:ratio";
 /// Series: one per SLO, value 1.
 pub const SERIES_INFO: &str = "sloth_slo_info";
+/// The series Prometheus keeps of every pending and firing alert.
+pub const SERIES_ALERTS: &str = "ALERTS";
 /// Series: bad events per second over the last 5 minutes (events and latency SLIs),
 /// maintenance left out.
 pub const SERIES_BAD_EVENTS: &str = "slo:sli_bad_events:rate5m";

@@ -5,6 +5,7 @@
 //! - [`backup`]: backup-plan alerts and the plan file a backup runner reads.
 //! - [`burn_rate`]: the multi-window multi-burn-rate table, as data.
 //! - [`conventions`]: every metric, series, label, annotation, alert and group name.
+//! - [`dashboard`]: Grafana dashboards of SLOs (one per SLO, and an overview).
 //! - [`cron`]: cron schedules, their validation and longest gap.
 //! - [`labels`]: label and metric name checks, user label maps.
 //! - [`promql`]: PromQL string literals and alert-template text.
@@ -21,6 +22,7 @@ pub mod burn_rate;
 pub mod calendar;
 pub mod conventions;
 pub mod cron;
+pub mod dashboard;
 pub mod field_error;
 pub mod labels;
 pub mod model;

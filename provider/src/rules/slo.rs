@@ -192,6 +192,29 @@ pub fn slo_id(service: &str, name: &str) -> String {
     format!("{service}-{name}")
 }
 
+/// The PromQL selector of an SLO's series: `{sloth_id="…", sloth_service="…",
+/// sloth_slo="…"}` (all three, so two SLOs with the same id never match each other).
+pub fn slo_selector(service: &str, name: &str) -> String {
+    use super::conventions as conv;
+    use super::promql::promql_string;
+    let id = slo_id(service, name);
+    let pairs = [
+        (conv::LABEL_ID, id.as_str()),
+        (conv::LABEL_SERVICE, service),
+        (conv::LABEL_SLO, name),
+    ];
+    let mut pairs = pairs.to_vec();
+    pairs.sort();
+    format!(
+        "{{{}}}",
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", promql_string(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// Minutes of full outage the period's error budget allows (a calendar period: over its
 /// nominal length, see [`Calendar::nominal`]): `(1 − objective/100) ×
 /// period`. 99.9 % over 30d gives 43.2.
@@ -205,7 +228,7 @@ pub fn error_budget_minutes(objective: f64, period: &Period) -> f64 {
 
 /// Replaces every `{{.window}}` (spaces inside the braces allowed) with `window`. Errors
 /// (phrased to follow the attribute name) when there is none, or another placeholder.
-fn render_query(query: &str, window: &str) -> Result<String, String> {
+pub(crate) fn render_query(query: &str, window: &str) -> Result<String, String> {
     let mut out = String::with_capacity(query.len());
     let mut rest = query;
     let mut found = false;
@@ -242,4 +265,4 @@ fn render_query(query: &str, window: &str) -> Result<String, String> {
 
 #[cfg(test)]
 #[path = "slo_tests.rs"]
-mod tests;
+pub(crate) mod tests;

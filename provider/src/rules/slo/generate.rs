@@ -49,14 +49,7 @@ pub fn generate(spec: &SloSpec) -> Result<RuleFile, String> {
         (conv::LABEL_SERVICE.to_string(), spec.service.clone()),
         (conv::LABEL_SLO.to_string(), spec.name.clone()),
     ]);
-    let selector = format!(
-        "{{{}}}",
-        identity
-            .iter()
-            .map(|(k, v)| format!("{k}={}", promql_string(v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let selector = super::slo_selector(&spec.service, &spec.name);
     let plan = Plan {
         spec,
         period,
