@@ -15,6 +15,8 @@ use crate::settings::Settings;
 pub struct Context {
     configured: RwLock<Option<(Settings, Arc<dyn Backend>)>>,
     alertmanager: RwLock<Option<Arc<dyn Backend>>>,
+    /// The SLOs' destination: the rules backend, and the dashboards directory if any.
+    slos: RwLock<Option<Arc<dyn Backend>>>,
     /// The ids planned in this process ([`crate::resources::identity`]).
     pub identities: crate::resources::identity::Identities,
 }
@@ -80,6 +82,16 @@ impl Context {
         got
     }
 
+    /// The SLOs' destination ([`backend::dashboards::WithDashboards`]), or an error
+    /// diagnostic when the provider is not configured.
+    pub fn slo_backend(&self, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        self.configured(diags)?;
+        match self.slos.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     pub(crate) fn alertmanager_if_set(&self) -> Option<Arc<dyn Backend>> {
         match self.alertmanager.read() {
             Ok(g) => g.clone(),
@@ -91,6 +103,14 @@ impl Context {
     pub fn set(&self, settings: Settings) -> Result<Arc<dyn Backend>, Problem> {
         let backend = backend::open(&settings)?;
         let alertmanager = backend::open_alertmanager(&settings)?;
+        let slos: Arc<dyn Backend> = Arc::new(backend::dashboards::WithDashboards::new(
+            backend.clone(),
+            settings.dashboards_dir.clone(),
+        ));
+        *match self.slos.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        } = Some(slos);
         *match self.alertmanager.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),

@@ -49,6 +49,7 @@ impl Provider for ReliabilityProvider {
             || config.prometheus_url.is_unknown()
             || config.render_only.is_unknown()
             || config.ruler.is_unknown()
+            || config.grafana_dashboards_dir.is_unknown()
         {
             diags.root_error(
                 "Provider configuration depends on unknown values",
@@ -131,7 +132,13 @@ impl Provider for ReliabilityProvider {
                 &cwd,
             )
         };
-        let s = s.with_alertmanager(alertmanager);
+        let s = s.with_alertmanager(alertmanager).with_dashboards_dir(
+            config
+                .grafana_dashboards_dir
+                .as_ref_option()
+                .map(|s| s.as_ref()),
+            &cwd,
+        );
         let backend = match self.context.set(s) {
             Ok(b) => b,
             Err(p) => {

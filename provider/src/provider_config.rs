@@ -26,6 +26,8 @@ pub struct ProviderConfig<'a> {
     pub ruler: ValueList<RulerBlock<'a>>,
     #[serde(borrow = "'a", default)]
     pub alertmanager: ValueList<AlertmanagerBlock<'a>>,
+    #[serde(borrow = "'a", default)]
+    pub grafana_dashboards_dir: ValueString<'a>,
 }
 
 /// The provider's `alertmanager { … }` block as Terraform sends it.
@@ -98,6 +100,24 @@ fn alertmanager_schema() -> Block {
 /// The provider block's schema.
 pub fn config_schema() -> Schema {
     let attributes = HashMap::from([
+        (
+            "grafana_dashboards_dir".to_string(),
+            Attribute {
+                attr_type: AttributeType::String,
+                description: Description::markdown(
+                    "Directory Grafana's file provisioning loads dashboards from (the `path` \
+                     of a `type: file` dashboard provider). Each `reliability_slo` with \
+                     `dashboard = true` writes its dashboard there as \
+                     `slo_<service>@<name>.json`, atomically; a file changed by hand is drift \
+                     that the next plan shows and the next apply repairs. Relative paths are \
+                     resolved against Terraform's working directory. Without it, the \
+                     dashboard is in the SLO's `dashboard_json`, for the Grafana provider's \
+                     `grafana_dashboard`.",
+                ),
+                constraint: AttributeConstraint::Optional,
+                ..Default::default()
+            },
+        ),
         (
             "rules_dir".to_string(),
             Attribute {
@@ -178,6 +198,15 @@ pub fn config_schema() -> Schema {
 
 /// Adds an attribute error for each invalid, known provider attribute.
 pub fn validate_config(diags: &mut Diagnostics, config: &ProviderConfig<'_>) {
+    if let ValueString::Value(dir) = &config.grafana_dashboards_dir {
+        if let Err(msg) = settings::validate_dashboards_dir(dir) {
+            diags.error(
+                "Invalid grafana_dashboards_dir",
+                msg,
+                AttributePath::new("grafana_dashboards_dir"),
+            );
+        }
+    }
     if let ValueString::Value(dir) = &config.rules_dir {
         if let Err(msg) = settings::validate_rules_dir(dir) {
             diags.error("Invalid rules_dir", msg, AttributePath::new("rules_dir"));

@@ -27,6 +27,9 @@ pub struct Settings {
     /// The Alertmanager configuration a `reliability_notification_policy` owns (the
     /// provider's `alertmanager { … }` block), beside any rules destination.
     pub alertmanager: Option<AlertmanagerTarget>,
+    /// The directory Grafana's file provisioning loads dashboards from, where an SLO with
+    /// `dashboard = true` writes its dashboard (absolute once resolved).
+    pub dashboards_dir: Option<PathBuf>,
 }
 
 /// Where the notification policy's Alertmanager configuration goes.
@@ -117,6 +120,7 @@ impl Settings {
             })),
             prometheus_url: prometheus_url.map(|u| u.trim_end_matches('/').to_string()),
             alertmanager: None,
+            dashboards_dir: None,
         }
     }
 
@@ -126,6 +130,7 @@ impl Settings {
             destination: Destination::Ruler(Box::new(config)),
             prometheus_url: None,
             alertmanager: None,
+            dashboards_dir: None,
         }
     }
 
@@ -135,7 +140,22 @@ impl Settings {
             destination: Destination::RenderOnly,
             prometheus_url: None,
             alertmanager: None,
+            dashboards_dir: None,
         }
+    }
+
+    /// The same settings with a Grafana dashboards directory (`grafana_dashboards_dir`),
+    /// resolved against `cwd`.
+    pub fn with_dashboards_dir(mut self, dir: Option<&str>, cwd: &Path) -> Self {
+        self.dashboards_dir = dir.map(|d| {
+            let d = Path::new(d);
+            clean(&if d.is_absolute() {
+                d.to_path_buf()
+            } else {
+                cwd.join(d)
+            })
+        });
+        self
     }
 
     /// The same settings with an Alertmanager configuration to manage.
@@ -158,6 +178,14 @@ pub fn one_destination(set: &[&str]) -> Result<(), String> {
         rest.join(", "),
         if set.len() == 2 { "both" } else { "all" }
     ))
+}
+
+/// Checks a `grafana_dashboards_dir` value; the error says what is wrong and what to set.
+pub fn validate_dashboards_dir(value: &str) -> Result<(), String> {
+    validate_rules_dir(value).map_err(|e| {
+        e.replace("rules_dir", "grafana_dashboards_dir")
+            .replace("Prometheus loads rule files from", "Grafana's file provisioning loads dashboards from")
+    })
 }
 
 /// Checks a `rules_dir` value; the error says what is wrong and what to set.

@@ -23,6 +23,7 @@
 //! backend must be able to act on an address alone.
 
 pub mod alertmanager;
+pub mod dashboards;
 pub mod dir;
 pub mod mimir_alertmanager;
 pub mod open;

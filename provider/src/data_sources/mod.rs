@@ -1,5 +1,6 @@
 //! One Terraform data source per file.
 
+pub mod dashboard;
 pub mod error_budget;
 pub mod first_evaluation;
 
@@ -18,10 +19,17 @@ pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>
         "error_budget".into(),
         Box::new(error_budget::ErrorBudgetDataSource::new(context.clone())),
     );
+    map.insert(
+        "dashboard".into(),
+        Box::new(dashboard::DashboardDataSource),
+    );
     map
 }
 
 /// Schemas of every data source, by name, for the docs.
 pub fn schemas() -> Vec<(&'static str, Schema)> {
-    vec![("error_budget", error_budget::schema())]
+    vec![
+        ("dashboard", dashboard::schema()),
+        ("error_budget", error_budget::schema()),
+    ]
 }

@@ -15,7 +15,14 @@ use super::rule_resource::{Outputs, RuleBacked};
 use super::schema::{
     attr, block, known_first, known_list, known_map, known_num, known_str, string_map, Unknown,
 };
+use std::sync::Arc;
+
+use tf_provider::Diagnostics;
+
+use crate::backend::Backend;
+use crate::context::Context;
 use crate::rules::calendar::Calendar;
+use crate::rules::dashboard;
 use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{
@@ -127,6 +134,19 @@ pub struct SloState<'a> {
     pub content_sha256: ValueString<'a>,
     #[serde(borrow = "'a", default)]
     pub rules_yaml: ValueString<'a>,
+    #[serde(default)]
+    pub dashboard: ValueBool,
+    #[serde(borrow = "'a", default)]
+    pub dashboard_file: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub dashboard_json: ValueString<'a>,
+}
+
+impl SloState<'_> {
+    /// Whether the SLO has a Grafana dashboard (`dashboard = true`).
+    fn wants_dashboard(&self) -> bool {
+        self.dashboard == Value::Value(true)
+    }
 }
 
 /// The `reliability_slo` resource.
@@ -153,6 +173,14 @@ pub const RULES_YAML_DOC: &str = "With `render_only`: the exact rule file conten
     stores the rules itself (a rules directory, a ruler) it is null, keeping the state small, \
     unless the stored copy drifted: then it holds what is stored, and the next plan shows \
     the difference here.";
+
+/// The `dashboard_json` attribute's documentation.
+const DASHBOARD_JSON_DOC: &str = "With `dashboard = true`, the SLO's Grafana dashboard \
+    model (JSON; uid `slo-<id>-<hash>`, stable while `service` and `name` are; a `datasource` \
+    variable of type Prometheus), known at plan time: `grafana_dashboard { config_json = \
+    reliability_slo.x.dashboard_json }`. Null when the provider writes it to \
+    `grafana_dashboards_dir` (unless the file drifted: then it holds the file, and the next \
+    plan shows the difference here).";
 
 /// The resource schema (also the source of the generated docs).
 pub fn schema() -> Schema {
@@ -250,7 +278,10 @@ pub fn schema() -> Schema {
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
                 ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per period: (1 − objective/100) × period. For `calendar_period`, over 7, 30 or 90 days (a month has 28–31, a quarter 90–92: `reliability_error_budget` gives the current period's actual minutes).")),
-                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the stored rules drifted from the configuration.")),
+                ("content_sha256", attr(String, Computed, "SHA-256 of the rule file (and dashboard); a change means the stored rules drifted from the configuration.")),
+                ("dashboard", attr(AttributeType::Bool, Optional, "Generate a Grafana dashboard for this SLO: SLI against the objective, error budget left over the period, burn rate per alert window against its thresholds, the SLO's alerts and, for `events` and `latency` SLIs, its traffic. It goes to the provider's `grafana_dashboards_dir` when set, otherwise into `dashboard_json`. Default `false`: a dashboard is about 10 KB, which would make the Terraform state of a large configuration slow.")),
+                ("dashboard_file", attr(String, Computed, "Absolute path of the dashboard file in the provider's `grafana_dashboards_dir`; null without `dashboard = true` or without that directory.")),
+                ("dashboard_json", attr(String, Computed, DASHBOARD_JSON_DOC)),
             ],
             vec![
                 ("sli", NestedBlock::Single(sli)),
@@ -407,8 +438,9 @@ pub fn file_name(service: &str, name: &str) -> String {
     conv::slo_file_name(service, name)
 }
 
-/// The file's full content: header (owner + embedded configuration) and rule groups.
-fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
+/// The documents: the rule file (header with owner and embedded configuration, then the
+/// rule groups) and, with `dashboard = true`, the dashboard.
+fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<Vec<String>, String> {
     let file = slo_rules::generate(spec)?;
     let mut config = state.clone();
     config.id = Value::Null;
@@ -416,9 +448,20 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
     config.error_budget_minutes = Value::Null;
     config.content_sha256 = Value::Null;
     config.rules_yaml = Value::Null;
-    let json = header::config_json_without(&config, &["rules_yaml"])?;
+    config.dashboard_file = Value::Null;
+    config.dashboard_json = Value::Null;
+    let mut outputs = vec!["rules_yaml", "dashboard_file", "dashboard_json"];
+    if config.dashboard.is_null() {
+        // Rule files of SLOs without a dashboard stay as they were before the attribute.
+        outputs.push("dashboard");
+    }
+    let json = header::config_json_without(&config, &outputs)?;
     let id = slo_rules::slo_id(&spec.service, &spec.name);
-    Ok(render_yaml(&file, &header::header(TYPE_NAME, &id, &json)))
+    let mut docs = vec![render_yaml(&file, &header::header(TYPE_NAME, &id, &json))];
+    if state.wants_dashboard() {
+        docs.push(dashboard::to_text(&dashboard::slo_dashboard(spec)?));
+    }
+    Ok(docs)
 }
 
 impl RuleBacked for Slo {
@@ -497,21 +540,42 @@ impl RuleBacked for Slo {
 
     fn doc_names(s: &SloState<'_>) -> Option<Vec<String>> {
         match (&s.service, &s.name) {
-            (Value::Value(svc), Value::Value(n)) => Some(vec![file_name(svc, n)]),
+            (Value::Value(svc), Value::Value(n)) => {
+                let mut names = vec![file_name(svc, n)];
+                match s.dashboard {
+                    Value::Value(true) => names.push(conv::slo_dashboard_file_name(svc, n)),
+                    Value::Unknown => return None,
+                    _ => {}
+                }
+                Some(names)
+            }
             _ => None,
         }
     }
 
     fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<Vec<String>, String> {
-        render(state, spec).map(|c| vec![c])
+        render(state, spec)
     }
 
     fn outputs<'s, 'a: 's>(s: &'s mut SloState<'a>) -> Outputs<'s, 'a> {
+        let dashboard = s.wants_dashboard();
+        let mut docs = vec![(&mut s.rule_file, &mut s.rules_yaml)];
+        if dashboard {
+            docs.push((&mut s.dashboard_file, &mut s.dashboard_json));
+        } else {
+            s.dashboard_file = Value::Null;
+            s.dashboard_json = Value::Null;
+        }
         Outputs {
             id: &mut s.id,
             hash: &mut s.content_sha256,
-            docs: vec![(&mut s.rule_file, &mut s.rules_yaml)],
+            docs,
         }
+    }
+
+    /// The rules destination, and the provider's `grafana_dashboards_dir` for dashboards.
+    fn backend(context: &Context, diags: &mut Diagnostics) -> Option<Arc<dyn Backend>> {
+        context.slo_backend(diags)
     }
 
     fn replace_paths(prior: &SloState<'_>, proposed: &SloState<'_>) -> Vec<AttributePath> {

@@ -79,6 +79,11 @@ pub fn slo_file_name(service: &str, name: &str) -> String {
     format!("slo_{service}@{name}.yml")
 }
 
+/// The dashboard file of an SLO in `grafana_dashboards_dir`: `slo_<service>@<name>.json`.
+pub fn slo_dashboard_file_name(service: &str, name: &str) -> String {
+    format!("slo_{service}@{name}.json")
+}
+
 /// An alert's rule file: `alert_<name>.yml`.
 pub fn alert_file_name(name: &str) -> String {
     format!("alert_{name}.yml")

@@ -18,7 +18,7 @@ use super::slo::{render_query, slo_id, slo_selector, Sli, SloSpec};
 use super::window::format_duration;
 use panel::{target, thresholds, Grid, Panel};
 
-pub use overview::{overview, OverviewSlo};
+pub use overview::{overview, overview_uid, OverviewSlo};
 pub use panel::to_text;
 
 /// The dashboard JSON model version written (Grafana 11's; newer Grafana migrates it on

@@ -7,7 +7,7 @@ use super::super::burn_rate::{self, BurnRateWindow, Severity};
 use super::super::calendar::{self, Calendar, SLOTS};
 use super::super::conventions as conv;
 use super::super::model::{AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};
-use super::super::promql::{indent, le_matcher, promql_string, template_literal};
+use super::super::promql::{indent, le_matcher, template_literal};
 use super::super::window::{format_duration, Period};
 use super::maintenance;
 use super::objective::{human_number, Objective};

@@ -1,0 +1,234 @@
+//! Grafana dashboards of SLOs, through the real Terraform CLI: written atomically into a
+//! provisioned directory (drift shown and repaired, a foreign file never taken over, the file
+//! removed when the dashboard is turned off), or held in `dashboard_json` for the Grafana
+//! provider; and every panel query of an SLO dashboard and of the `reliability_dashboard`
+//! overview, with Grafana's `$__…` variables substituted, parses (promtool) and returns data
+//! from a real Prometheus evaluating the SLO's rules over a loopback exporter.
+//!
+//! No Grafana server runs here (none can be installed): the JSON model is checked by an
+//! independent consumer of Grafana's schema in `provider/tests/grafana_schema.rs`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reliability_e2e::exporter::{availability_slo, Exporter};
+use reliability_e2e::prometheus::{promtool_binary, Prometheus};
+use reliability_e2e::Terraform;
+
+/// The SLO of `availability_slo(job)` with `dashboard = true`.
+fn slo_with_dashboard(job: &str) -> String {
+    availability_slo(job).replacen(
+        "  objective = 99.9\n",
+        "  objective = 99.9\n  dashboard = true\n",
+        1,
+    )
+}
+
+/// Grafana's variables as Grafana substitutes them before a query reaches Prometheus.
+fn substitute(expr: &str) -> String {
+    expr.replace("$__rate_interval", "1m")
+        .replace("$__range", "1h")
+        .replace("$__interval", "15s")
+}
+
+/// Every `expr` of a dashboard's panels.
+fn queries(dashboard: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for t in panel["targets"].as_array().expect("targets") {
+            out.push((
+                panel["title"].as_str().unwrap().to_string(),
+                t["expr"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// `promtool check rules` on one recording rule per query: every query parses as PromQL.
+fn promtool_parses(dir: &Path, queries: &[(String, String)]) {
+    let mut file = String::from("groups:\n- name: dashboard-queries\n  rules:\n");
+    for (i, (_, q)) in queries.iter().enumerate() {
+        file.push_str(&format!(
+            "  - record: dashboard_query_{i}\n    expr: {}\n",
+            serde_json::to_string(&substitute(q)).unwrap()
+        ));
+    }
+    let path = dir.join("dashboard-queries.yml");
+    std::fs::write(&path, file).unwrap();
+    let out = std::process::Command::new(promtool_binary())
+        .args(["check", "rules"])
+        .arg(&path)
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool rejects a dashboard query: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn every_panel_query_parses_and_returns_data_from_prometheus() {
+    let exporter = Exporter::healthy_and_burning();
+    let tf = Terraform::new();
+    let rules = tf.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let prom = Prometheus::start_scraping(&rules, &exporter.address);
+    tf.config(&format!(
+        r#"provider "reliability" {{
+  rules_dir              = "rules"
+  prometheus_url         = "{}"
+  grafana_dashboards_dir = "dashboards"
+}}
+{}{}
+data "reliability_dashboard" "overview" {{
+  title   = "Shop SLOs"
+  slo_ids = [reliability_slo.healthy.id, reliability_slo.burning.id]
+}}
+output "overview" {{
+  value = data.reliability_dashboard.overview.dashboard_json
+}}
+"#,
+        prom.url,
+        slo_with_dashboard("healthy"),
+        slo_with_dashboard("burning"),
+    ));
+    tf.init();
+    tf.apply().success();
+    let read_dashboard = |job: &str| -> serde_json::Value {
+        let path = tf
+            .path()
+            .join(format!("dashboards/slo_{job}@availability.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("dashboard file"))
+            .expect("dashboard JSON")
+    };
+    let burning = read_dashboard("burning");
+    let out = tf.run(&["output", "-raw", "overview"]).success();
+    let overview: serde_json::Value = serde_json::from_str(&out.stdout).expect("overview JSON");
+    assert_eq!(overview["title"], "Shop SLOs");
+
+    // The burning SLO's page fires, so its alerts panel has rows too.
+    assert!(
+        prom.wait_for(
+            "ALERTS{sloth_id=\"burning-availability\", alertstate=\"firing\"}",
+            Duration::from_secs(90),
+            1,
+            |_| true
+        ),
+        "the burning SLO's alert never fired; Prometheus log:\n{}",
+        prom.log_text()
+    );
+    let mut all = queries(&burning);
+    let overview_queries = queries(&overview);
+    all.extend(overview_queries.iter().cloned());
+    assert!(all.len() >= 15, "{all:?}");
+    promtool_parses(tf.path(), &all);
+    // Bounded: the period windows need a few evaluations before every series exists.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut empty: Vec<(String, String)> = all.clone();
+    while !empty.is_empty() && std::time::Instant::now() < deadline {
+        empty.retain(|(_, q)| prom.query(&substitute(q)).is_empty());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        empty.is_empty(),
+        "panels without data: {empty:#?}\nPrometheus log:\n{}",
+        prom.log_text()
+    );
+    // The overview has one row per SLO in every column, and its status says the burning
+    // SLO pages while the healthy one is OK.
+    for (title, q) in &overview_queries {
+        assert_eq!(prom.query(&substitute(q)).len(), 2, "{title}: {q}");
+    }
+    let status = &overview_queries.last().unwrap().1;
+    let rows = prom.query(&substitute(status));
+    let value_of = |id: &str| {
+        rows.iter()
+            .find(|r| r["metric"]["sloth_id"] == id)
+            .and_then(|r| r["value"][1].as_str())
+            .map(str::to_string)
+    };
+    assert_eq!(value_of("burning-availability").as_deref(), Some("2"), "{rows:?}");
+    assert_eq!(value_of("healthy-availability").as_deref(), Some("0"), "{rows:?}");
+    // The healthy SLO's dashboard reads only its own series.
+    for (title, q) in queries(&read_dashboard("healthy")) {
+        for r in prom.query(&substitute(&q)) {
+            if let Some(id) = r["metric"]["sloth_id"].as_str() {
+                assert_eq!(id, "healthy-availability", "{title}: {q}");
+            }
+        }
+    }
+}
+
+#[test]
+fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
+    let tf = Terraform::new();
+    let provider = "provider \"reliability\" {\n  rules_dir = \"rules\"\n  grafana_dashboards_dir = \"dashboards\"\n}\n";
+    tf.config(&format!("{provider}{}", slo_with_dashboard("api")));
+    tf.init();
+    tf.apply().success();
+    let file = tf.path().join("dashboards/slo_api@availability.json");
+    let written = std::fs::read_to_string(&file).expect("dashboard written");
+    let model: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert!(model["uid"].as_str().unwrap().starts_with("slo-api-availability-"));
+    assert_eq!(model["templating"]["list"][0]["type"], "datasource");
+    let state = tf.resource_values("reliability_slo.api").unwrap();
+    assert_eq!(state["dashboard_file"], file.to_string_lossy().as_ref());
+    assert!(state["dashboard_json"].is_null(), "kept out of the state: {state}");
+    assert_eq!(tf.plan().code, 0, "re-plan is empty");
+
+    // Edited by hand: the plan shows it, the apply puts it back.
+    std::fs::write(&file, written.replace("SLI vs objective", "edited")).unwrap();
+    let out = tf.plan();
+    assert_eq!(out.code, 2, "drift is planned: {out}");
+    assert!(out.stdout.contains("dashboard_json"), "{out}");
+    tf.apply().success();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
+    assert_eq!(tf.plan().code, 0);
+    // Deleted: recreated.
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(tf.plan().code, 2);
+    tf.apply().success();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
+
+    // Off again: the file goes, the rule file stays.
+    tf.config(&format!("{provider}{}", availability_slo("api")));
+    tf.apply().success();
+    assert!(!file.exists());
+    assert!(tf.path().join("rules/slo_api@availability.yml").exists());
+    assert_eq!(tf.plan().code, 0);
+
+    // A dashboard file this configuration did not write is never taken over.
+    std::fs::write(
+        tf.path().join("dashboards/slo_web@availability.json"),
+        "{\"uid\": \"theirs\"}\n",
+    )
+    .unwrap();
+    tf.config(&format!(
+        "{provider}{}{}",
+        availability_slo("api"),
+        slo_with_dashboard("web")
+    ));
+    let out = tf.apply();
+    assert_ne!(out.code, 0);
+    assert!(out.flat().contains("already exists with other content"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(tf.path().join("dashboards/slo_web@availability.json")).unwrap(),
+        "{\"uid\": \"theirs\"}\n"
+    );
+
+    // Without a directory, the model is in dashboard_json for grafana_dashboard.
+    let json_only = Terraform::new();
+    json_only.config(&format!(
+        "provider \"reliability\" {{\n  rules_dir = \"rules\"\n}}\n{}\noutput \"model\" {{\n  value = reliability_slo.api.dashboard_json\n}}\n",
+        slo_with_dashboard("api")
+    ));
+    json_only.init();
+    json_only.apply().success();
+    let out = json_only.run(&["output", "-raw", "model"]).success();
+    assert_eq!(out.stdout, written, "the same model as the provisioned file");
+    assert_eq!(json_only.plan().code, 0, "re-plan is empty");
+    assert!(!json_only.path().join("rules/slo_api@availability.json").exists());
+}
