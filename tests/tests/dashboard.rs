@@ -232,3 +232,37 @@ fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
     assert_eq!(json_only.plan().code, 0, "re-plan is empty");
     assert!(!json_only.path().join("rules/slo_api@availability.json").exists());
 }
+
+#[test]
+fn the_documented_examples_apply_as_written() {
+    let read = |p: &str| {
+        std::fs::read_to_string(reliability_e2e::workspace_root().join(p)).expect(p)
+    };
+    let tf = Terraform::new();
+    tf.config(&format!(
+        "provider \"reliability\" {{\n  rules_dir = \"rules\"\n}}\n{}\n{}\noutput \"latency_dashboard\" {{\n  value = reliability_slo.checkout_latency_monthly.dashboard_json\n}}\noutput \"overview\" {{\n  value = data.reliability_dashboard.checkout.dashboard_json\n}}\n",
+        read("examples/resources/reliability_slo/resource.tf"),
+        read("examples/data-sources/reliability_dashboard/data-source.tf"),
+    ));
+    tf.init();
+    tf.apply().success();
+    assert_eq!(tf.plan().code, 0, "re-plan is empty");
+    let out = tf.run(&["output", "-json"]).success();
+    let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let uid = outputs["checkout_overview_uid"]["value"].as_str().unwrap();
+    assert!(uid.starts_with("slo-overview-"), "{uid}");
+    let overview: serde_json::Value =
+        serde_json::from_str(outputs["overview"]["value"].as_str().unwrap()).unwrap();
+    assert_eq!(overview["uid"], uid);
+    let q = queries(&overview)
+        .into_iter()
+        .map(|(_, q)| q)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(q.contains("checkout-availability|checkout-latency"), "{q}");
+    let latency: serde_json::Value =
+        serde_json::from_str(outputs["latency_dashboard"]["value"].as_str().unwrap()).unwrap();
+    // A calendar month: the time range starts at the month's start.
+    assert_eq!(latency["time"]["from"], "now/M");
+    assert!(outputs["checkout_availability_rule_file"]["value"].is_string());
+}

@@ -59,4 +59,8 @@ resource "reliability_slo" "checkout_latency_monthly" {
   alerting {
     runbook_url = "https://runbooks.example.com/checkout-latency"
   }
+
+  # A Grafana dashboard of this SLO: in the provider's grafana_dashboards_dir when it is
+  # set, otherwise in dashboard_json (for the Grafana provider's grafana_dashboard).
+  dashboard = true
 }
