@@ -266,3 +266,38 @@ fn the_documented_examples_apply_as_written() {
     assert_eq!(latency["time"]["from"], "now/M");
     assert!(outputs["checkout_availability_rule_file"]["value"].is_string());
 }
+
+/// examples/grafana runs as written: both SLO dashboards land in the provisioned directory
+/// under their uids, and the overview lists both SLOs; the provisioning file is the shape
+/// Grafana's file provisioning reads.
+#[test]
+fn grafana_example_writes_the_provisioned_dashboards() {
+    let root = reliability_e2e::workspace_root().join("examples/grafana");
+    let tf = Terraform::new();
+    tf.write(
+        "main.tf",
+        &std::fs::read_to_string(root.join("main.tf")).unwrap(),
+    );
+    tf.init();
+    tf.apply().success();
+    assert_eq!(tf.plan().code, 0, "re-plan is empty");
+    let out = tf.run(&["output", "-json", "dashboard_files"]).success();
+    let files: Vec<String> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(files.len(), 2);
+    for f in &files {
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).expect(f)).unwrap();
+        assert!(model["uid"].as_str().unwrap().len() <= 40, "{f}");
+        assert!(Path::new(f).starts_with(tf.path().join("dashboards")), "{f}");
+    }
+    let out = tf.run(&["output", "-raw", "overview_json"]).success();
+    assert!(out.stdout.contains("checkout-availability|search-latency"), "{out}");
+    let provisioning: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(root.join("provisioning/dashboards/reliability.yml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(provisioning["apiVersion"].as_u64(), Some(1));
+    let provider = &provisioning["providers"][0];
+    assert_eq!(provider["type"].as_str(), Some("file"));
+    assert!(provider["options"]["path"].as_str().is_some());
+}
