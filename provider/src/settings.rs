@@ -183,8 +183,10 @@ pub fn one_destination(set: &[&str]) -> Result<(), String> {
 /// Checks a `grafana_dashboards_dir` value; the error says what is wrong and what to set.
 pub fn validate_dashboards_dir(value: &str) -> Result<(), String> {
     validate_rules_dir(value).map_err(|e| {
-        e.replace("rules_dir", "grafana_dashboards_dir")
-            .replace("Prometheus loads rule files from", "Grafana's file provisioning loads dashboards from")
+        e.replace("rules_dir", "grafana_dashboards_dir").replace(
+            "Prometheus loads rule files from",
+            "Grafana's file provisioning loads dashboards from",
+        )
     })
 }
 

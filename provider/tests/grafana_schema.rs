@@ -56,7 +56,10 @@ fn grafana_sdk_reads_every_dashboard_without_loss() {
         .collect();
     assert_eq!(files.len(), EXPECTED, "{files:?}");
     let (ok, text) = check(&files);
-    assert!(ok, "grafana-foundation-sdk does not keep our dashboards:\n{text}");
+    assert!(
+        ok,
+        "grafana-foundation-sdk does not keep our dashboards:\n{text}"
+    );
 }
 
 #[test]

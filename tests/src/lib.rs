@@ -11,6 +11,7 @@ pub mod aws_plan;
 pub mod blackbox;
 pub mod daemon;
 pub mod exporter;
+pub mod grafana;
 pub mod https;
 pub mod lifecycle;
 pub mod live_fire;

@@ -150,8 +150,16 @@ output "overview" {{
             .and_then(|r| r["value"][1].as_str())
             .map(str::to_string)
     };
-    assert_eq!(value_of("burning-availability").as_deref(), Some("2"), "{rows:?}");
-    assert_eq!(value_of("healthy-availability").as_deref(), Some("0"), "{rows:?}");
+    assert_eq!(
+        value_of("burning-availability").as_deref(),
+        Some("2"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        value_of("healthy-availability").as_deref(),
+        Some("0"),
+        "{rows:?}"
+    );
     // The healthy SLO's dashboard reads only its own series.
     for (title, q) in queries(&read_dashboard("healthy")) {
         for r in prom.query(&substitute(&q)) {
@@ -172,11 +180,17 @@ fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
     let file = tf.path().join("dashboards/slo_api@availability.json");
     let written = std::fs::read_to_string(&file).expect("dashboard written");
     let model: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert!(model["uid"].as_str().unwrap().starts_with("slo-api-availability-"));
+    assert!(model["uid"]
+        .as_str()
+        .unwrap()
+        .starts_with("slo-api-availability-"));
     assert_eq!(model["templating"]["list"][0]["type"], "datasource");
     let state = tf.resource_values("reliability_slo.api").unwrap();
     assert_eq!(state["dashboard_file"], file.to_string_lossy().as_ref());
-    assert!(state["dashboard_json"].is_null(), "kept out of the state: {state}");
+    assert!(
+        state["dashboard_json"].is_null(),
+        "kept out of the state: {state}"
+    );
     assert_eq!(tf.plan().code, 0, "re-plan is empty");
 
     // Edited by hand: the plan shows it, the apply puts it back.
@@ -213,7 +227,10 @@ fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
     ));
     let out = tf.apply();
     assert_ne!(out.code, 0);
-    assert!(out.flat().contains("already exists with other content"), "{out}");
+    assert!(
+        out.flat().contains("already exists with other content"),
+        "{out}"
+    );
     assert_eq!(
         std::fs::read_to_string(tf.path().join("dashboards/slo_web@availability.json")).unwrap(),
         "{\"uid\": \"theirs\"}\n"
@@ -228,16 +245,21 @@ fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
     json_only.init();
     json_only.apply().success();
     let out = json_only.run(&["output", "-raw", "model"]).success();
-    assert_eq!(out.stdout, written, "the same model as the provisioned file");
+    assert_eq!(
+        out.stdout, written,
+        "the same model as the provisioned file"
+    );
     assert_eq!(json_only.plan().code, 0, "re-plan is empty");
-    assert!(!json_only.path().join("rules/slo_api@availability.json").exists());
+    assert!(!json_only
+        .path()
+        .join("rules/slo_api@availability.json")
+        .exists());
 }
 
 #[test]
 fn the_documented_examples_apply_as_written() {
-    let read = |p: &str| {
-        std::fs::read_to_string(reliability_e2e::workspace_root().join(p)).expect(p)
-    };
+    let read =
+        |p: &str| std::fs::read_to_string(reliability_e2e::workspace_root().join(p)).expect(p);
     let tf = Terraform::new();
     tf.config(&format!(
         "provider \"reliability\" {{\n  rules_dir = \"rules\"\n}}\n{}\n{}\noutput \"latency_dashboard\" {{\n  value = reliability_slo.checkout_latency_monthly.dashboard_json\n}}\noutput \"overview\" {{\n  value = data.reliability_dashboard.checkout.dashboard_json\n}}\n",
@@ -288,10 +310,16 @@ fn grafana_example_writes_the_provisioned_dashboards() {
         let model: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(f).expect(f)).unwrap();
         assert!(model["uid"].as_str().unwrap().len() <= 40, "{f}");
-        assert!(Path::new(f).starts_with(tf.path().join("dashboards")), "{f}");
+        assert!(
+            Path::new(f).starts_with(tf.path().join("dashboards")),
+            "{f}"
+        );
     }
     let out = tf.run(&["output", "-raw", "overview_json"]).success();
-    assert!(out.stdout.contains("checkout-availability|search-latency"), "{out}");
+    assert!(
+        out.stdout.contains("checkout-availability|search-latency"),
+        "{out}"
+    );
     let provisioning: serde_yaml_ng::Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(root.join("provisioning/dashboards/reliability.yml")).unwrap(),
     )
@@ -300,4 +328,88 @@ fn grafana_example_writes_the_provisioned_dashboards() {
     let provider = &provisioning["providers"][0];
     assert_eq!(provider["type"].as_str(), Some("file"));
     assert!(provider["options"]["path"].as_str().is_some());
+}
+
+/// examples/grafana-provider runs as written with the `grafana/grafana` stand-in (real
+/// attribute names; it refuses what Grafana's API refuses): both dashboards reach "Grafana"
+/// byte for byte as the provider computed them, the re-plan is empty, and the README's
+/// snippet is part of the example.
+#[test]
+fn grafana_provider_example_applies_as_written() {
+    let root = reliability_e2e::workspace_root();
+    let example = std::fs::read_to_string(root.join("examples/grafana-provider/main.tf")).unwrap();
+    let tf = reliability_e2e::grafana::grafana_terraform();
+    tf.write("main.tf", &example);
+    let saved = tf.path().join("grafana");
+    std::fs::create_dir_all(&saved).unwrap();
+    let env = [("GRAFANA_STANDIN_DIR", saved.to_str().unwrap())];
+    tf.run_with_env(&["init", "-input=false", "-no-color"], &env)
+        .success();
+    tf.run_with_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &env,
+    )
+    .success();
+    let out = tf.run_with_env(
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        &env,
+    );
+    assert_eq!(out.code, 0, "re-plan is empty: {out}");
+    let model = tf.resource_values("reliability_slo.checkout").unwrap()["dashboard_json"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uid = serde_json::from_str::<serde_json::Value>(&model).unwrap()["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::fs::read_to_string(saved.join(format!("{uid}.json"))).unwrap(),
+        model
+    );
+    let files = std::fs::read_dir(&saved).unwrap().count();
+    assert_eq!(files, 2, "the SLO's dashboard and the overview");
+    let out = tf
+        .run(&["output", "-raw", "checkout_dashboard_url"])
+        .success();
+    assert!(out.stdout.ends_with(&format!("/d/{uid}")), "{out}");
+
+    // The stand-in refuses what Grafana refuses, so the apply above proved something.
+    tf.write(
+        "bad.tf",
+        "resource \"grafana_dashboard\" \"untitled\" {\n  config_json = jsonencode({ uid = \"x\" })\n}\n",
+    );
+    let out = tf.run_with_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &env,
+    );
+    assert_ne!(out.code, 0, "{out}");
+    assert!(
+        out.flat().contains("Dashboard title cannot be empty"),
+        "{out}"
+    );
+
+    // The README's snippet is in the example, so it ran above as written.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let snippet = readme
+        .split("```hcl\n")
+        .skip(1)
+        .filter_map(|s| s.split_once("```").map(|(b, _)| b))
+        .find(|b| b.contains("grafana_dashboard"))
+        .expect("README shows grafana_dashboard");
+    // As a list item's code block, the snippet is indented: compare it dedented.
+    let indent = snippet
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let snippet: String = snippet
+        .lines()
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+        .collect();
+    assert!(
+        example.contains(snippet.trim_end()),
+        "README snippet differs from the example:\n{snippet}"
+    );
 }

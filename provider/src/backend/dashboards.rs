@@ -99,7 +99,10 @@ impl DashboardsDir {
 
     fn delete(&self, location: &str) -> Result<(), Problem> {
         let path = Path::new(location);
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         self.dir.remove(name).map(|_| ()).map_err(|e| {
             Problem::new(
                 "Cannot remove dashboard file",
@@ -284,8 +287,14 @@ mod tests {
         );
         let docs = [doc("slo_a@b.yml", "# r\n"), doc("slo_a@b.json", "{}\n")];
         assert!(b.put(&docs, Some(owner())).done);
-        assert_eq!(std::fs::read_to_string(rules.join("slo_a@b.yml")).unwrap(), "# r\n");
-        assert_eq!(std::fs::read_to_string(dash.join("slo_a@b.json")).unwrap(), "{}\n");
+        assert_eq!(
+            std::fs::read_to_string(rules.join("slo_a@b.yml")).unwrap(),
+            "# r\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dash.join("slo_a@b.json")).unwrap(),
+            "{}\n"
+        );
         assert!(!rules.join("slo_a@b.json").exists());
         let locations: Vec<String> = docs
             .iter()
@@ -322,16 +331,24 @@ mod tests {
             Some(owner()),
         );
         assert!(!out.done);
-        assert!(out.problems[0].detail.contains("already exists"), "{:?}", out.problems);
+        assert!(
+            out.problems[0].detail.contains("already exists"),
+            "{:?}",
+            out.problems
+        );
         assert_eq!(
             std::fs::read_to_string(dash.join("slo_a@b.json")).unwrap(),
             "{\"mine\": 1}\n"
         );
         // The same content (an interrupted apply) is adopted.
         std::fs::write(dash.join("slo_a@b.json"), "{}\n").unwrap();
-        assert!(b
-            .put(&[doc("slo_a@b.yml", "# r\n"), doc("slo_a@b.json", "{}\n")], Some(owner()))
-            .done);
+        assert!(
+            b.put(
+                &[doc("slo_a@b.yml", "# r\n"), doc("slo_a@b.json", "{}\n")],
+                Some(owner())
+            )
+            .done
+        );
     }
 
     #[test]

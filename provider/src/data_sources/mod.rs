@@ -19,10 +19,7 @@ pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>
         "error_budget".into(),
         Box::new(error_budget::ErrorBudgetDataSource::new(context.clone())),
     );
-    map.insert(
-        "dashboard".into(),
-        Box::new(dashboard::DashboardDataSource),
-    );
+    map.insert("dashboard".into(), Box::new(dashboard::DashboardDataSource));
     map
 }
 

@@ -22,8 +22,8 @@ use tf_provider::Diagnostics;
 use crate::backend::Backend;
 use crate::context::Context;
 use crate::rules::calendar::Calendar;
-use crate::rules::dashboard;
 use crate::rules::conventions as conv;
+use crate::rules::dashboard;
 use crate::rules::model::render_yaml;
 use crate::rules::slo::{
     self as slo_rules, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec, Tier,

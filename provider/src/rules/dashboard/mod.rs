@@ -200,9 +200,19 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
             title: "SLI vs objective".to_string(),
             description: "Share of good events over the last hour, against the objective."
                 .to_string(),
-            grid: Grid { x: 0, y: 5, w: 12, h: 8 },
+            grid: Grid {
+                x: 0,
+                y: 5,
+                w: 12,
+                h: 8,
+            },
             targets: vec![
-                target("A", &format!("1 - {}", with_sel(&conv::sli_error_series("1h"))), "SLI (1h)", false),
+                target(
+                    "A",
+                    &format!("1 - {}", with_sel(&conv::sli_error_series("1h"))),
+                    "SLI (1h)",
+                    false,
+                ),
                 target("B", &with_sel(conv::SERIES_OBJECTIVE), "objective", false),
             ],
             unit: "percentunit",
@@ -224,7 +234,12 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
                     ""
                 }
             ),
-            grid: Grid { x: 12, y: 5, w: 12, h: 8 },
+            grid: Grid {
+                x: 12,
+                y: 5,
+                w: 12,
+                h: 8,
+            },
             targets: vec![target(
                 "A",
                 &with_sel(conv::SERIES_PERIOD_BUDGET_REMAINING),
@@ -262,7 +277,12 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            grid: Grid { x: 0, y: 13, w: 12, h: 8 },
+            grid: Grid {
+                x: 0,
+                y: 13,
+                w: 12,
+                h: 8,
+            },
             targets: windows
                 .iter()
                 .zip(refs)
@@ -282,7 +302,12 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
         kind: "table",
         title: "Alerts".to_string(),
         description: "The SLO's burn-rate alerts now pending or firing.".to_string(),
-        grid: Grid { x: 12, y: 13, w: 12, h: 8 },
+        grid: Grid {
+            x: 12,
+            y: 13,
+            w: 12,
+            h: 8,
+        },
         targets: vec![target(
             "A",
             &with_sel(conv::SERIES_ALERTS),
@@ -311,8 +336,16 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
                 title: "Events per second".to_string(),
                 description: "All and bad events per second, from the SLI's own queries."
                     .to_string(),
-                grid: Grid { x: 0, y: 21, w: 24, h: 8 },
-                targets: vec![target("A", &all, "all", false), target("B", &bad, "bad", false)],
+                grid: Grid {
+                    x: 0,
+                    y: 21,
+                    w: 24,
+                    h: 8,
+                },
+                targets: vec![
+                    target("A", &all, "all", false),
+                    target("B", &bad, "bad", false),
+                ],
                 unit: "reqps",
                 decimals: None,
                 thresholds: thresholds("green", &[]),
@@ -324,7 +357,10 @@ pub fn slo_dashboard(spec: &SloSpec) -> Result<Value, String> {
         Some(d) if !d.trim().is_empty() => format!("{}\n", d.trim()),
         _ => String::new(),
     };
-    description.push_str(&format!("Objective {}% over {period_text}.", spec.objective));
+    description.push_str(&format!(
+        "Objective {}% over {period_text}.",
+        spec.objective
+    ));
     let mut links = Vec::new();
     if let Some(url) = &spec.alerting.runbook_url {
         description.push_str(&format!(" Runbook: {url}"));

@@ -98,7 +98,12 @@ pub fn overview(title: &str, slos: &[OverviewSlo]) -> Result<Value, String> {
                       period, the burn rate over the last 5 minutes, and its status. Click a \
                       column to sort."
             .to_string(),
-        grid: Grid { x: 0, y: 0, w: 24, h: (3 + ids.len() as u32).clamp(8, 40) },
+        grid: Grid {
+            x: 0,
+            y: 0,
+            w: 24,
+            h: (3 + ids.len() as u32).clamp(8, 40),
+        },
         targets,
         unit: "none",
         decimals: None,
@@ -123,27 +128,42 @@ pub fn overview(title: &str, slos: &[OverviewSlo]) -> Result<Value, String> {
     table["options"]["sortBy"] = json!([{"displayName": "Budget left", "desc": false}]);
     let column = |name: &str, props: Value| json!({"matcher": {"id": "byName", "options": name}, "properties": props});
     table["fieldConfig"]["overrides"] = json!([
-        column("Objective", json!([{"id": "unit", "value": "percentunit"}, {"id": "decimals", "value": 3}])),
-        column("SLI this period", json!([{"id": "unit", "value": "percentunit"}, {"id": "decimals", "value": 3}])),
-        column("Budget left", json!([
-            {"id": "unit", "value": "percentunit"},
-            {"id": "decimals", "value": 1},
-            {"id": "thresholds", "value": thresholds("red", &[(0.0, "orange"), (0.25, "green")])},
-            {"id": "custom.cellOptions", "value": {"type": "color-background"}},
-        ])),
-        column("Burn rate now", json!([
-            {"id": "decimals", "value": 2},
-            {"id": "thresholds", "value": thresholds("green", &[(1.0, "orange"), (6.0, "red")])},
-            {"id": "custom.cellOptions", "value": {"type": "color-text"}},
-        ])),
-        column("Status", json!([
-            {"id": "mappings", "value": [{"type": "value", "options": {
-                "0": {"text": "OK", "color": "green", "index": 0},
-                "1": {"text": "ticket firing", "color": "orange", "index": 1},
-                "2": {"text": "page firing", "color": "red", "index": 2},
-            }}]},
-            {"id": "custom.cellOptions", "value": {"type": "color-background"}},
-        ])),
+        column(
+            "Objective",
+            json!([{"id": "unit", "value": "percentunit"}, {"id": "decimals", "value": 3}])
+        ),
+        column(
+            "SLI this period",
+            json!([{"id": "unit", "value": "percentunit"}, {"id": "decimals", "value": 3}])
+        ),
+        column(
+            "Budget left",
+            json!([
+                {"id": "unit", "value": "percentunit"},
+                {"id": "decimals", "value": 1},
+                {"id": "thresholds", "value": thresholds("red", &[(0.0, "orange"), (0.25, "green")])},
+                {"id": "custom.cellOptions", "value": {"type": "color-background"}},
+            ])
+        ),
+        column(
+            "Burn rate now",
+            json!([
+                {"id": "decimals", "value": 2},
+                {"id": "thresholds", "value": thresholds("green", &[(1.0, "orange"), (6.0, "red")])},
+                {"id": "custom.cellOptions", "value": {"type": "color-text"}},
+            ])
+        ),
+        column(
+            "Status",
+            json!([
+                {"id": "mappings", "value": [{"type": "value", "options": {
+                    "0": {"text": "OK", "color": "green", "index": 0},
+                    "1": {"text": "ticket firing", "color": "orange", "index": 1},
+                    "2": {"text": "page firing", "color": "red", "index": 2},
+                }}]},
+                {"id": "custom.cellOptions", "value": {"type": "color-background"}},
+            ])
+        ),
     ]);
     Ok(super::panel::dashboard(
         &overview_uid(title),

@@ -36,11 +36,7 @@ pub struct Grid {
 /// Threshold steps: the base colour, then `(value, colour)` from low to high.
 pub fn thresholds(base: &str, steps: &[(f64, &str)]) -> Value {
     let mut list = vec![json!({"color": base, "value": null})];
-    list.extend(
-        steps
-            .iter()
-            .map(|(v, c)| json!({"color": c, "value": v})),
-    );
+    list.extend(steps.iter().map(|(v, c)| json!({"color": c, "value": v})));
     json!({"mode": "absolute", "steps": list})
 }
 

@@ -21,10 +21,14 @@ pub(crate) fn substitute(expr: &str) -> String {
 #[test]
 fn snapshots() {
     for (name, dashboard) in dashboards() {
-        assert_snapshot("dashboard", &format!("dashboard_{name}"), &to_text(&dashboard));
+        assert_snapshot(
+            "dashboard",
+            &format!("dashboard_{name}"),
+            &to_text(&dashboard),
+        );
     }
-    let slos = ["checkout-availability", "search-latency"]
-        .map(|id| OverviewSlo { id: id.to_string() });
+    let slos =
+        ["checkout-availability", "search-latency"].map(|id| OverviewSlo { id: id.to_string() });
     assert_snapshot(
         "dashboard",
         "dashboard_overview",
@@ -38,7 +42,9 @@ fn every_query_parses() {
         .into_iter()
         .map(|(n, d)| (n.to_string(), d))
         .collect();
-    let slos = [OverviewSlo { id: "a.b-c".to_string() }];
+    let slos = [OverviewSlo {
+        id: "a.b-c".to_string(),
+    }];
     all.push(("overview".to_string(), overview("x", &slos).unwrap()));
     for (name, dashboard) in all {
         let qs = queries(&dashboard);
@@ -97,7 +103,10 @@ fn uids_are_stable_short_and_distinct() {
     assert!(slo_uid("a.b", "c")
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
-    assert_ne!(slo_uid(&long, &format!("{long}1")), slo_uid(&long, &format!("{long}2")));
+    assert_ne!(
+        slo_uid(&long, &format!("{long}1")),
+        slo_uid(&long, &format!("{long}2"))
+    );
 }
 
 #[test]
@@ -110,7 +119,10 @@ fn burn_panel_follows_the_enabled_tiers() {
     let secs = |w: Vec<(u64, f64)>| w.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
     // Both tiers: the seven windows; page off: the ticket tier's 2h 6h 1d 3d.
     assert_eq!(secs(windows("events_30d")).len(), 7);
-    assert_eq!(secs(windows("page_disabled")), vec![7200, 21600, 86400, 259200]);
+    assert_eq!(
+        secs(windows("page_disabled")),
+        vec![7200, 21600, 86400, 259200]
+    );
     // The 6h window is read by the page tier (6×) and the ticket tier (1×): the higher.
     let w = windows("events_30d");
     assert_eq!(w.iter().find(|(s, _)| *s == 21600).unwrap().1, 6.0);
@@ -121,7 +133,10 @@ fn description_names_objective_period_and_runbook() {
     for (name, spec) in snapshot_specs() {
         let d = slo_dashboard(&spec).unwrap();
         let text = d["description"].as_str().unwrap();
-        assert!(text.contains(&format!("Objective {}%", spec.objective)), "{name}: {text}");
+        assert!(
+            text.contains(&format!("Objective {}%", spec.objective)),
+            "{name}: {text}"
+        );
         assert!(text.contains(&spec.period_text()), "{name}: {text}");
         if let Some(url) = &spec.alerting.runbook_url {
             assert!(text.contains(url.as_str()), "{name}: {text}");
@@ -132,7 +147,13 @@ fn description_names_objective_period_and_runbook() {
 #[test]
 fn overview_escapes_ids_and_refuses_an_empty_list() {
     assert!(overview("x", &[]).is_err());
-    let d = overview("x", &[OverviewSlo { id: "a.b".to_string() }]).unwrap();
+    let d = overview(
+        "x",
+        &[OverviewSlo {
+            id: "a.b".to_string(),
+        }],
+    )
+    .unwrap();
     let q = queries(&d).join("\n");
     assert!(q.contains(r#"sloth_id=~"^(?:a\\.b)$""#), "{q}");
 }
