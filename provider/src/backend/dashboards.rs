@@ -36,9 +36,15 @@ impl DashboardsDir {
         self.dir.root()
     }
 
-    /// Whether `location` is a file of this directory.
-    fn holds(&self, location: &str) -> bool {
-        Path::new(location).parent() == Some(self.root())
+    /// The directory of a dashboard file's location (possibly one an earlier
+    /// configuration set).
+    fn of(location: &str) -> DashboardsDir {
+        DashboardsDir::new(
+            Path::new(location)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        )
     }
 
     fn location(&self, name: &str) -> String {
@@ -127,9 +133,11 @@ impl WithDashboards {
         }
     }
 
-    /// Whether `location` is a dashboard file.
+    /// Whether `location` is a dashboard file: an absolute path ending in `.json`, in this
+    /// directory or in one an earlier configuration set (rule files end in `.yml`; ruler
+    /// addresses are not paths).
     fn is_dashboard_location(&self, location: &str) -> bool {
-        self.dashboards.as_ref().is_some_and(|d| d.holds(location)) && is_dashboard(location)
+        is_dashboard(location) && Path::new(location).is_absolute()
     }
 
     fn split<'l>(&self, locations: &'l [String]) -> (Vec<String>, Vec<&'l String>) {
@@ -176,9 +184,10 @@ impl Backend for WithDashboards {
         let mut from_rules = self.rules.get(&rules)?.into_iter();
         let mut out = Vec::with_capacity(locations.len());
         for l in locations {
-            match &self.dashboards {
-                Some(d) if self.is_dashboard_location(l) => out.push(d.read(l)?),
-                _ => out.push(from_rules.next().flatten()),
+            if self.is_dashboard_location(l) {
+                out.push(DashboardsDir::of(l).read(l)?);
+            } else {
+                out.push(from_rules.next().flatten());
             }
         }
         Ok(out)
@@ -212,12 +221,10 @@ impl Backend for WithDashboards {
         } else {
             self.rules.delete(&rules)
         };
-        if let Some(d) = &self.dashboards {
-            for l in dash {
-                if let Err(p) = d.delete(l) {
-                    outcome.done = false;
-                    outcome.problems.push(p);
-                }
+        for l in dash {
+            if let Err(p) = DashboardsDir::of(l).delete(l) {
+                outcome.done = false;
+                outcome.problems.push(p);
             }
         }
         outcome
@@ -349,6 +356,23 @@ mod tests {
             )
             .done
         );
+    }
+
+    #[test]
+    fn a_dashboard_of_a_directory_no_longer_configured_is_still_read_and_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (rules, dash) = (tmp.path().join("rules"), tmp.path().join("dash"));
+        std::fs::create_dir_all(&dash).unwrap();
+        let old = dash.join("slo_a@b.json");
+        std::fs::write(&old, "{}\n").unwrap();
+        let old = old.to_string_lossy().into_owned();
+        let b = WithDashboards::new(Arc::new(RulesDirBackend::new(rules, None)), None);
+        assert_eq!(
+            b.get(std::slice::from_ref(&old)).unwrap(),
+            vec![Some("{}\n".to_string())]
+        );
+        assert!(b.retire(std::slice::from_ref(&old), &[]).done);
+        assert!(!Path::new(&old).exists());
     }
 
     #[test]
