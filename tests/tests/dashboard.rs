@@ -236,6 +236,26 @@ fn dashboard_file_drift_is_repaired_and_json_is_there_without_a_directory() {
         "{\"uid\": \"theirs\"}\n"
     );
 
+    // Render-only rules with provisioned dashboards: a deleted dashboard file is drift
+    // (an update writes it back), not a vanished SLO.
+    let render_only = Terraform::new();
+    render_only.config(&format!(
+        "provider \"reliability\" {{\n  render_only = true\n  grafana_dashboards_dir = \"dashboards\"\n}}\n{}",
+        slo_with_dashboard("api")
+    ));
+    render_only.init();
+    render_only.apply().success();
+    let file = render_only
+        .path()
+        .join("dashboards/slo_api@availability.json");
+    assert!(file.exists());
+    std::fs::remove_file(&file).unwrap();
+    let out = render_only.plan();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stdout.contains("1 to change, 0 to destroy"), "{out}");
+    render_only.apply().success();
+    assert!(file.exists());
+
     // Without a directory, the model is in dashboard_json for grafana_dashboard.
     let json_only = Terraform::new();
     json_only.config(&format!(

@@ -254,7 +254,13 @@ impl Backend for WithDashboards {
         self.rules.claim_at_plan(&Planned { contents, ..*plan })
     }
 
+    /// Rule documents only (an import finds the rule document). Render-only rules beside
+    /// a dashboards directory hold none: nothing is found (a render-only destination alone
+    /// refuses, as it stores nothing at all).
     fn lookup(&self, matches: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, Problem> {
+        if !self.rules.stores() && self.dashboards.is_some() {
+            return Ok(Vec::new());
+        }
         self.rules.lookup(matches)
     }
 

@@ -215,7 +215,13 @@ pub(super) fn refresh<T: RuleBacked>(
             return None;
         }
     };
-    if stored.first().is_none_or(Option::is_none) {
+    // The rule document gone means the resource is gone; with no stored rule document
+    // (render-only), a missing later document (a dashboard file) is drift instead.
+    let rule_doc_stored = T::outputs(state)
+        .docs
+        .first()
+        .is_some_and(|(location, _)| location.is_value());
+    if rule_doc_stored && stored.first().is_none_or(Option::is_none) {
         return Some(false);
     }
     // Byte for byte what the last apply wrote: nothing drifted, and nothing needs rendering
