@@ -62,7 +62,10 @@ fn apply<'a, T: RuleBacked>(
         type_name: T::TYPE_NAME,
         id: &id,
     };
-    done(diags, backend.put(&docs, creating.then_some(owner)))?;
+    // Blocking I/O (fsyncs, HTTP) off the runtime's two workers: Terraform applies up to 10
+    // resources at once, and their fsyncs then share the file system's journal commits.
+    let outcome = tokio::task::block_in_place(|| backend.put(&docs, creating.then_some(owner)));
+    done(diags, outcome)?;
     Some(state)
 }
 
@@ -182,7 +185,10 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         // removed from their old place.
         let current = locations::<T>(&mut new);
         let old = locations::<T>(&mut prior);
-        done(diags, backend.retire(&old, &current));
+        done(
+            diags,
+            tokio::task::block_in_place(|| backend.retire(&old, &current)),
+        );
         Some((new, private))
     }
 
@@ -194,7 +200,11 @@ impl<T: RuleBacked> Resource for RuleResource<T> {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let backend = T::backend(&self.context, diags)?;
-        done(diags, backend.delete(&locations::<T>(&mut prior)))
+        let locations = locations::<T>(&mut prior);
+        done(
+            diags,
+            tokio::task::block_in_place(|| backend.delete(&locations)),
+        )
     }
 
     async fn import<'a>(
