@@ -152,7 +152,7 @@ pub fn validate(spec: &AlertSpec) -> Vec<FieldError> {
                     "Invalid expr",
                     "expr is empty: set a PromQL expression, such as \"up == 0\"".into(),
                 ));
-            } else if let Err(e) = promql_parser::parser::parse(expr) {
+            } else if let Err(e) = super::promql::check(expr) {
                 errors.push(FieldError::new(
                     &["expr"],
                     "Invalid expr",
@@ -331,8 +331,7 @@ pub fn generate(spec: &AlertSpec) -> Result<RuleFile, String> {
     if let Some(u) = &spec.runbook_url {
         annotations.insert(conv::ANNOTATION_RUNBOOK_URL.into(), template_literal(u));
     }
-    promql_parser::parser::parse(&expr)
-        .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
+    super::promql::check(&expr).map_err(|e| format!("generated expression {expr:?}: {e}"))?;
     let main = Rule::Alerting(AlertingRule {
         alert: spec.name.clone(),
         expr,
@@ -447,8 +446,7 @@ impl<'a> CertRules<'a> {
         };
         labels.insert(conv::LABEL_SEVERITY.into(), severity.into());
         let expr = format!("absent({})", self.selector);
-        promql_parser::parser::parse(&expr)
-            .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
+        super::promql::check(&expr).map_err(|e| format!("generated expression {expr:?}: {e}"))?;
         let certificate = template_literal(&self.cert.certificate);
         let annotations = BTreeMap::from([
             (

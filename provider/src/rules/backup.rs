@@ -424,8 +424,7 @@ fn alert(
     summary: String,
     description: String,
 ) -> Result<Rule, String> {
-    promql_parser::parser::parse(&expr)
-        .map_err(|e| format!("generated expression {expr:?}: {e}"))?;
+    super::promql::check(&expr).map_err(|e| format!("generated expression {expr:?}: {e}"))?;
     let mut labels: BTreeMap<String, String> = spec
         .labels
         .iter()

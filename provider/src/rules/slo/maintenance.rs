@@ -94,14 +94,14 @@ pub fn validate(errors: &mut Vec<FieldError>, b: &Budgeting) {
         }
     }
     if let Some(q) = &b.exclude_query {
-        match promql_parser::parser::parse(q) {
+        match super::super::promql::check(q) {
             Err(e) => errors.push(FieldError::new(
                 &["exclude_query"],
                 "Invalid exclude_query",
                 format!("exclude_query {q:?} is not valid PromQL: {}", e.trim()),
             )),
-            Ok(expr) => {
-                if expr.value_type() != promql_parser::parser::value::ValueType::Vector {
+            Ok(value_type) => {
+                if value_type != promql_parser::parser::value::ValueType::Vector {
                     errors.push(FieldError::new(
                         &["exclude_query"],
                         "Invalid exclude_query",
@@ -109,7 +109,7 @@ pub fn validate(errors: &mut Vec<FieldError>, b: &Budgeting) {
                             "exclude_query {q:?} returns a {}: it must return an instant \
                              vector that is non-zero while maintenance is declared, such as \
                              max(maintenance_mode{{service=\"checkout\"}})",
-                            expr.value_type()
+                            value_type
                         ),
                     ))
                 }

@@ -140,7 +140,7 @@ fn check_query(errors: &mut Vec<FieldError>, path: &[&str], query: &str) -> bool
             return false;
         }
     };
-    match promql_parser::parser::parse(&rendered) {
+    match super::super::promql::check(&rendered) {
         Err(e) => {
             errors.push(FieldError::new(
                 path,
@@ -153,8 +153,7 @@ fn check_query(errors: &mut Vec<FieldError>, path: &[&str], query: &str) -> bool
             ));
             false
         }
-        Ok(expr) => {
-            let vt = expr.value_type();
+        Ok(vt) => {
             if matches!(vt, ValueType::Vector | ValueType::Scalar) {
                 true
             } else {
