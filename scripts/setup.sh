@@ -2,7 +2,8 @@
 # Installs what building and testing need, and only what is missing. Safe to re-run.
 #   scripts/setup.sh                  protoc (for the provider build), a Terraform CLI, and
 #                                     zip, unzip, gnupg, openssl, python3 (scripts/release.sh
-#                                     and its network mirror test; openssl also for the ruler TLS test)
+#                                     and its network mirror test; openssl also for the ruler TLS test),
+#                                     neovim (the editor test of `relcheck lsp`)
 #   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool, vmalert/victoria-metrics,
 #                                        Alertmanager/amtool, blackbox and node exporters
 #                                        (for the tests)

@@ -210,3 +210,29 @@ fn exit_status_without_shutdown_and_lost_framing() {
     lsp.send_raw(b"Content-Type: x\r\n\r\n{}");
     assert_eq!(lsp.wait(), 1);
 }
+
+#[test]
+fn vscode_settings_in_the_readme_start_the_server() {
+    let settings: Value = serde_json::from_str(&support::lsp::readme_block("vscode-lsp"))
+        .expect("the README's settings.json is JSON");
+    assert_eq!(settings["glspc.server.languageId"], json!(["terraform"]));
+    assert_eq!(settings["files.associations"]["*.tf"], "terraform");
+    let tmp = support::project(&[("main.tf", MAIN_TF)]);
+    let command = settings["glspc.server.command"].as_str().unwrap();
+    let mut cmd = std::process::Command::new(command);
+    for a in settings["glspc.server.commandArguments"]
+        .as_array()
+        .unwrap()
+    {
+        cmd.arg(a.as_str().unwrap());
+    }
+    cmd.current_dir(tmp.path())
+        .env("PATH", support::lsp::path_with_relcheck());
+    let mut lsp = LspClient::spawn(cmd);
+    let caps = lsp.initialize(tmp.path());
+    assert_eq!(caps["hoverProvider"], true, "{caps}");
+    let main = uri(&tmp.path().join("main.tf"));
+    lsp.open(&main, MAIN_TF);
+    assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4]);
+    assert_eq!(lsp.shutdown(), 0);
+}

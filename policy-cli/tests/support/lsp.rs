@@ -55,9 +55,14 @@ fn read_messages(out: impl Read, tx: std::sync::mpsc::Sender<Value>) {
 impl LspClient {
     /// Starts `relcheck lsp` (in `dir`).
     pub fn start(dir: &Path) -> LspClient {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_relcheck"))
-            .arg("lsp")
-            .current_dir(dir)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_relcheck"));
+        cmd.arg("lsp").current_dir(dir);
+        LspClient::spawn(cmd)
+    }
+
+    /// Starts a server with this command (for the editors' set-ups as written).
+    pub fn spawn(mut cmd: Command) -> LspClient {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -220,4 +225,32 @@ pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> String {
         out.replace_range(start..end, &new);
     }
     out
+}
+
+/// The fenced code block between `<!-- NAME:start -->` and `<!-- NAME:end -->` in
+/// policy-cli/README.md, without its fences: the tests run the README's snippets as written.
+pub fn readme_block(name: &str) -> String {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let from = readme.find(&start).expect("README has the start marker") + start.len();
+    let to = from
+        + readme[from..]
+            .find(&end)
+            .expect("README has the end marker");
+    let block = readme[from..to].trim_end();
+    let block = block.strip_suffix("```").expect("a fenced block");
+    let (_fence, body) = block.split_once('\n').expect("a fenced block");
+    body.to_string()
+}
+
+/// `PATH` with the directory of the built `relcheck` first (the snippets call `relcheck`).
+pub fn path_with_relcheck() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_relcheck")).parent().unwrap();
+    let mut dirs = vec![bin.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
 }
