@@ -236,3 +236,25 @@ fn vscode_settings_in_the_readme_start_the_server() {
     assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4]);
     assert_eq!(lsp.shutdown(), 0);
 }
+
+#[test]
+fn the_benchmark_script_runs() {
+    // bench/lsp.py as docs/benchmarks.md runs it, two rounds on the quickstart.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("python3")
+        .arg(root.join("bench/lsp.py"))
+        .args(["--relcheck", env!("CARGO_BIN_EXE_relcheck"), "--runs", "2"])
+        .arg(root.join("examples/quickstart"))
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("| examples/quickstart | 0 | 0 |"),
+        "{stdout}"
+    );
+}
