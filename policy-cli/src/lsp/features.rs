@@ -72,7 +72,7 @@ fn diagnostic(index: &LineIndex, f: &Finding) -> Value {
 
 /// The report's file for an open document, when the report read the document's text
 /// (not an older one).
-fn file_of<'r>(report: &'r Report, doc: &Doc) -> Option<FileId> {
+fn file_of(report: &Report, doc: &Doc) -> Option<FileId> {
     report
         .files
         .iter()
