@@ -90,7 +90,12 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
     }
 }
 
+/// A finding's fix; none with `--plan` (which `--fix` refuses: the plan, not the text,
+/// is what was checked).
 fn fix<'a>(report: &'a Report, f: &'a Finding) -> Option<JsonFix<'a>> {
+    if report.plan_file.is_some() {
+        return None;
+    }
     let fix = f.fix.as_ref()?;
     let file = &report.files[f.file];
     let edit = crate::fix::edit(file, fix)?;
