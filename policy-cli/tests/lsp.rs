@@ -191,6 +191,13 @@ fn parse_errors_and_malformed_messages() {
     );
     assert_eq!(r["error"]["code"], -32602, "{r}");
 
+    // A new document that is not on disk yet, in a directory without .tf files: nothing
+    // to read there, no diagnostics, no crash.
+    let empty = tempfile::tempdir().unwrap();
+    let new = format!("{}/new.tf", uri(empty.path()));
+    lsp.open(&new, MAIN_TF);
+    assert_eq!(lsp.diagnostics(&new), Vec::<Value>::new());
+
     // Still serving: fixing the text brings the findings back.
     lsp.change(&main, 2, MAIN_TF);
     assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4]);

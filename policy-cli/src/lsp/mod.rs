@@ -1,6 +1,7 @@
 //! `relcheck lsp`: a language server over stdio (LSP 3.17, synchronous). For every open
-//! `.tf`/`.tf.json` document it checks the document's directory as `relcheck check DIR`
-//! does (variables files, local modules, `.relcheck.toml`, `relcheck:ignore`), reading
+//! `.tf`/`.tf.json` document it checks the document's directory (its files, not its
+//! subdirectories) as `relcheck check DIR/*.tf` does (variables files, local modules,
+//! `.relcheck.toml`, `relcheck:ignore`), reading
 //! the editor's unsaved text of every open document instead of its file, and publishes
 //! the findings of each open document of that directory as diagnostics. Code actions
 //! offer each finding's fix (the `--fix` edit, under the same checks) as a

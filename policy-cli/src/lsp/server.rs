@@ -180,7 +180,7 @@ impl Server {
         }
     }
 
-    /// Checks `dir` as `relcheck check DIR` does, with the open documents' texts instead
+    /// Checks `dir` as `relcheck check DIR/*.tf` does, with the open documents' texts instead
     /// of their files, keeps the report, and publishes the diagnostics of every open
     /// document in `dir`.
     fn check_dir(&mut self, dir: &Path) -> Vec<Value> {
@@ -210,8 +210,9 @@ impl Server {
     }
 }
 
-/// Checks `dir` with `overlay` the way `relcheck check DIR` does: `.relcheck.toml`,
-/// thresholds, suppressions, variables files. Messages about the configuration are log
+/// Checks `dir` with `overlay` the way `relcheck check DIR/*.tf` does (the directory's
+/// module with its variables files and the local modules it calls, `.relcheck.toml`,
+/// thresholds, suppressions). Messages about the configuration are log
 /// messages for the client.
 pub(super) fn check(dir: &Path, overlay: Overlay) -> (Report, Vec<Value>) {
     let mut send = Vec::new();
@@ -229,12 +230,32 @@ pub(super) fn check(dir: &Path, overlay: Overlay) -> (Report, Vec<Value>) {
         None => None,
     };
     let thresholds = config.as_ref().map(|c| c.thresholds).unwrap_or_default();
-    let mut report = crate::check_overlay(
-        &[dir.to_path_buf()],
-        &Inputs::default(),
-        thresholds,
-        &Arc::new(overlay),
-    );
+    // The directory's own files (a module is a directory), not its subdirectories: a
+    // document opened in a home directory must not walk the whole home on every change.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && is_terraform(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    if files.is_empty() {
+        // Nothing on disk yet (a new, unsaved document): nothing relcheck reads.
+        let empty = Report {
+            files: Vec::new(),
+            findings: Vec::new(),
+            errors: Vec::new(),
+            skipped: Vec::new(),
+            roots: 0,
+            max_eval_steps: 0,
+            plan_file: None,
+        };
+        return (empty, send);
+    }
+    let mut report =
+        crate::check_overlay(&files, &Inputs::default(), thresholds, &Arc::new(overlay));
     crate::suppress::apply(&mut report);
     if let Some(c) = &config {
         c.apply(&mut report);
