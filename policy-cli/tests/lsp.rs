@@ -191,6 +191,18 @@ fn parse_errors_and_malformed_messages() {
     );
     assert_eq!(r["error"]["code"], -32602, "{r}");
 
+    // A module `terraform init` fetched: its findings show, but it is never edited.
+    support::write(dir, ".terraform/modules/db/main.tf", MAIN_TF);
+    let fetched = uri(&dir.join(".terraform/modules/db/main.tf"));
+    lsp.open(&fetched, MAIN_TF);
+    let diags = lsp.diagnostics(&fetched);
+    assert_eq!(rc101_lines(&diags), vec![4], "{diags:#?}");
+    let r = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": fetched}, "range": diags[0]["range"], "context": {"diagnostics": diags}}),
+    );
+    assert_eq!(r["result"], json!([]), "{r}");
+
     // A new document that is not on disk yet, in a directory without .tf files: nothing
     // to read there, no diagnostics, no crash.
     let empty = tempfile::tempdir().unwrap();

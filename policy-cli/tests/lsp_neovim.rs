@@ -35,6 +35,11 @@ fn neovim_receives_diagnostics_and_applies_the_quick_fix() {
         .arg(format!("luafile {}", driver.display()))
         .current_dir(project.path())
         .env("PATH", path_with_relcheck())
+        // Neovim's own files (LSP log, state) in the test's directory, not the user's.
+        .env("XDG_CONFIG_HOME", config.path().join("config"))
+        .env("XDG_CACHE_HOME", config.path().join("cache"))
+        .env("XDG_STATE_HOME", config.path().join("state"))
+        .env("XDG_DATA_HOME", config.path().join("data"))
         .env("RELCHECK_NVIM_SNIPPET", &snippet)
         .env("RELCHECK_NVIM_FILE", &file)
         .env("RELCHECK_NVIM_RESULT", &result)
