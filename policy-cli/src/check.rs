@@ -256,6 +256,7 @@ fn check_unit(
     inputs: &Inputs,
     thresholds: rules::Thresholds,
 ) -> UnitResult {
+    let overlay = unit.overlay.clone();
     let mut ws = workspace::Workspace::load_unit(unit, scanned);
     let files = &ws.files;
     let modules = ws.modules();
@@ -265,7 +266,7 @@ fn check_unit(
         .enumerate()
         .map(|(i, root)| {
             let installed = ws.installed.get(root);
-            let given = eval::inputs::load(root, inputs);
+            let given = eval::inputs::load_with(root, inputs, &overlay);
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 eval::eval_root(files, &modules, installed, root, &given)
             }));

@@ -214,6 +214,11 @@ impl Overlay {
         self.texts.insert(path, text);
     }
 
+    /// The overlay's text of `path`, if it has one.
+    pub(crate) fn get(&self, path: &Path) -> Option<&str> {
+        self.texts.get(path).map(String::as_str)
+    }
+
     /// The text of `path`: the overlay's, else the file's ([`read_text_checked`]), with the
     /// same size limit either way.
     pub(crate) fn read(&self, path: &Path, regular: bool) -> ReadText {

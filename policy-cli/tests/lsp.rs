@@ -1,6 +1,6 @@
 //! `relcheck lsp` at the protocol level, with a scripted client (`support::lsp`):
 //! diagnostics of an open document checked with its directory (variables files included)
-//! and its unsaved text, a quick fix applied and the finding gone, hover with the rule's
+//! and the unsaved texts (of variables files too), a quick fix applied and the finding gone, hover with the rule's
 //! `relcheck explain` text, a parse error as one diagnostic (UTF-16 column), malformed
 //! messages answered without a crash, and the lifecycle's exit statuses.
 
@@ -143,6 +143,43 @@ fn diagnostics_quick_fix_and_hover() {
         json!({"textDocument": {"uri": main}, "position": {"line": 0, "character": 0}}),
     );
     assert_eq!(r["error"]["code"], -32602, "{r}");
+    assert_eq!(lsp.shutdown(), 0);
+}
+
+#[test]
+fn unsaved_variables_files_are_read_too() {
+    let tmp = support::project(&[
+        ("main.tf", MAIN_TF),
+        ("variables.tf", VARIABLES_TF),
+        ("terraform.tfvars", "reports_multi_az = false\n"),
+    ]);
+    let dir = tmp.path();
+    let main = uri(&dir.join("main.tf"));
+    let tfvars = uri(&dir.join("terraform.tfvars"));
+    let mut lsp = LspClient::start(dir);
+    lsp.initialize(dir);
+    lsp.open(&main, MAIN_TF);
+    assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4, 10]);
+
+    // The editor's text of terraform.tfvars, not the file's, gives the variable its value.
+    lsp.open(&tfvars, "reports_multi_az = true\n");
+    assert_eq!(lsp.diagnostics(&tfvars), Vec::<Value>::new());
+    assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4]);
+
+    // A variables file that does not parse: its error on it, the variable unknown (silent).
+    lsp.change(&tfvars, 2, "reports_multi_az = [\n");
+    let errors = lsp.diagnostics(&tfvars);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["severity"], 1);
+    assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4]);
+
+    // Closed: the file on disk again.
+    lsp.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": tfvars}}),
+    );
+    assert_eq!(lsp.diagnostics(&tfvars), Vec::<Value>::new());
+    assert_eq!(rc101_lines(&lsp.diagnostics(&main)), vec![4, 10]);
     assert_eq!(lsp.shutdown(), 0);
 }
 

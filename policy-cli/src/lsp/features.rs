@@ -22,14 +22,13 @@ pub fn publish(uri: &str, diagnostics: Vec<Value>) -> Value {
     )
 }
 
-/// The diagnostics of one file of a report: its read or parse errors, then its findings.
-pub fn diagnostics(report: &Report, id: FileId) -> Vec<Value> {
-    let file = &report.files[id];
-    let index = LineIndex::new(&file.text);
-    let mut out: Vec<Value> = report
+/// The read or parse errors of the file shown as `display`, whose text is `text`.
+pub fn errors(report: &Report, display: &str, text: &str) -> Vec<Value> {
+    let index = LineIndex::new(text);
+    report
         .errors
         .iter()
-        .filter(|e| e.file == file.display)
+        .filter(|e| e.file == display)
         .map(|e| {
             let at = index.offset_of_line_col(e.line, e.column);
             json!({
@@ -39,7 +38,14 @@ pub fn diagnostics(report: &Report, id: FileId) -> Vec<Value> {
                 "message": e.message,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The diagnostics of one file of a report: its read or parse errors, then its findings.
+pub fn diagnostics(report: &Report, id: FileId) -> Vec<Value> {
+    let file = &report.files[id];
+    let index = LineIndex::new(&file.text);
+    let mut out = errors(report, &file.display, &file.text);
     out.extend(
         report
             .findings

@@ -32,7 +32,7 @@ pub struct Step {
 /// The language server.
 #[derive(Default)]
 pub struct Server {
-    /// Open `.tf`/`.tf.json` documents by URI (as the client spells it).
+    /// Open `.tf`/`.tf.json`/`.tfvars` documents by URI (as the client spells it).
     pub(super) docs: BTreeMap<String, Doc>,
     /// The last check of each directory with an open document.
     pub(super) checks: HashMap<PathBuf, Report>,
@@ -130,7 +130,7 @@ impl Server {
             .to_string();
         match method {
             "textDocument/didOpen" => {
-                let Some(path) = uri_to_path(&uri).filter(|p| is_terraform(p)) else {
+                let Some(path) = uri_to_path(&uri).filter(|p| is_document(p)) else {
                     return Vec::new(); // not ours (another language, not a file)
                 };
                 let text = params
@@ -199,6 +199,10 @@ impl Server {
             }
             let diagnostics = match by_file.get(doc.path.as_path()) {
                 Some(&id) => features::diagnostics(&report, id),
+                // A variables file: its errors (shown by their path).
+                None if !is_source(&doc.path) => {
+                    features::errors(&report, &doc.path.display().to_string(), &doc.text)
+                }
                 // On disk the file does not exist (yet): relcheck has not read it.
                 None => Vec::new(),
             };
@@ -236,7 +240,7 @@ pub(super) fn check(dir: &Path, overlay: Overlay) -> (Report, Vec<Value>) {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && is_terraform(p))
+                .filter(|p| p.is_file() && is_source(p))
                 .collect()
         })
         .unwrap_or_default();
@@ -263,10 +267,17 @@ pub(super) fn check(dir: &Path, overlay: Overlay) -> (Report, Vec<Value>) {
     (report, send)
 }
 
-/// Whether relcheck reads this file (`.tf`, `.tf.json`).
-fn is_terraform(path: &Path) -> bool {
+/// Whether relcheck reads this file as Terraform code (`.tf`, `.tf.json`).
+fn is_source(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// Whether an open document is the server's: Terraform code, or a variables file
+/// (`.tfvars`, `.tfvars.json`: its unsaved text is what the check reads).
+fn is_document(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    is_source(path) || name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
 }
 
 /// Applies one `contentChanges` entry: the whole text, or a range replaced.
