@@ -19,6 +19,7 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL_ERROR: i64 = -32603;
 /// LSP: a request before `initialize`.
 pub const SERVER_NOT_INITIALIZED: i64 = -32002;
 /// LSP: a request after `shutdown`.
