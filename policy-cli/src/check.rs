@@ -6,12 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::eval::{self, Inputs};
 use crate::graph;
-use crate::parse::{self, LoadError};
+use crate::parse::{self, LoadError, Overlay};
 use crate::report::{sort_findings, Report};
 use crate::rules::{self, Finding};
 use crate::workspace;
@@ -37,10 +38,21 @@ pub fn check(paths: &[PathBuf], inputs: &Inputs) -> Report {
 
 /// [`check`] with thresholds from the configuration (`[thresholds]`).
 pub fn check_with(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
+    check_overlay(paths, inputs, thresholds, &Arc::default())
+}
+
+/// [`check_with`], reading the texts of `overlay` instead of those files on disk (the
+/// language server's open documents).
+pub fn check_overlay(
+    paths: &[PathBuf],
+    inputs: &Inputs,
+    thresholds: rules::Thresholds,
+    overlay: &Arc<Overlay>,
+) -> Report {
     let pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build();
     match pool {
-        Ok(pool) => pool.install(|| check_inner(paths, inputs, thresholds)),
-        Err(_) => check_inner(paths, inputs, thresholds),
+        Ok(pool) => pool.install(|| check_inner(paths, inputs, thresholds, overlay)),
+        Err(_) => check_inner(paths, inputs, thresholds, overlay),
     }
 }
 
@@ -65,8 +77,14 @@ struct RootOut {
     steps: u64,
 }
 
-fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds) -> Report {
+fn check_inner(
+    paths: &[PathBuf],
+    inputs: &Inputs,
+    thresholds: rules::Thresholds,
+    overlay: &Arc<Overlay>,
+) -> Report {
     let mut scan = workspace::Scan::new(paths);
+    scan.overlay = overlay.clone();
     let bases: Vec<PathBuf> = paths
         .iter()
         .filter_map(|p| p.canonicalize().ok())
@@ -120,6 +138,7 @@ fn check_inner(paths: &[PathBuf], inputs: &Inputs, thresholds: rules::Thresholds
         unit_todo
     } else {
         let mut scan = workspace::Scan::new(paths);
+        scan.overlay = overlay.clone();
         scan.errors.clear();
         let unit = workspace::Unit::whole(&mut scan);
         let unit_todo = vec![unit.todo.iter().map(|f| f.scan_index).collect()];
@@ -237,6 +256,7 @@ fn check_unit(
     inputs: &Inputs,
     thresholds: rules::Thresholds,
 ) -> UnitResult {
+    let overlay = unit.overlay.clone();
     let mut ws = workspace::Workspace::load_unit(unit, scanned);
     let files = &ws.files;
     let modules = ws.modules();
@@ -246,7 +266,7 @@ fn check_unit(
         .enumerate()
         .map(|(i, root)| {
             let installed = ws.installed.get(root);
-            let given = eval::inputs::load(root, inputs);
+            let given = eval::inputs::load_with(root, inputs, &overlay);
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 eval::eval_root(files, &modules, installed, root, &given)
             }));

@@ -10,6 +10,9 @@
 //! [`baseline`] and [`changed`] (`--changed-since`), and one of the six renderers in
 //! [`render`]: text, JSON, SARIF, GitHub annotations, JUnit XML, Markdown.
 //!
+//! `relcheck lsp` ([`lsp`]) runs the same check for an editor, on its unsaved texts
+//! ([`parse::Overlay`]).
+//!
 //! With `--plan`, [`plan::check`] builds the same instances from a Terraform JSON plan
 //! (`terraform show -json`) instead of the evaluator; everything after is the same.
 
@@ -25,6 +28,7 @@ pub mod graph;
 pub mod hcl_compat;
 pub mod instance;
 pub mod locate;
+pub mod lsp;
 pub mod module;
 pub mod parse;
 pub mod plan;
@@ -37,6 +41,6 @@ pub mod tfjson;
 pub mod value;
 pub mod workspace;
 
-pub use check::{check, check_with, evaluate_instances};
+pub use check::{check, check_overlay, check_with, evaluate_instances};
 pub use eval::Inputs;
 pub use report::Report;

@@ -120,6 +120,9 @@ enum Command {
         /// Rule id (`RC101`) or name (`db-instance-single-az`).
         rule: String,
     },
+    /// Run a language server on stdin/stdout (LSP) for editors: findings as diagnostics
+    /// while you type, quick fixes, and the rule's explanation on hover.
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -142,22 +145,13 @@ fn main() -> ExitCode {
             print_out(&out);
             ExitCode::SUCCESS
         }
+        Command::Lsp => {
+            let code = relcheck::lsp::serve(std::io::stdin().lock(), std::io::stdout().lock());
+            ExitCode::from(code as u8)
+        }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
-                let m = r.meta();
-                let fix = match m.fix {
-                    Some(how) => format!("fix (`check --fix`): {how}"),
-                    None => "fix: none (`check --fix` leaves its findings alone)".to_string(),
-                };
-                print_out(&format!(
-                    "# {} {}\n\ncategory: {} · default severity: {} · resources: {}\n{fix}\n\n{}\n",
-                    m.id,
-                    m.name,
-                    m.category.as_str(),
-                    m.severity.as_str(),
-                    rules::applies_to(m),
-                    m.documentation().trim_end()
-                ));
+                print_out(&rules::explain(r.meta()));
                 ExitCode::SUCCESS
             }
             None => {

@@ -195,6 +195,47 @@ impl ReadText {
     }
 }
 
+/// Texts that stand in for files on disk, by canonical path: the unsaved documents of an
+/// editor (`relcheck lsp`). A check reads a file's text from here when it is present and
+/// from the disk otherwise; which files exist is still decided by the disk.
+#[derive(Default, Clone, Debug)]
+pub struct Overlay {
+    texts: std::collections::HashMap<PathBuf, String>,
+}
+
+impl Overlay {
+    /// Reads `path` from the disk from now on (no text of its own).
+    pub fn remove(&mut self, path: &Path) {
+        self.texts.remove(path);
+    }
+
+    /// `text` stands in for the file at `path` (canonical).
+    pub fn insert(&mut self, path: PathBuf, text: String) {
+        self.texts.insert(path, text);
+    }
+
+    /// The overlay's text of `path`, if it has one.
+    pub(crate) fn get(&self, path: &Path) -> Option<&str> {
+        self.texts.get(path).map(String::as_str)
+    }
+
+    /// The text of `path`: the overlay's, else the file's ([`read_text_checked`]), with the
+    /// same size limit either way.
+    pub(crate) fn read(&self, path: &Path, regular: bool) -> ReadText {
+        match self.texts.get(path) {
+            Some(t) if t.len() as u64 > MAX_FILE_SIZE => ReadText::failed(format!(
+                "file is larger than {} MiB; not parsed",
+                MAX_FILE_SIZE >> 20
+            )),
+            Some(t) => ReadText {
+                text: t.clone(),
+                problem: None,
+            },
+            None => read_text_checked(path, regular),
+        }
+    }
+}
+
 /// Reads a file for [`SourceFile::parse`]. Never panics.
 pub fn read_text(path: &Path) -> ReadText {
     read_text_checked(path, false)

@@ -477,3 +477,95 @@ fn fix_refuses_plan() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("--plan"), "{}", out.stderr);
 }
+
+/// Byte offset of a 1-based line and column (in characters) of `text`.
+fn offset(text: &str, line: u64, column: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    start
+        + text[start..]
+            .chars()
+            .take(column as usize - 1)
+            .map(char::len_utf8)
+            .sum::<usize>()
+}
+
+/// `--format json` carries each finding's fix (the `--fix` edit of that finding alone), and
+/// applying just that edit makes just that finding go away.
+#[test]
+fn json_carries_each_fix_and_applying_it_removes_the_finding() {
+    for rule in RULES.iter().filter(|r| r.meta().fix.is_some()) {
+        let m = rule.meta();
+        let fixture = support::fixture(&format!("rules/{}/bad", m.name.replace('-', "_")));
+        let json = support::relcheck(Some(&fixture), &["check", "--format", "json", "."]).json();
+        let findings = json["findings"].as_array().unwrap();
+        let with_fix: Vec<&serde_json::Value> =
+            findings.iter().filter(|f| f.get("fix").is_some()).collect();
+        assert!(!with_fix.is_empty(), "{}: no finding carries a fix", m.id);
+        for f in with_fix {
+            let fixer = relcheck::rules::find(f["rule"].as_str().unwrap()).unwrap();
+            assert!(fixer.meta().fix.is_some(), "{f}: its rule does not fix");
+            let fix = &f["fix"];
+            assert!(!fix["description"].as_str().unwrap().is_empty(), "{f}");
+            let name = f["file"].as_str().unwrap();
+            let tmp = tempfile::tempdir().unwrap();
+            copy_fixture(&fixture, tmp.path());
+            let mut text = std::fs::read_to_string(tmp.path().join(name)).unwrap();
+            let mut edits: Vec<(usize, usize, &str)> = fix["edits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let at = |l: &str, c: &str| {
+                        offset(&text, e[l].as_u64().unwrap(), e[c].as_u64().unwrap())
+                    };
+                    let (a, b) = (at("line", "column"), at("end_line", "end_column"));
+                    (a, b, e["text"].as_str().unwrap())
+                })
+                .collect();
+            edits.sort();
+            for (a, b, new) in edits.into_iter().rev() {
+                text.replace_range(a..b, new);
+            }
+            support::write(tmp.path(), name, &text);
+            let after =
+                support::relcheck(Some(tmp.path()), &["check", "--format", "json", "."]).json();
+            assert_eq!(after["errors"], serde_json::json!([]), "{}: {after}", m.id);
+            let same = |g: &&serde_json::Value| {
+                g["rule"] == f["rule"] && g["resource"] == f["resource"] && g["file"] == f["file"]
+            };
+            assert!(
+                !after["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|g| same(&g)),
+                "{}: the fix of {f} left the finding:\n{text}",
+                m.id
+            );
+        }
+    }
+}
+
+/// The README's example of a finding's `fix` in JSON is what relcheck prints for it.
+#[test]
+fn the_readme_json_fix_example_is_real() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("```json\n\"fix\": ")
+        .expect("README's fix example")
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let example: serde_json::Value =
+        serde_json::from_str(&format!("{{{}}}", &readme[start..end])).unwrap();
+    let tmp = support::project(&[(
+        "main.tf",
+        "# Orders\nresource \"aws_db_instance\" \"orders\" {\n  engine                  = \"postgres\"\n  instance_class          = \"db.t3.micro\"\n  multi_az                = false\n}\n",
+    )]);
+    let json = support::relcheck(Some(tmp.path()), &["check", "--format", "json", "."]).json();
+    assert_eq!(json["findings"][0]["fix"], example["fix"], "{json}");
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::expr::Expression;
 
 use crate::hcl_compat::ParseFailure;
-use crate::parse::{line_col_of, LoadError, MAX_EXPR_DEPTH};
+use crate::parse::{line_col_of, LoadError, Overlay, MAX_EXPR_DEPTH};
 
 /// Values given for a root module's variables on the command line.
 #[derive(Default, Clone)]
@@ -45,6 +45,12 @@ pub struct RootInputs {
 /// The inputs of the root module in `root`: its `terraform.tfvars` and `*.auto.tfvars`,
 /// then `--var-file`, then `--var`.
 pub fn load(root: &Path, inputs: &Inputs) -> RootInputs {
+    load_with(root, inputs, &Overlay::default())
+}
+
+/// [`load`], reading a variables file's text from `overlay` when it has one (an editor's
+/// unsaved document).
+pub(crate) fn load_with(root: &Path, inputs: &Inputs, overlay: &Overlay) -> RootInputs {
     let mut out = RootInputs::default();
     let mut tfvars: Vec<PathBuf> = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
@@ -67,7 +73,7 @@ pub fn load(root: &Path, inputs: &Inputs) -> RootInputs {
     }
     tfvars.extend(inputs.var_files.iter().cloned());
     for path in &tfvars {
-        read_tfvars(path, &mut out);
+        read_tfvars(path, &mut out, overlay);
     }
     for (k, v) in &inputs.vars {
         let parsed = if v.starts_with('[') || v.starts_with('{') {
@@ -87,7 +93,7 @@ pub fn load(root: &Path, inputs: &Inputs) -> RootInputs {
     out
 }
 
-fn read_tfvars(path: &Path, out: &mut RootInputs) {
+fn read_tfvars(path: &Path, out: &mut RootInputs, overlay: &Overlay) {
     let display = path.display().to_string();
     let error = |line, column, message: String| LoadError {
         file: display.clone(),
@@ -95,7 +101,11 @@ fn read_tfvars(path: &Path, out: &mut RootInputs) {
         column,
         message,
     };
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let read = match overlay.get(path) {
+        Some(t) => Ok(t.to_string()),
+        None => std::fs::read_to_string(path),
+    };
+    let Ok(text) = read else {
         out.errors
             .push(error(0, 0, "cannot read variables file".into()));
         return;

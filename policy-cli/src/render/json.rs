@@ -40,6 +40,28 @@ struct JsonFinding<'a> {
     /// `"plan"` when no `.tf` file declares the resource and `file` is the JSON plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'static str>,
+    /// The fix `--fix` would make for this finding alone, when its rule offers one that
+    /// can be made safely.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+/// A finding's fix: what it does, and its edit of `file`.
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    edits: Vec<JsonEdit>,
+}
+
+/// Replace the text from (`line`, `column`) up to (`end_line`, `end_column`), 1-based with
+/// columns in characters as everywhere in this format, by `text`; an empty range inserts.
+#[derive(Serialize)]
+struct JsonEdit {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -64,7 +86,31 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
         message: &f.message,
         help: &f.help,
         location: (Some(f.file) == report.plan_file).then_some("plan"),
+        fix: fix(report, f),
     }
+}
+
+/// A finding's fix; none with `--plan` (which `--fix` refuses: the plan, not the text,
+/// is what was checked).
+fn fix<'a>(report: &'a Report, f: &'a Finding) -> Option<JsonFix<'a>> {
+    if report.plan_file.is_some() {
+        return None;
+    }
+    let fix = f.fix.as_ref()?;
+    let file = &report.files[f.file];
+    let edit = crate::fix::edit(file, fix)?;
+    let (line, column) = file.line_col(edit.span.start);
+    let (end_line, end_column) = file.line_col(edit.span.end);
+    Some(JsonFix {
+        description: &fix.description,
+        edits: vec![JsonEdit {
+            line,
+            column,
+            end_line,
+            end_column,
+            text: edit.text,
+        }],
+    })
 }
 
 /// Renders the report as pretty JSON (with a trailing newline).

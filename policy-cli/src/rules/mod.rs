@@ -364,6 +364,24 @@ pub fn applies_to(m: &RuleMeta) -> String {
     }
 }
 
+/// A rule's documentation as `relcheck explain` prints it (Markdown; also the language
+/// server's hover text).
+pub fn explain(m: &RuleMeta) -> String {
+    let fix = match m.fix {
+        Some(how) => format!("fix (`check --fix`): {how}"),
+        None => "fix: none (`check --fix` leaves its findings alone)".to_string(),
+    };
+    format!(
+        "# {} {}\n\ncategory: {} · default severity: {} · resources: {}\n{fix}\n\n{}\n",
+        m.id,
+        m.name,
+        m.category.as_str(),
+        m.severity.as_str(),
+        applies_to(m),
+        m.documentation().trim_end()
+    )
+}
+
 /// The README's rules table (policy-cli/README.md, checked by `tests/rules.rs`).
 pub fn markdown_table() -> String {
     let mut out = String::from("| id | name | category | severity |\n|---|---|---|---|\n");

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::module::{attr_str, Module};
-use crate::parse::{read_text, relative_to, FileId, LoadError, ReadText, SourceFile};
+use crate::parse::{relative_to, FileId, LoadError, ReadText, SourceFile};
 pub(crate) use plan::{plan, Manifest, Unit};
 use scan::list_tf_files;
 pub(crate) use scan::Scan;
@@ -78,6 +78,7 @@ impl Workspace {
             mut manifests,
             mut texts,
             resolved,
+            overlay,
         } = unit;
         let mut todo_texts: Vec<Option<ReadText>> = todo_texts.into_iter().map(Some).collect();
         todo_texts.resize_with(todo.len(), || None);
@@ -111,7 +112,7 @@ impl Workspace {
                 .into_par_iter()
                 .map(|(path, base, text)| {
                     let display = relative_to(&path, &base);
-                    let text = text.unwrap_or_else(|| read_text(&path));
+                    let text = text.unwrap_or_else(|| overlay.read(&path, false));
                     SourceFile::parse(path, display, text)
                 })
                 .collect();

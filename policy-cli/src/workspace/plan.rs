@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::scan::{list_tf_files, Scan, ToRead};
 use super::sources::{candidate_sources, resolve_source};
-use crate::parse::{read_text_checked, ReadText};
+use crate::parse::{Overlay, ReadText};
 
 /// Part of a [`Scan`] that can be loaded and evaluated on its own: no module call (local
 /// or installed) crosses from one unit to another. See [`plan`].
@@ -25,6 +26,8 @@ pub(crate) struct Unit {
     pub texts: HashMap<PathBuf, ReadText>,
     /// Local module sources already resolved: calling directory → source → directory.
     pub resolved: HashMap<PathBuf, HashMap<String, Option<PathBuf>>>,
+    /// Texts read instead of the files' ([`Scan::overlay`]).
+    pub overlay: Arc<Overlay>,
 }
 
 /// A file of a [`Unit`]: its place in the scan's order, path, and display base.
@@ -49,6 +52,7 @@ impl Unit {
         Unit {
             todo,
             manifests: read_manifests(&scan.scanned_dirs),
+            overlay: scan.overlay.clone(),
             ..Unit::default()
         }
     }
@@ -98,7 +102,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
         .par_iter()
         .map(|ToRead { path, .. }| {
             let regular = scan.unsure.is_empty() || !scan.unsure.contains(path);
-            let r = read_text_checked(path, regular);
+            let r = scan.overlay.read(path, regular);
             let c = candidate_sources(path, &r);
             (r, c)
         })
@@ -197,7 +201,7 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             .par_iter()
             .map(|path| {
                 // Listed as regular files just now (`list_tf_files`).
-                let r = read_text_checked(path, true);
+                let r = scan.overlay.read(path, true);
                 let c = candidate_sources(path, &r);
                 (r, c)
             })
@@ -218,7 +222,10 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
     let mut unit_for = |dir: &Path, units: &mut Vec<Unit>| -> usize {
         let root = find(&mut parent, ids[dir]);
         *unit_of.entry(root).or_insert_with(|| {
-            units.push(Unit::default());
+            units.push(Unit {
+                overlay: scan.overlay.clone(),
+                ..Unit::default()
+            });
             units.len() - 1
         })
     };
@@ -234,7 +241,10 @@ pub(crate) fn plan(scan: &mut Scan) -> Vec<Unit> {
             (None, _) => 0,
         };
         if units.is_empty() {
-            units.push(Unit::default());
+            units.push(Unit {
+                overlay: scan.overlay.clone(),
+                ..Unit::default()
+            });
         }
         units[u].todo_texts.push(r);
         units[u].todo.push(UnitFile {

@@ -2,10 +2,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::parse::{relative_to, LoadError};
+use crate::parse::{relative_to, LoadError, Overlay};
 
 /// Deepest directory nesting walked under a path given on the command line.
 const MAX_DIR_DEPTH: usize = 64;
@@ -34,6 +35,8 @@ pub(crate) struct Scan {
     /// Files of `todo` not known to be regular files (symlinks found by the walk).
     pub unsure: HashSet<PathBuf>,
     pub errors: Vec<LoadError>,
+    /// Texts read instead of the files' (an editor's unsaved documents).
+    pub overlay: Arc<Overlay>,
 }
 
 impl Scan {
@@ -44,6 +47,9 @@ impl Scan {
         let mut scanned_dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut scanned = HashSet::new();
         let mut unsure = HashSet::new();
+        // Directories whose files were listed for a file given, and every file queued.
+        let mut listed: HashSet<PathBuf> = HashSet::new();
+        let mut queued: HashSet<PathBuf> = HashSet::new();
         for p in paths {
             let Ok(abs) = p.canonicalize() else {
                 errors.push(LoadError {
@@ -58,21 +64,24 @@ impl Scan {
             if abs.is_file() {
                 // A module is a directory: read the file's siblings too (an alarm may live
                 // in another file); findings are limited to the given files later.
+                // Each directory is listed once, each file queued once, however many of
+                // its files are given (the language server gives all of them).
                 let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-                scanned_dirs.push((base.clone(), base.clone()));
-                let mut siblings: Vec<PathBuf> = std::fs::read_dir(&base)
-                    .map(|rd| {
-                        rd.flatten()
-                            .map(|e| e.path())
-                            .filter(|p| p.is_file() && is_tf_file(p))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if !siblings.contains(&abs) {
-                    siblings.push(abs);
+                let mut siblings: Vec<PathBuf> = Vec::new();
+                if listed.insert(base.clone()) {
+                    scanned_dirs.push((base.clone(), base.clone()));
+                    siblings = std::fs::read_dir(&base)
+                        .map(|rd| {
+                            rd.flatten()
+                                .map(|e| e.path())
+                                .filter(|p| p.is_file() && is_tf_file(p))
+                                .collect()
+                        })
+                        .unwrap_or_default();
                 }
+                siblings.push(abs);
                 for f in siblings {
-                    if !todo.iter().any(|t| t.path == f) {
+                    if queued.insert(f.clone()) {
                         todo.push(ToRead {
                             path: f,
                             base: base.clone(),
@@ -89,6 +98,7 @@ impl Scan {
                     if let Some(d) = f.parent() {
                         scanned_dirs.push((d.to_path_buf(), abs.clone()));
                     }
+                    queued.insert(f.clone());
                     todo.push(ToRead {
                         path: f,
                         base: abs.clone(),
@@ -102,6 +112,7 @@ impl Scan {
             scanned,
             unsure,
             errors,
+            overlay: Arc::default(),
         }
     }
 }

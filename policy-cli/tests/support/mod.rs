@@ -91,3 +91,4 @@ pub fn instances(dir: &Path, inputs: &relcheck::Inputs) -> Vec<relcheck::eval::I
 pub fn main_tf(body: &str) -> relcheck::value::Value {
     eval_input(&[("main.tf", body)], &relcheck::Inputs::default())
 }
+pub mod lsp;
