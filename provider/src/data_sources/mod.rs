@@ -2,6 +2,7 @@
 
 pub mod error_budget;
 pub mod first_evaluation;
+pub mod openslo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,10 +19,14 @@ pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>
         "error_budget".into(),
         Box::new(error_budget::ErrorBudgetDataSource::new(context.clone())),
     );
+    map.insert("openslo".into(), Box::new(openslo::OpensloDataSource));
     map
 }
 
 /// Schemas of every data source, by name, for the docs.
 pub fn schemas() -> Vec<(&'static str, Schema)> {
-    vec![("error_budget", error_budget::schema())]
+    vec![
+        ("error_budget", error_budget::schema()),
+        ("openslo", openslo::schema()),
+    ]
 }

@@ -18,6 +18,7 @@ use super::schema::{
 use crate::rules::calendar::Calendar;
 use crate::rules::conventions as conv;
 use crate::rules::model::render_yaml;
+use crate::rules::openslo;
 use crate::rules::slo::{
     self as slo_rules, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec, Tier,
 };
@@ -127,6 +128,8 @@ pub struct SloState<'a> {
     pub content_sha256: ValueString<'a>,
     #[serde(borrow = "'a", default)]
     pub rules_yaml: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub openslo_yaml: ValueString<'a>,
 }
 
 /// The `reliability_slo` resource.
@@ -153,6 +156,14 @@ pub const RULES_YAML_DOC: &str = "With `render_only`: the exact rule file conten
     stores the rules itself (a rules directory, a ruler) it is null, keeping the state small, \
     unless the stored copy drifted: then it holds what is stored, and the next plan shows \
     the difference here.";
+
+/// The `openslo_yaml` attribute's documentation.
+const OPENSLO_YAML_DOC: &str = "This SLO as one OpenSLO v1 `SLO` document (YAML), known at \
+    plan time: `data \"reliability_openslo\"` reads it back into the same SLO (identical \
+    rules). Events queries are written as `counter: false` rates over `{{.window}}`, a latency \
+    SLI as good/total histogram counters; the alerting tiers, maintenance windows and \
+    `exclude_query`, which OpenSLO has no fields for, travel as \
+    `terraform-provider-reliability/*` annotations.";
 
 /// The resource schema (also the source of the generated docs).
 pub fn schema() -> Schema {
@@ -249,6 +260,7 @@ pub fn schema() -> Schema {
                 ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
+                ("openslo_yaml", attr(String, Computed, OPENSLO_YAML_DOC)),
                 ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per period: (1 − objective/100) × period. For `calendar_period`, over 7, 30 or 90 days (a month has 28–31, a quarter 90–92: `reliability_error_budget` gives the current period's actual minutes).")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the rule file; a change means the stored rules drifted from the configuration.")),
             ],
@@ -416,7 +428,8 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<String, String> {
     config.error_budget_minutes = Value::Null;
     config.content_sha256 = Value::Null;
     config.rules_yaml = Value::Null;
-    let json = header::config_json_without(&config, &["rules_yaml"])?;
+    config.openslo_yaml = Value::Null;
+    let json = header::config_json_without(&config, &["rules_yaml", "openslo_yaml"])?;
     let id = slo_rules::slo_id(&spec.service, &spec.name);
     Ok(render_yaml(&file, &header::header(TYPE_NAME, &id, &json)))
 }
@@ -487,6 +500,11 @@ impl RuleBacked for Slo {
                 ))),
                 Err(_) => Value::Unknown,
             },
+            _ => Value::Unknown,
+        };
+        s.openslo_yaml = match spec_of(s) {
+            Ok(Some(spec)) => Value::Value(Cow::Owned(openslo::export(&spec))),
+            // Unknown inputs, or invalid ones (reported by validation).
             _ => Value::Unknown,
         };
     }

@@ -242,4 +242,4 @@ fn render_query(query: &str, window: &str) -> Result<String, String> {
 
 #[cfg(test)]
 #[path = "slo_tests.rs"]
-mod tests;
+pub(crate) mod tests;

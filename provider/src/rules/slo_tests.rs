@@ -135,7 +135,7 @@ fn maintenance_spec() -> SloSpec {
 }
 
 /// Every spec that has a snapshot, by snapshot name.
-fn snapshot_specs() -> Vec<(&'static str, SloSpec)> {
+pub(crate) fn snapshot_specs() -> Vec<(&'static str, SloSpec)> {
     vec![
         ("events_30d", events_spec()),
         ("raw_28d", raw_spec()),

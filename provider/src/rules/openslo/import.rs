@@ -1,0 +1,632 @@
+//! Reading OpenSLO v1 documents into [`SloSpec`]s (see the module doc of
+//! [`openslo`](super)).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+
+use super::super::calendar::{days_from_civil, Calendar};
+use super::super::slo::{Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec};
+use super::super::window::parse_period;
+use super::metric;
+use super::{Imported, Problem, ANNOTATION_ALERTING, ANNOTATION_EXCLUDE, ANNOTATION_MAINTENANCE};
+
+/// The rolling window when an SLO has no `timeWindow`.
+const DEFAULT_WINDOW: &str = "30d";
+
+/// One parsed document and how diagnostics name it.
+struct Doc {
+    label: String,
+    value: Value,
+}
+
+type Refused<T> = Result<T, Problem>;
+
+impl Doc {
+    fn problem(&self, field: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            document: self.label.clone(),
+            field: field.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<&Value> {
+        get(&self.value, path)
+    }
+
+    /// A string field; `None` when absent or null.
+    fn str(&self, path: &str) -> Refused<Option<String>> {
+        str_at(&self.value, path).map_err(|d| self.problem(path, d))
+    }
+}
+
+fn get<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(v, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+fn str_at(v: &Value, path: &str) -> Result<Option<String>, String> {
+    match get(v, path) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(format!("expected a string, found {}", kind_of(other))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Reads every document of `content`; refuses with every problem found.
+pub fn import(content: &str) -> Result<Imported, Vec<Problem>> {
+    let mut docs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, de) in serde_yaml_ng::Deserializer::from_str(content).enumerate() {
+        let index = i + 1;
+        let value = match Value::deserialize(de) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(Problem {
+                    document: format!("document {index}"),
+                    field: String::new(),
+                    detail: format!("is not valid YAML: {e}"),
+                });
+                // The stream cannot be read past a syntax error.
+                return Err(problems);
+            }
+        };
+        if value.is_null() {
+            continue; // an empty document (`---` at the end)
+        }
+        let kind = str_at(&value, "kind").ok().flatten().unwrap_or_default();
+        let name = str_at(&value, "metadata.name").ok().flatten();
+        let label = match &name {
+            Some(n) => format!("{kind} {n:?} (document {index})"),
+            None if kind.is_empty() => format!("document {index}"),
+            None => format!("{kind} (document {index})"),
+        };
+        let doc = Doc { label, value };
+        match doc.str("apiVersion") {
+            Ok(Some(v)) if v == "openslo/v1" => {}
+            Ok(v) => {
+                problems.push(doc.problem(
+                    "apiVersion",
+                    format!(
+                        "apiVersion {:?} is not supported: only openslo/v1 is read",
+                        v.unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        }
+        const KINDS: [&str; 7] = [
+            "SLO",
+            "SLI",
+            "Service",
+            "DataSource",
+            "AlertPolicy",
+            "AlertCondition",
+            "AlertNotificationTarget",
+        ];
+        if !KINDS.contains(&kind.as_str()) {
+            problems.push(doc.problem(
+                "kind",
+                format!("kind {kind:?} is not an OpenSLO v1 kind: use one of {KINDS:?}"),
+            ));
+            continue;
+        }
+        if name.is_none() {
+            problems.push(doc.problem("metadata.name", "every document needs a name"));
+            continue;
+        }
+        docs.push((kind, name.unwrap_or_default(), doc));
+    }
+    let by_kind = |k: &str| -> HashMap<&str, &Doc> {
+        docs.iter()
+            .filter(|(kind, _, _)| kind == k)
+            .map(|(_, n, d)| (n.as_str(), d))
+            .collect()
+    };
+    let ctx = Context {
+        slis: by_kind("SLI"),
+        sources: by_kind("DataSource"),
+    };
+    let mut out = Imported::default();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (kind, _, doc) in &docs {
+        if kind != "SLO" {
+            continue;
+        }
+        match ctx.slo(doc, &mut out.warnings) {
+            Ok(specs) => {
+                for spec in specs {
+                    if let Some(first) = seen.insert(spec.name.clone(), doc.label.clone()) {
+                        problems.push(doc.problem(
+                            "metadata.name",
+                            format!(
+                                "the SLO name {:?} is also given by {first}: the data source's \
+                                 slos map is keyed by name, give each SLO its own",
+                                spec.name
+                            ),
+                        ));
+                    } else {
+                        out.slos.push(spec);
+                    }
+                }
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+struct Context<'d> {
+    slis: HashMap<&'d str, &'d Doc>,
+    sources: HashMap<&'d str, &'d Doc>,
+}
+
+impl Context<'_> {
+    /// One SLO document: one spec per objective.
+    fn slo(&self, doc: &Doc, warnings: &mut Vec<Problem>) -> Refused<Vec<SloSpec>> {
+        let name = doc.str("metadata.name")?.unwrap_or_default();
+        let service = doc
+            .str("spec.service")?
+            .ok_or_else(|| doc.problem("spec.service", "an SLO needs a service"))?;
+        let description = doc.str("spec.description")?;
+        match doc.str("spec.budgetingMethod")?.as_deref() {
+            None | Some("Occurrences") => {}
+            Some(m @ ("Timeslices" | "RatioTimeslices")) => {
+                return Err(doc.problem(
+                    "spec.budgetingMethod",
+                    format!(
+                        "{m} budgeting counts good time slices, which this provider does not \
+                         model: its SLOs count events (Occurrences); change the method to \
+                         Occurrences if counting events is what you mean"
+                    ),
+                ))
+            }
+            Some(m) => {
+                return Err(doc.problem(
+                    "spec.budgetingMethod",
+                    format!("{m:?} is not Occurrences, Timeslices or RatioTimeslices"),
+                ))
+            }
+        }
+        let (window, calendar) = time_window(doc)?;
+        let labels = labels(doc)?;
+        let mut budgeting = Budgeting {
+            calendar,
+            ..Budgeting::default()
+        };
+        let mut alerting = Alerting::default();
+        let annotation = |key: &str| doc.str(&format!("metadata.annotations.{key}"));
+        if let Some(json) = annotation(ANNOTATION_ALERTING)? {
+            alerting = serde_json::from_str(&json).map_err(|e| {
+                doc.problem(
+                    &format!("metadata.annotations.{ANNOTATION_ALERTING}"),
+                    format!("is not this provider's alerting JSON: {e}"),
+                )
+            })?;
+        }
+        if let Some(json) = annotation(ANNOTATION_MAINTENANCE)? {
+            budgeting.maintenance = serde_json::from_str::<Vec<MaintenanceWindow>>(&json)
+                .map_err(|e| {
+                    doc.problem(
+                        &format!("metadata.annotations.{ANNOTATION_MAINTENANCE}"),
+                        format!("is not this provider's maintenance windows JSON: {e}"),
+                    )
+                })?;
+        }
+        budgeting.exclude_query = annotation(ANNOTATION_EXCLUDE)?;
+        if doc
+            .get("spec.alertPolicies")
+            .and_then(Value::as_sequence)
+            .is_some_and(|p| !p.is_empty())
+        {
+            warnings.push(doc.problem(
+                "spec.alertPolicies",
+                "ignored: the provider alerts with its multi-window multi-burn-rate table \
+                 (page and ticket tiers, see the alerting block), not with OpenSLO alert \
+                 conditions",
+            ));
+        }
+        let sli = self.indicator(doc)?;
+        let objectives = doc
+            .get("spec.objectives")
+            .and_then(Value::as_sequence)
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| doc.problem("spec.objectives", "an SLO needs at least one objective"))?;
+        let split = objectives.len() > 1;
+        let mut specs = Vec::new();
+        for (i, o) in objectives.iter().enumerate() {
+            let field = format!("spec.objectives[{i}]");
+            for key in ["indicator", "indicatorRef"] {
+                if o.get(key).is_some_and(|v| !v.is_null()) {
+                    return Err(doc.problem(
+                        &format!("{field}.{key}"),
+                        "composite SLOs (an indicator per objective) are not supported: write \
+                         one SLO per indicator",
+                    ));
+                }
+            }
+            let objective = objective(o).map_err(|d| doc.problem(&field, d))?;
+            let name = if split {
+                let suffix = match str_at(o, "displayName") {
+                    Ok(Some(d)) => slug(&d),
+                    _ => slug(&format!("{objective}")),
+                };
+                format!("{name}-{suffix}")
+            } else {
+                name.clone()
+            };
+            specs.push(SloSpec {
+                service: service.clone(),
+                name,
+                objective,
+                window: window.clone(),
+                description: description.clone(),
+                labels: labels.clone(),
+                sli: sli.clone(),
+                alerting: alerting.clone(),
+                budgeting: budgeting.clone(),
+            });
+        }
+        Ok(specs)
+    }
+
+    /// The SLO's indicator, inline or by `indicatorRef`.
+    fn indicator(&self, doc: &Doc) -> Refused<Sli> {
+        if let Some(spec) = doc.get("spec.indicator.spec") {
+            return self.sli(doc, "spec.indicator.spec", spec);
+        }
+        let Some(name) = doc.str("spec.indicatorRef")? else {
+            return Err(doc.problem(
+                "spec.indicator",
+                "an SLO needs an indicator (inline) or an indicatorRef",
+            ));
+        };
+        let sli = self.slis.get(name.as_str()).ok_or_else(|| {
+            doc.problem(
+                "spec.indicatorRef",
+                format!("no SLI document named {name:?} in content"),
+            )
+        })?;
+        let spec = sli
+            .get("spec")
+            .ok_or_else(|| sli.problem("spec", "an SLI needs a spec"))?;
+        self.sli(sli, "spec", spec)
+    }
+
+    fn sli(&self, doc: &Doc, at: &str, spec: &Value) -> Refused<Sli> {
+        if get(spec, "thresholdMetric").is_some() {
+            return Err(doc.problem(
+                &format!("{at}.thresholdMetric"),
+                "threshold metrics (a value compared with objectives' op/value) are not \
+                 supported: this provider's SLIs are ratios of events; for latency, use a \
+                 ratioMetric with good = <histogram>_bucket{…, le=\"T\"} and total = \
+                 <histogram>_count{…}, counter: true",
+            ));
+        }
+        let Some(ratio) = get(spec, "ratioMetric") else {
+            return Err(doc.problem(at, "an SLI needs a ratioMetric"));
+        };
+        let at = format!("{at}.ratioMetric");
+        if get(ratio, "raw").is_some() {
+            let query = self.query(doc, &format!("{at}.raw"), ratio)?;
+            let q = metric::ratio(&query).map_err(|d| doc.problem(&format!("{at}.raw"), d))?;
+            let error_ratio_query = match str_at(ratio, "rawType").ok().flatten().as_deref() {
+                Some("failure") => q,
+                Some("success") => format!("1 - ({q})"),
+                other => {
+                    return Err(doc.problem(
+                        &format!("{at}.rawType"),
+                        format!("rawType {other:?} must be success or failure with raw"),
+                    ))
+                }
+            };
+            return Ok(Sli::Raw { error_ratio_query });
+        }
+        let counter = match get(ratio, "counter") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(doc.problem(
+                    &format!("{at}.counter"),
+                    format!("expected true or false, found {}", kind_of(other)),
+                ))
+            }
+        };
+        let total = self.query(doc, &format!("{at}.total"), ratio)?;
+        let (good, bad) = (get(ratio, "good").is_some(), get(ratio, "bad").is_some());
+        let convert = |which: &str, q: &str| {
+            let field = format!("{at}.{which}.metricSource.spec.query");
+            if counter {
+                metric::counter_rate(q).map_err(|d| doc.problem(&field, d))
+            } else {
+                metric::windowed(q).map_err(|d| doc.problem(&field, d))
+            }
+        };
+        match (good, bad) {
+            (true, false) => {
+                let good = self.query(doc, &format!("{at}.good"), ratio)?;
+                if counter {
+                    if let Some((histogram, selector, threshold)) = metric::latency(&good, &total) {
+                        return Ok(Sli::Latency {
+                            histogram,
+                            selector,
+                            threshold,
+                        });
+                    }
+                }
+                let total_q = convert("total", &total)?;
+                let good_q = convert("good", &good)?;
+                Ok(Sli::Events {
+                    error_query: format!("({total_q}) - (({good_q}) or ({total_q}) * 0)"),
+                    total_query: total_q,
+                })
+            }
+            (false, true) => {
+                let bad = self.query(doc, &format!("{at}.bad"), ratio)?;
+                Ok(Sli::Events {
+                    error_query: convert("bad", &bad)?,
+                    total_query: convert("total", &total)?,
+                })
+            }
+            _ => Err(doc.problem(
+                &at,
+                "a ratioMetric needs exactly one of good and bad, with total (or raw)",
+            )),
+        }
+    }
+
+    /// The Prometheus query of `ratio.<which>.metricSource` at `field`.
+    fn query(&self, doc: &Doc, field: &str, ratio: &Value) -> Refused<String> {
+        let which = field.rsplit('.').next().unwrap_or_default();
+        let source = get(ratio, &format!("{which}.metricSource"))
+            .ok_or_else(|| doc.problem(field, "needs a metricSource"))?;
+        let field = format!("{field}.metricSource");
+        let stated = str_at(source, "type").map_err(|d| doc.problem(&field, d))?;
+        let reference = str_at(source, "metricSourceRef").map_err(|d| doc.problem(&field, d))?;
+        let referenced = match &reference {
+            Some(r) => {
+                let ds = self.sources.get(r.as_str()).ok_or_else(|| {
+                    doc.problem(
+                        &format!("{field}.metricSourceRef"),
+                        format!("no DataSource document named {r:?} in content"),
+                    )
+                })?;
+                Some(ds.str("spec.type")?.unwrap_or_default())
+            }
+            None => None,
+        };
+        let kind = stated.or(referenced).ok_or_else(|| {
+            doc.problem(
+                &format!("{field}.type"),
+                "the metric source has neither a type nor a metricSourceRef: set type: Prometheus",
+            )
+        })?;
+        if !kind.eq_ignore_ascii_case("prometheus") {
+            return Err(doc.problem(
+                &format!("{field}.type"),
+                format!(
+                    "metric source type {kind:?} is not supported: this provider writes \
+                     Prometheus rules, so only Prometheus queries (PromQL) can be imported"
+                ),
+            ));
+        }
+        str_at(source, "spec.query")
+            .map_err(|d| doc.problem(&format!("{field}.spec.query"), d))?
+            .ok_or_else(|| doc.problem(&format!("{field}.spec.query"), "needs a PromQL query"))
+    }
+}
+
+/// `target` (0–1) or `targetPercent` as a percentage, exactly.
+fn objective(o: &Value) -> Result<f64, String> {
+    let number = |key: &str| -> Result<Option<String>, String> {
+        match get(o, key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(format!("{key} must be a number, found {}", kind_of(other))),
+        }
+    };
+    for key in ["op", "value", "timeSliceTarget"] {
+        if get(o, key).is_some() {
+            return Err(format!(
+                "{key} is for threshold metrics or time slices, which this provider does not \
+                 model: remove it"
+            ));
+        }
+    }
+    let percent = match (number("target")?, number("targetPercent")?) {
+        (Some(t), None) => shift_two(&t).ok_or_else(|| format!("target {t} is not a decimal"))?,
+        (None, Some(p)) => p,
+        (Some(_), Some(_)) => return Err("set target or targetPercent, not both".into()),
+        (None, None) => return Err("needs a target (0–1) or a targetPercent".into()),
+    };
+    percent
+        .parse::<f64>()
+        .map_err(|_| format!("{percent} is not a number"))
+}
+
+/// `0.999` → `99.9`: the decimal point moved two places in the text (no binary rounding).
+pub(super) fn shift_two(t: &str) -> Option<String> {
+    if t.contains(['e', 'E', '-']) {
+        return None;
+    }
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let frac = format!("{frac}00");
+    let (moved, rest) = frac.split_at(2);
+    let rest = rest.trim_end_matches('0');
+    let int = format!("{int}{moved}");
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    Some(if rest.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{rest}")
+    })
+}
+
+/// A name suffix from an objective's display name: lowercase letters, digits and `-`.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn labels(doc: &Doc) -> Refused<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let Some(map) = doc.get("metadata.labels") else {
+        return Ok(out);
+    };
+    let Some(map) = map.as_mapping() else {
+        return Err(doc.problem("metadata.labels", "expected a mapping"));
+    };
+    for (k, v) in map {
+        let key = k.as_str().unwrap_or_default().to_string();
+        let field = format!("metadata.labels.{key}");
+        let value = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Sequence(_) => {
+                return Err(doc.problem(
+                    &field,
+                    "a list of label values cannot be expressed: Prometheus labels have one \
+                     value; keep one",
+                ))
+            }
+            other => return Err(doc.problem(&field, format!("found {}", kind_of(other)))),
+        };
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// `(window, calendar)`: a rolling window or a calendar period.
+fn time_window(doc: &Doc) -> Refused<(String, Option<Calendar>)> {
+    let Some(list) = doc.get("spec.timeWindow") else {
+        return Ok((DEFAULT_WINDOW.to_string(), None));
+    };
+    let item = match list.as_sequence().map(Vec::as_slice) {
+        Some([one]) => one,
+        _ => {
+            return Err(doc.problem(
+                "spec.timeWindow",
+                "timeWindow must be a list of exactly one window",
+            ))
+        }
+    };
+    let field = "spec.timeWindow[0]";
+    let duration = str_at(item, "duration")
+        .map_err(|d| doc.problem(field, d))?
+        .ok_or_else(|| doc.problem(&format!("{field}.duration"), "needs a duration"))?;
+    let calendar = get(item, "calendar");
+    let rolling = match get(item, "isRolling") {
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(doc.problem(&format!("{field}.isRolling"), "expected true or false")),
+        None => calendar.is_none(),
+    };
+    if rolling {
+        return match parse_period(&duration) {
+            Ok(_) => Ok((duration, None)),
+            Err(_) => Err(doc.problem(
+                &format!("{field}.duration"),
+                format!(
+                    "a rolling window of {duration:?} cannot be expressed: use whole days or \
+                     weeks (1d to 365d, e.g. 30d, 4w)"
+                ),
+            )),
+        };
+    }
+    let period = match duration.as_str() {
+        "1w" => Calendar::Week,
+        "1M" => Calendar::Month,
+        "1Q" => Calendar::Quarter,
+        other => {
+            return Err(doc.problem(
+                &format!("{field}.duration"),
+                format!(
+                    "a calendar window of {other:?} cannot be expressed: calendar periods are \
+                     1w (ISO week), 1M (month) or 1Q (quarter)"
+                ),
+            ))
+        }
+    };
+    let zone = calendar
+        .map(|c| str_at(c, "timeZone"))
+        .transpose()
+        .map_err(|d| doc.problem(&format!("{field}.calendar.timeZone"), d))?
+        .flatten();
+    if !matches!(zone.as_deref(), None | Some("UTC" | "Etc/UTC")) {
+        return Err(doc.problem(
+            &format!("{field}.calendar.timeZone"),
+            format!(
+                "time zone {:?} cannot be expressed: calendar periods start at 00:00 UTC; use \
+                 timeZone: UTC",
+                zone.unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(start) = calendar.and_then(|c| str_at(c, "startTime").ok().flatten()) {
+        if !starts_period(&start, period) {
+            return Err(doc.problem(
+                &format!("{field}.calendar.startTime"),
+                format!(
+                    "{start:?} is not the start of a {}: this provider's calendar periods \
+                     start at 00:00 UTC on a Monday (week), the first of a month (month) or of \
+                     January, April, July, October (quarter); e.g. 2024-01-01 00:00:00",
+                    period.as_str()
+                ),
+            ));
+        }
+    }
+    Ok((DEFAULT_WINDOW.to_string(), Some(period)))
+}
+
+/// Whether `YYYY-MM-DD[ HH:MM:SS]` is 00:00 on a day where `period` starts.
+fn starts_period(text: &str, period: Calendar) -> bool {
+    let (date, time) = text.trim().split_once([' ', 'T']).unwrap_or((text.trim(), ""));
+    if !matches!(time, "" | "00:00:00" | "00:00") {
+        return false;
+    }
+    let parts: Option<Vec<i64>> = date.split('-').map(|p| p.parse().ok()).collect();
+    let Some([y, m, d]) = parts.as_deref().and_then(|p| <[i64; 3]>::try_from(p).ok()) else {
+        return false;
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return false;
+    }
+    match period {
+        Calendar::Week => (days_from_civil(y, m as u32, d as u32) + 3).rem_euclid(7) == 0,
+        Calendar::Month => d == 1,
+        Calendar::Quarter => d == 1 && matches!(m, 1 | 4 | 7 | 10),
+    }
+}
