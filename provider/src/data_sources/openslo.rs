@@ -220,7 +220,6 @@ fn tier(t: &Tier) -> TierObject {
 
 /// An imported spec as the object `for_each` hands to a `reliability_slo`.
 pub fn slo_object(spec: &SloSpec) -> SloObject {
-    let null = || Value::Null;
     let sli = match &spec.sli {
         Sli::Events {
             error_query,
@@ -230,25 +229,25 @@ pub fn slo_object(spec: &SloSpec) -> SloObject {
                 error_query: error_query.clone(),
                 total_query: total_query.clone(),
             }),
-            latency: null(),
-            raw: null(),
+            latency: Value::Null,
+            raw: Value::Null,
         },
         Sli::Latency {
             histogram,
             selector,
             threshold,
         } => SliObject {
-            events: null(),
+            events: Value::Null,
             latency: Value::Value(LatencyObject {
                 histogram: histogram.clone(),
                 selector: opt(Some(selector.as_str()).filter(|s| !s.is_empty())),
                 threshold: Num::from_f64_shortest(*threshold),
             }),
-            raw: null(),
+            raw: Value::Null,
         },
         Sli::Raw { error_ratio_query } => SliObject {
-            events: null(),
-            latency: null(),
+            events: Value::Null,
+            latency: Value::Null,
             raw: Value::Value(RawObject {
                 error_ratio_query: error_ratio_query.clone(),
             }),

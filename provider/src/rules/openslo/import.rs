@@ -138,15 +138,9 @@ pub fn import(content: &str) -> Result<Imported, Vec<Problem>> {
         }
         docs.push((kind, name.unwrap_or_default(), doc));
     }
-    let by_kind = |k: &str| -> HashMap<&str, &Doc> {
-        docs.iter()
-            .filter(|(kind, _, _)| kind == k)
-            .map(|(_, n, d)| (n.as_str(), d))
-            .collect()
-    };
     let ctx = Context {
-        slis: by_kind("SLI"),
-        sources: by_kind("DataSource"),
+        slis: by_kind(&docs, "SLI"),
+        sources: by_kind(&docs, "DataSource"),
     };
     let mut out = Imported::default();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -179,6 +173,14 @@ pub fn import(content: &str) -> Result<Imported, Vec<Problem>> {
     } else {
         Err(problems)
     }
+}
+
+/// The documents of one kind by name.
+fn by_kind<'d>(docs: &'d [(String, String, Doc)], kind: &str) -> HashMap<&'d str, &'d Doc> {
+    docs.iter()
+        .filter(|(k, _, _)| k == kind)
+        .map(|(_, n, d)| (n.as_str(), d))
+        .collect()
 }
 
 struct Context<'d> {

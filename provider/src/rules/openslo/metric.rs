@@ -57,10 +57,18 @@ fn not_a_counter(query: &str) -> String {
     )
 }
 
+/// Whether `query` has the `{{.window}}` placeholder (spaces inside the braces allowed).
+fn has_window(query: &str) -> bool {
+    query
+        .split("{{")
+        .skip(1)
+        .any(|rest| rest.split_once("}}").is_some_and(|(inner, _)| inner.trim() == ".window"))
+}
+
 /// A query that is already a per-second rate over `{{.window}}` (`counter: false`).
 pub fn windowed(query: &str) -> Result<String, String> {
     let query = query.trim();
-    if query.contains(WINDOW_PLACEHOLDER) {
+    if has_window(query) {
         Ok(query.to_string())
     } else {
         Err(format!(
@@ -76,7 +84,7 @@ pub fn windowed(query: &str) -> Result<String, String> {
 /// window.
 pub fn ratio(query: &str) -> Result<String, String> {
     let query = query.trim();
-    if query.contains(WINDOW_PLACEHOLDER) {
+    if has_window(query) {
         return Ok(query.to_string());
     }
     match parser::parse(query) {

@@ -258,7 +258,7 @@ fn queries_that_cannot_be_exact_are_refused() {
     assert_refused(
         &gauges,
         doc,
-        "spec.indicator.spec.ratioMetric.total.metricSource.spec.query",
+        "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
         "counter: false is a gauge",
     );
     let grouped = slo_with("objectives: [{target: 0.99}]".into())
