@@ -83,7 +83,13 @@ spec:
     };
     let good_a = samples(|t| (t >= 60).then(|| restarted(300, t, 300 * (t - 60))));
     let good_b = samples(|t| (t >= 60).then(|| 20 * (t - 60)));
-    let bad_a = samples(|t| Some(if t <= 60 { 5 * t } else { restarted(3, t, 300 + 3 * (t - 60)) }));
+    let bad_a = samples(|t| {
+        Some(if t <= 60 {
+            5 * t
+        } else {
+            restarted(3, t, 300 + 3 * (t - 60))
+        })
+    });
     let bad_b = samples(|t| Some(if t <= 60 { 5 * t } else { 300 + 7 * (t - 60) }));
     let series = |code: &str, inst: &str, values: String| {
         json!({

@@ -152,10 +152,17 @@ fn imported_slos_apply_pass_promtool_and_round_trip() {
     );
     promtool_check(&files);
     let main = std::fs::read_to_string(&files[0]).unwrap();
-    // total − good over the counters' rates, over a calendar quarter.
+    // total − good over the counters' rates (no good series: all bad), over a quarter.
+    let total = r#"sum(rate(localhost_server_requests{instance="127.0.0.1:9090"}[5m]))"#;
+    let good =
+        r#"sum(rate(localhost_server_requests{code=~"2xx|3xx",instance="127.0.0.1:9090"}[5m]))"#;
     assert!(
-        main.contains(r#"sum(rate(localhost_server_requests{instance="127.0.0.1:9090"}[5m])) - "#),
+        main.contains(&format!("({total}) - (({good}) or ({total}) * 0)")),
         "{main}"
+    );
+    assert!(
+        !main.contains("openslo"),
+        "the rule file's header leaves openslo_yaml out"
     );
     assert!(main.contains("slo:sli_error:ratio_rate1Q"), "{main}");
     let values = tf
@@ -176,7 +183,12 @@ fn imported_slos_apply_pass_promtool_and_round_trip() {
             let text = serde_json::to_string(i).unwrap();
             if r["type"] == "reliability_slo" {
                 assert!(text.len() <= 3 * 1024, "{} bytes: {text}", text.len());
-                eprintln!("reliability_slo instance state: {} bytes", text.len());
+                let doc = serde_json::to_string(&i["attributes"]["openslo_yaml"]).unwrap();
+                eprintln!(
+                    "reliability_slo instance state: {} bytes, {} of them openslo_yaml",
+                    text.len(),
+                    doc.len()
+                );
             }
         }
     }
@@ -189,13 +201,19 @@ fn imported_slos_apply_pass_promtool_and_round_trip() {
             let v = tf
                 .resource_values(&format!("reliability_slo.imported[\"{k}\"]"))
                 .unwrap();
-            v["openslo_yaml"].as_str().expect("openslo_yaml").to_string()
+            v["openslo_yaml"]
+                .as_str()
+                .expect("openslo_yaml")
+                .to_string()
         })
         .collect();
     assert!(exported[0].contains("kind: SLO"), "{}", exported[0]);
     tf.write("slos.yaml", &exported.join("---\n"));
     let out = tf.plan();
-    assert_eq!(out.code, 0, "exported and re-imported SLOs plan nothing: {out}");
+    assert_eq!(
+        out.code, 0,
+        "exported and re-imported SLOs plan nothing: {out}"
+    );
     let before = std::fs::read_to_string(&files[0]).unwrap();
     tf.apply().success();
     assert_eq!(std::fs::read_to_string(&files[0]).unwrap(), before);
@@ -218,10 +236,15 @@ fn refused_input_names_the_document_and_field() {
     let text = out.flat();
     assert!(text.contains("OpenSLO input cannot be imported"), "{out}");
     assert!(
-        text.contains(r#"SLO "search" (document 3), field spec.budgetingMethod: Timeslices budgeting"#),
+        text.contains(
+            r#"SLO "search" (document 3), field spec.budgetingMethod: Timeslices budgeting"#
+        ),
         "{out}"
     );
-    assert!(rule_files_absent(&tf.path().join("rules")), "nothing written");
+    assert!(
+        rule_files_absent(&tf.path().join("rules")),
+        "nothing written"
+    );
 }
 
 fn rule_files_absent(dir: &Path) -> bool {

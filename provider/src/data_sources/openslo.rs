@@ -129,10 +129,17 @@ pub fn slo_type() -> AttributeType {
         (
             "sli",
             object(&[
-                ("events", object(&[("error_query", String), ("total_query", String)])),
+                (
+                    "events",
+                    object(&[("error_query", String), ("total_query", String)]),
+                ),
                 (
                     "latency",
-                    object(&[("histogram", String), ("selector", String), ("threshold", Number)]),
+                    object(&[
+                        ("histogram", String),
+                        ("selector", String),
+                        ("threshold", Number),
+                    ]),
                 ),
                 ("raw", object(&[("error_ratio_query", String)])),
             ]),
@@ -359,6 +366,71 @@ impl DataSource for OpensloDataSource {
                 }
                 None
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::calendar::Calendar;
+    use crate::rules::slo::{Alerting, Budgeting};
+
+    fn spec(sli: Sli) -> SloSpec {
+        SloSpec {
+            service: "shop".into(),
+            name: "search".into(),
+            objective: 99.95,
+            window: "30d".into(),
+            description: None,
+            labels: BTreeMap::new(),
+            sli,
+            alerting: Alerting::default(),
+            budgeting: Budgeting::default(),
+        }
+    }
+
+    /// Exactly one SLI kind is an object; what is unused is null, so `[*]` gives `[]`.
+    #[test]
+    fn objects_carry_the_resource_arguments() {
+        let latency = Sli::Latency {
+            histogram: "h".into(),
+            selector: String::new(),
+            threshold: 0.3,
+        };
+        let mut s = spec(latency);
+        s.budgeting.calendar = Some(Calendar::Quarter);
+        let o = slo_object(&s);
+        assert_eq!(o.objective.text(), "99.95");
+        assert_eq!(o.window, Value::Null);
+        assert_eq!(o.calendar_period, Value::Value("quarter".to_string()));
+        assert_eq!(o.labels, Value::Null);
+        assert_eq!(o.alerting, Value::Null);
+        assert_eq!(o.sli.events, Value::Null);
+        assert_eq!(o.sli.raw, Value::Null);
+        match &o.sli.latency {
+            Value::Value(l) => {
+                assert_eq!(l.threshold.text(), "0.3");
+                assert_eq!(l.selector, Value::Null);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut r = spec(Sli::Raw {
+            error_ratio_query: "q[{{.window}}]".into(),
+        });
+        r.alerting.runbook_url = Some("https://runbooks.example.com".into());
+        let o = slo_object(&r);
+        assert_eq!(o.window, Value::Value("30d".to_string()));
+        assert_eq!(o.calendar_period, Value::Null);
+        match &o.alerting {
+            Value::Value(a) => {
+                assert_eq!(
+                    a.runbook_url,
+                    Value::Value("https://runbooks.example.com".to_string())
+                );
+                assert!(!a.page.disabled);
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

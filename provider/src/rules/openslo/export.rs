@@ -23,7 +23,10 @@ fn s(text: &str) -> Value {
 fn source(query: &str) -> Value {
     map([(
         "metricSource",
-        map([("type", s("Prometheus")), ("spec", map([("query", s(query))]))]),
+        map([
+            ("type", s("Prometheus")),
+            ("spec", map([("query", s(query))])),
+        ]),
     )])
 }
 
@@ -46,7 +49,10 @@ pub fn export(spec: &SloSpec) -> String {
             threshold,
         } => map([
             ("counter", Value::Bool(true)),
-            ("good", source(&latency_good(histogram, selector, *threshold))),
+            (
+                "good",
+                source(&latency_good(histogram, selector, *threshold)),
+            ),
             ("total", source(&latency_total(histogram, selector))),
         ]),
         Sli::Raw { error_ratio_query } => map([
@@ -68,10 +74,16 @@ pub fn export(spec: &SloSpec) -> String {
             (
                 "calendar",
                 // A Monday, the first of a month and of a quarter: every period's start.
-                map([("startTime", s("2024-01-01 00:00:00")), ("timeZone", s("UTC"))]),
+                map([
+                    ("startTime", s("2024-01-01 00:00:00")),
+                    ("timeZone", s("UTC")),
+                ]),
             ),
         ]),
-        None => map([("duration", s(&spec.window)), ("isRolling", Value::Bool(true))]),
+        None => map([
+            ("duration", s(&spec.window)),
+            ("isRolling", Value::Bool(true)),
+        ]),
     };
     let mut metadata = Mapping::new();
     metadata.insert(s("name"), s(&spec.name));

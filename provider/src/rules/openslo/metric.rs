@@ -59,10 +59,10 @@ fn not_a_counter(query: &str) -> String {
 
 /// Whether `query` has the `{{.window}}` placeholder (spaces inside the braces allowed).
 fn has_window(query: &str) -> bool {
-    query
-        .split("{{")
-        .skip(1)
-        .any(|rest| rest.split_once("}}").is_some_and(|(inner, _)| inner.trim() == ".window"))
+    query.split("{{").skip(1).any(|rest| {
+        rest.split_once("}}")
+            .is_some_and(|(inner, _)| inner.trim() == ".window")
+    })
 }
 
 /// A query that is already a per-second rate over `{{.window}}` (`counter: false`).
@@ -126,20 +126,18 @@ pub fn latency(good: &str, total: &str) -> Option<(String, String, f64)> {
     if !threshold.is_finite() || threshold <= 0.0 {
         return None;
     }
-    (good == latency_good(histogram, selector, threshold)).then(|| {
-        (
-            histogram.to_string(),
-            selector.to_string(),
-            threshold,
-        )
-    })
+    (good == latency_good(histogram, selector, threshold))
+        .then(|| (histogram.to_string(), selector.to_string(), threshold))
 }
 
 /// The good-events counter of a latency SLI: requests no slower than the threshold.
 pub fn latency_good(histogram: &str, selector: &str, threshold: f64) -> String {
     let selector = selector.trim().trim_end_matches(',').trim();
     let sep = if selector.is_empty() { "" } else { ", " };
-    format!("{histogram}_bucket{{{selector}{sep}{}}}", le_matcher(threshold))
+    format!(
+        "{histogram}_bucket{{{selector}{sep}{}}}",
+        le_matcher(threshold)
+    )
 }
 
 /// The total-events counter of a latency SLI.

@@ -5,7 +5,8 @@
 //! [`SloSpec`] per SLO objective; [`export`] writes an [`SloSpec`] as one `SLO` document that
 //! [`import`] turns back into the same spec (and so the same rules).
 //!
-//! What maps (`import.rs`, queries in `metric.rs`):
+//! What maps (`import.rs`; fields, objective and time window in `fields.rs`; queries in
+//! `metric.rs`):
 //!
 //! - `metadata.name` → `name`, `spec.service` → `service`, `spec.description`,
 //!   `metadata.labels` (string values) → `labels`.
@@ -39,6 +40,7 @@
 //! warning: the provider's alerts are its multi-window multi-burn-rate table.
 
 mod export;
+mod fields;
 mod import;
 mod metric;
 
@@ -74,7 +76,11 @@ impl fmt::Display for Problem {
         if self.field.is_empty() {
             write!(f, "{}: {}", self.document, self.detail)
         } else {
-            write!(f, "{}, field {}: {}", self.document, self.field, self.detail)
+            write!(
+                f,
+                "{}, field {}: {}",
+                self.document, self.field, self.detail
+            )
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::import::shift_two;
+use super::fields::shift_two;
 use super::*;
 use crate::rules::calendar::Calendar;
 use crate::rules::model::render_yaml;
@@ -50,7 +50,12 @@ fn spec_like_examples_import() {
     let names: Vec<&str> = imported.slos.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["main-page-internal", "main-page-sla", "search-errors", "search-latency"]
+        [
+            "main-page-internal",
+            "main-page-sla",
+            "search-errors",
+            "search-latency"
+        ]
     );
     let main = &imported.slos[0];
     assert_eq!(main.service, "web-shop");
@@ -78,8 +83,8 @@ fn spec_like_examples_import() {
     assert_eq!(
         search.sli,
         Sli::Events {
-            error_query: r#"sum(rate(shop_requests_total{code=~"5..",page="search"}[{{.window}}]))"#
-                .into(),
+            error_query:
+                r#"sum(rate(shop_requests_total{code=~"5..",page="search"}[{{.window}}]))"#.into(),
             total_query: r#"sum(rate(shop_requests_total{page="search"}[{{.window}}]))"#.into(),
         }
     );
@@ -146,11 +151,15 @@ fn calendar_windows_map_only_in_utc_at_period_starts() {
     };
     let one = |yaml: &str| import(yaml).unwrap_or_else(|p| panic!("{p:#?}")).slos[0].clone();
     assert_eq!(
-        one(&window("1w", "2024-01-08 00:00:00", "UTC")).budgeting.calendar,
+        one(&window("1w", "2024-01-08 00:00:00", "UTC"))
+            .budgeting
+            .calendar,
         Some(Calendar::Week)
     );
     assert_eq!(
-        one(&window("1Q", "2023-10-01 00:00:00", "Etc/UTC")).budgeting.calendar,
+        one(&window("1Q", "2023-10-01 00:00:00", "Etc/UTC"))
+            .budgeting
+            .calendar,
         Some(Calendar::Quarter)
     );
     let doc = r#"SLO "api" (document 1)"#;
@@ -180,7 +189,9 @@ fn calendar_windows_map_only_in_utc_at_period_starts() {
         "1w (ISO week), 1M (month) or 1Q",
     );
     assert_refused(
-        &slo_with("timeWindow: [{duration: 12h, isRolling: true}]\n  objectives: [{target: 0.99}]".into()),
+        &slo_with(
+            "timeWindow: [{duration: 12h, isRolling: true}]\n  objectives: [{target: 0.99}]".into(),
+        ),
         doc,
         "spec.timeWindow[0].duration",
         "whole days or weeks",
@@ -229,8 +240,10 @@ spec:
         "threshold metrics",
     );
     // Modeled on the spec's inline-SLI example (a Datadog source).
-    let datadog = slo_with("objectives: [{target: 0.98}]".into())
-        .replace("type: Prometheus, spec: {query: requests_total}", "type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}");
+    let datadog = slo_with("objectives: [{target: 0.98}]".into()).replace(
+        "type: Prometheus, spec: {query: requests_total}",
+        "type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}",
+    );
     assert_refused(
         &datadog,
         doc,
@@ -254,15 +267,18 @@ spec:
 #[test]
 fn queries_that_cannot_be_exact_are_refused() {
     let doc = r#"SLO "api" (document 1)"#;
-    let gauges = slo_with("objectives: [{target: 0.99}]".into()).replace("counter: true", "counter: false");
+    let gauges =
+        slo_with("objectives: [{target: 0.99}]".into()).replace("counter: true", "counter: false");
     assert_refused(
         &gauges,
         doc,
         "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
         "counter: false is a gauge",
     );
-    let grouped = slo_with("objectives: [{target: 0.99}]".into())
-        .replace("query: requests_total}", "query: 'sum by (code) (requests_total)'}");
+    let grouped = slo_with("objectives: [{target: 0.99}]".into()).replace(
+        "query: requests_total}",
+        "query: 'sum by (code) (requests_total)'}",
+    );
     assert_refused(
         &grouped,
         doc,
@@ -270,9 +286,16 @@ fn queries_that_cannot_be_exact_are_refused() {
         "is not a counter selector",
     );
     let composite = slo_with("objectives: [{target: 0.99, indicatorRef: other}]".into());
-    assert_refused(&composite, doc, "spec.objectives[0].indicatorRef", "composite");
-    let listed = slo_with("objectives: [{target: 0.99}]".into())
-        .replace("metadata:\n  name: api", "metadata:\n  name: api\n  labels: {team: [a, b]}");
+    assert_refused(
+        &composite,
+        doc,
+        "spec.objectives[0].indicatorRef",
+        "composite",
+    );
+    let listed = slo_with("objectives: [{target: 0.99}]".into()).replace(
+        "metadata:\n  name: api",
+        "metadata:\n  name: api\n  labels: {team: [a, b]}",
+    );
     assert_refused(&listed, doc, "metadata.labels.team", "one value");
 }
 
@@ -283,7 +306,12 @@ fn documents_are_named_by_kind_name_or_index() {
         slo_with("objectives: [{target: 0.99}]".into()),
         slo_with("objectives: [{target: 0.98}]".into())
     );
-    assert_refused(&two, r#"SLO "api" (document 2)"#, "metadata.name", "also given by SLO \"api\" (document 1)");
+    assert_refused(
+        &two,
+        r#"SLO "api" (document 2)"#,
+        "metadata.name",
+        "also given by SLO \"api\" (document 1)",
+    );
     assert_refused(
         "apiVersion: openslo/v2alpha\nkind: SLO\nmetadata: {name: x}\n",
         r#"SLO "x" (document 1)"#,
@@ -302,12 +330,19 @@ fn documents_are_named_by_kind_name_or_index() {
         "indicator:\n    metadata: {name: api}",
         "indicatorRef: nowhere\n  unused:\n    metadata: {name: api}",
     );
-    assert_refused(&missing, r#"SLO "api" (document 1)"#, "spec.indicatorRef", "no SLI document named \"nowhere\"");
+    assert_refused(
+        &missing,
+        r#"SLO "api" (document 1)"#,
+        "spec.indicatorRef",
+        "no SLI document named \"nowhere\"",
+    );
     // Every problem of the content is reported, not only the first.
     let both = format!(
         "{}---\n{}",
         slo_with("budgetingMethod: Timeslices\n  objectives: [{target: 0.99}]".into()),
-        slo_with("objectives: [{target: 0.99}]".into()).replace("name: api\nspec", "name: other\nspec").replace("counter: true", "counter: false"),
+        slo_with("objectives: [{target: 0.99}]".into())
+            .replace("name: api\nspec", "name: other\nspec")
+            .replace("counter: true", "counter: false"),
     );
     assert_eq!(refused(&both).len(), 2, "{:#?}", refused(&both));
 }
@@ -322,7 +357,11 @@ fn raw_ratios_map_by_raw_type() {
              objectives: [{{target: 0.95}}]\n"
         )
     };
-    let sli = |yaml: &str| import(yaml).unwrap_or_else(|p| panic!("{p:#?}")).slos[0].sli.clone();
+    let sli = |yaml: &str| {
+        import(yaml).unwrap_or_else(|p| panic!("{p:#?}")).slos[0]
+            .sli
+            .clone()
+    };
     assert_eq!(
         sli(&raw("success", "wifi_ok_ratio")),
         Sli::Raw {
