@@ -203,7 +203,9 @@ pub fn schema() -> Schema {
              hours, months, quarters or years; calendar windows other than `1w`/`1M`/`1Q`, \
              in a time zone other than UTC, or starting elsewhere than 00:00 on a Monday, a \
              month's or a quarter's first day; label values that are lists; two SLOs with \
-             one name (`slos` is keyed by name).",
+             one name (`slos` is keyed by name); and whatever `reliability_slo` itself would \
+             refuse (a name over 128 characters, invalid PromQL, ...), named by document \
+             and argument.",
             vec![
                 ("content", attr(AttributeType::String, Required, "OpenSLO v1 YAML: one or more documents separated by `---`, e.g. `file(\"slos.yaml\")`.")),
                 ("slos", attr(AttributeType::Map(Box::new(slo_type())), Computed, "The SLOs by name, each with exactly the argument names of `reliability_slo`: `service`, `name`, `objective` (percent), `window` or `calendar_period` (the other null), `description`, `labels` (null when none), `sli` with `events`, `latency`, `raw` (each null or an object of that block's fields), and `exclude_query`, `maintenance_window` (a list), `alerting` (null unless the document carries this provider's `terraform-provider-reliability/*` annotations, as `openslo_yaml` writes them). An SLO with several objectives gives one SLO per objective, named `<name>-<displayName>` (or `<name>-<target>` without a display name).")),

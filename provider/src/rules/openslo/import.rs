@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
-use super::super::slo::{Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec};
+use super::super::slo::{validate, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec};
 use super::fields::{get, kind_of, labels, objective, slug, str_at, time_window, Doc, Refused};
 use super::metric;
 use super::{Imported, Problem, ANNOTATION_ALERTING, ANNOTATION_EXCLUDE, ANNOTATION_MAINTENANCE};
@@ -86,12 +86,31 @@ pub fn import(content: &str) -> Result<Imported, Vec<Problem>> {
     let mut out = Imported::default();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (kind, _, doc) in &docs {
+        if ["AlertPolicy", "AlertCondition", "AlertNotificationTarget"].contains(&kind.as_str()) {
+            out.warnings.push(doc.problem(
+                "kind",
+                "ignored: the provider alerts with its multi-window multi-burn-rate table \
+                 (page and ticket tiers), not with OpenSLO alert policies; route its alerts \
+                 with a reliability_notification_policy",
+            ));
+        }
         if kind != "SLO" {
             continue;
         }
         match ctx.slo(doc, &mut out.warnings) {
             Ok(specs) => {
                 for spec in specs {
+                    // What the SLO resource would refuse, said here with the document's name.
+                    let invalid = validate(&spec);
+                    if !invalid.is_empty() {
+                        problems.extend(invalid.into_iter().map(|e| {
+                            doc.problem(
+                                &format!("(reliability_slo {})", e.path.join(".")),
+                                format!("{}: {}", e.summary, e.detail),
+                            )
+                        }));
+                        continue;
+                    }
                     if let Some(first) = seen.insert(spec.name.clone(), doc.label.clone()) {
                         problems.push(doc.problem(
                             "metadata.name",

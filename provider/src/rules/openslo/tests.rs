@@ -325,6 +325,29 @@ fn documents_are_named_by_kind_name_or_index() {
         "metadata.name",
         "needs a name",
     );
+    // Input the SLO resource would refuse is refused here, naming the document.
+    let long = slo_with("objectives: [{target: 0.99}]".into()).replace(
+        "name: api\nspec",
+        &format!("name: a{}\nspec", "p".repeat(130)),
+    );
+    let problems = refused(&long);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].field, "(reliability_slo name)");
+    assert!(
+        problems[0].detail.starts_with("Invalid name"),
+        "{problems:#?}"
+    );
+    // Alert policies on their own are read, with a warning.
+    let policy = format!(
+        "apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {{name: burn}}\nspec: {{}}\n---\n{}",
+        slo_with("objectives: [{target: 0.99}]".into())
+    );
+    let imported = import(&policy).unwrap();
+    assert_eq!(imported.slos.len(), 1);
+    assert_eq!(
+        imported.warnings[0].document,
+        r#"AlertPolicy "burn" (document 1)"#
+    );
     let missing = slo_with("objectives: [{target: 0.99}]".into());
     let missing = missing.replace(
         "indicator:\n    metadata: {name: api}",
