@@ -37,8 +37,9 @@
 //! queries that are not a selector or `sum` of one; composite objectives; rolling windows not
 //! in whole days or weeks; calendar windows other than 1w/1M/1Q in UTC at period starts;
 //! label values that are lists; two SLOs with one name; specs that
-//! [`validate`](super::slo::validate) refuses (named by document and argument). `alertPolicies` are ignored with a
-//! warning: the provider's alerts are its multi-window multi-burn-rate table.
+//! [`validate`](super::slo::validate) refuses (named by document and argument).
+//! `alertPolicies` and alert documents are ignored with a warning: the provider's alerts are
+//! its multi-window multi-burn-rate table.
 
 mod export;
 mod fields;
