@@ -279,3 +279,84 @@ fn docs_example_applies() {
     assert!(out.stdout.contains("name: checkout-availability"), "{out}");
     assert_eq!(tf.plan().code, 0, "empty re-plan");
 }
+
+/// An SLO with what OpenSLO has no fields for (alerting tiers, a maintenance window,
+/// `exclude_query`): its `openslo_yaml`, read by the docs example in another configuration,
+/// gives the same rule groups.
+#[test]
+fn a_whole_slo_comes_back_through_openslo_yaml() {
+    let source = Terraform::new();
+    source.config(
+        r#"
+provider "reliability" {
+  rules_dir = "rules"
+}
+
+resource "reliability_slo" "checkout" {
+  service       = "checkout"
+  name          = "availability"
+  objective     = 99.95
+  window        = "28d"
+  description   = "Checkout answers"
+  labels        = { team = "payments" }
+  exclude_query = "max(maintenance_mode{service=\"checkout\"})"
+
+  sli {
+    events {
+      error_query = "sum(rate(http_requests_total{job=\"checkout\",code=~\"5..\"}[{{.window}}]))"
+      total_query = "sum(rate(http_requests_total{job=\"checkout\"}[{{.window}}]))"
+    }
+  }
+
+  maintenance_window {
+    weekdays   = ["saturday"]
+    start_time = "02:00"
+    end_time   = "04:00"
+  }
+
+  alerting {
+    runbook_url = "https://runbooks.example.com/checkout"
+    min_events  = 100
+    page {
+      labels = { routing_key = "payments" }
+    }
+    ticket {
+      disabled = true
+    }
+  }
+}
+"#,
+    );
+    source.init();
+    source.apply().success();
+    let values = source
+        .resource_values("reliability_slo.checkout")
+        .expect("in state");
+    let yaml = values["openslo_yaml"].as_str().expect("openslo_yaml");
+    assert!(
+        yaml.contains("terraform-provider-reliability/alerting"),
+        "{yaml}"
+    );
+
+    let root = workspace_root();
+    let example = root.join("examples/data-sources/reliability_openslo/data-source.tf");
+    let target = Terraform::new();
+    target.config(&format!(
+        "provider \"reliability\" {{\n  rules_dir = \"rules\"\n}}\n{}",
+        std::fs::read_to_string(example).unwrap()
+    ));
+    target.write("slos.yaml", yaml);
+    target.init();
+    target.apply().success();
+    let groups = |tf: &Terraform| {
+        let text = std::fs::read_to_string(tf.path().join("rules/slo_checkout@availability.yml"))
+            .expect("rule file");
+        // The header embeds each configuration's own text; the groups are the rules.
+        text[text.find("groups:").expect("groups")..].to_string()
+    };
+    let original = groups(&source);
+    assert!(original.contains("maintenance_mode"), "{original}");
+    assert!(original.contains("routing_key: payments"), "{original}");
+    assert_eq!(groups(&target), original);
+    assert_eq!(target.plan().code, 0, "empty re-plan");
+}

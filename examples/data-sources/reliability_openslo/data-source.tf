@@ -17,6 +17,9 @@ resource "reliability_slo" "imported" {
   description     = each.value.description
   labels          = each.value.labels
 
+  # Set only by documents this provider exported (openslo_yaml): null or empty otherwise.
+  exclude_query = each.value.exclude_query
+
   sli {
     dynamic "events" {
       for_each = each.value.sli.events[*]
@@ -37,6 +40,33 @@ resource "reliability_slo" "imported" {
       for_each = each.value.sli.raw[*]
       content {
         error_ratio_query = raw.value.error_ratio_query
+      }
+    }
+  }
+
+  dynamic "maintenance_window" {
+    for_each = each.value.maintenance_window
+    content {
+      weekdays   = maintenance_window.value.weekdays
+      start_time = maintenance_window.value.start_time
+      end_time   = maintenance_window.value.end_time
+    }
+  }
+
+  dynamic "alerting" {
+    for_each = each.value.alerting[*]
+    content {
+      runbook_url = alerting.value.runbook_url
+      min_events  = alerting.value.min_events
+      page {
+        disabled    = alerting.value.page.disabled
+        labels      = alerting.value.page.labels
+        annotations = alerting.value.page.annotations
+      }
+      ticket {
+        disabled    = alerting.value.ticket.disabled
+        labels      = alerting.value.ticket.labels
+        annotations = alerting.value.ticket.annotations
       }
     }
   }
