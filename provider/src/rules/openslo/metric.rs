@@ -72,10 +72,10 @@ pub fn windowed(query: &str) -> Result<String, String> {
         Ok(query.to_string())
     } else {
         Err(format!(
-            "{query:?} with counter: false is a gauge that cannot be turned into event counts \
-             per window exactly: set counter: true with counter selectors, or write per-second \
-             rates with the window as {WINDOW_PLACEHOLDER}, e.g. \
-             sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))"
+            "{query:?} without counter: true is a gauge (a value that goes up and down), \
+             which cannot be turned into event counts per window exactly: if it is a counter, \
+             set counter: true; otherwise write per-second rates with the window as \
+             {WINDOW_PLACEHOLDER}, e.g. sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))"
         ))
     }
 }

@@ -273,7 +273,7 @@ fn queries_that_cannot_be_exact_are_refused() {
         &gauges,
         doc,
         "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
-        "counter: false is a gauge",
+        "without counter: true is a gauge",
     );
     let grouped = slo_with("objectives: [{target: 0.99}]".into()).replace(
         "query: requests_total}",
