@@ -3,6 +3,7 @@
 pub mod dashboard;
 pub mod error_budget;
 pub mod first_evaluation;
+pub mod openslo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub fn all(context: &Arc<Context>) -> HashMap<String, Box<dyn DynamicDataSource>
         Box::new(error_budget::ErrorBudgetDataSource::new(context.clone())),
     );
     map.insert("dashboard".into(), Box::new(dashboard::DashboardDataSource));
+    map.insert("openslo".into(), Box::new(openslo::OpensloDataSource));
     map
 }
 
@@ -28,5 +30,6 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
     vec![
         ("dashboard", dashboard::schema()),
         ("error_budget", error_budget::schema()),
+        ("openslo", openslo::schema()),
     ]
 }

@@ -24,6 +24,12 @@ impl Num {
         &self.0
     }
 
+    /// A number from an f64, in the shortest text that reads back as the same f64
+    /// (`99.9`, not `99.900000000000006`).
+    pub fn from_f64_shortest(v: f64) -> Num {
+        Num(format!("{v}"))
+    }
+
     /// A number from an f64, rounded to 6 decimals and written without float noise.
     pub fn from_f64_rounded(v: f64) -> Num {
         let s = format!("{:.6}", v);

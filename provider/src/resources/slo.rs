@@ -25,6 +25,7 @@ use crate::rules::calendar::Calendar;
 use crate::rules::conventions as conv;
 use crate::rules::dashboard;
 use crate::rules::model::render_yaml;
+use crate::rules::openslo;
 use crate::rules::slo::{
     self as slo_rules, Alerting, Budgeting, MaintenanceWindow, Sli, SloSpec, Tier,
 };
@@ -134,6 +135,8 @@ pub struct SloState<'a> {
     pub content_sha256: ValueString<'a>,
     #[serde(borrow = "'a", default)]
     pub rules_yaml: ValueString<'a>,
+    #[serde(borrow = "'a", default)]
+    pub openslo_yaml: ValueString<'a>,
     #[serde(default)]
     pub dashboard: ValueBool,
     #[serde(borrow = "'a", default)]
@@ -181,6 +184,14 @@ const DASHBOARD_JSON_DOC: &str = "With `dashboard = true`, the SLO's Grafana das
     reliability_slo.x.dashboard_json }`. Null when the provider writes it to \
     `grafana_dashboards_dir` (unless the file drifted: then it holds the file, and the next \
     plan shows the difference here).";
+
+/// The `openslo_yaml` attribute's documentation.
+const OPENSLO_YAML_DOC: &str = "This SLO as one OpenSLO v1 `SLO` document (YAML), known at \
+    plan time: `data \"reliability_openslo\"` reads it back into the same SLO (identical \
+    rules). Events queries are written as `counter: false` rates over `{{.window}}`, a latency \
+    SLI as good/total histogram counters; the alerting tiers, maintenance windows and \
+    `exclude_query`, which OpenSLO has no fields for, travel as \
+    `terraform-provider-reliability/*` annotations.";
 
 /// The resource schema (also the source of the generated docs).
 pub fn schema() -> Schema {
@@ -277,6 +288,7 @@ pub fn schema() -> Schema {
                 ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
+                ("openslo_yaml", attr(String, Computed, OPENSLO_YAML_DOC)),
                 ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per period: (1 − objective/100) × period. For `calendar_period`, over 7, 30 or 90 days (a month has 28–31, a quarter 90–92: `reliability_error_budget` gives the current period's actual minutes).")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the rule file (and dashboard); a change means the stored rules drifted from the configuration.")),
                 ("dashboard", attr(AttributeType::Bool, Optional, "Generate a Grafana dashboard for this SLO: SLI against the objective, error budget left over the period, burn rate per alert window against its thresholds, the SLO's alerts and, for `events` and `latency` SLIs, its traffic. It goes to the provider's `grafana_dashboards_dir` when set, otherwise into `dashboard_json`. Default `false`: a dashboard is about 20 KB, which would make the Terraform state of a large configuration slow.")),
@@ -448,9 +460,15 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<Vec<String>, String> {
     config.error_budget_minutes = Value::Null;
     config.content_sha256 = Value::Null;
     config.rules_yaml = Value::Null;
+    config.openslo_yaml = Value::Null;
     config.dashboard_file = Value::Null;
     config.dashboard_json = Value::Null;
-    let mut outputs = vec!["rules_yaml", "dashboard_file", "dashboard_json"];
+    let mut outputs = vec![
+        "rules_yaml",
+        "openslo_yaml",
+        "dashboard_file",
+        "dashboard_json",
+    ];
     if config.dashboard.is_null() {
         // Rule files of SLOs without a dashboard stay as they were before the attribute.
         outputs.push("dashboard");
@@ -530,6 +548,11 @@ impl RuleBacked for Slo {
                 ))),
                 Err(_) => Value::Unknown,
             },
+            _ => Value::Unknown,
+        };
+        s.openslo_yaml = match spec_of(s) {
+            Ok(Some(spec)) => Value::Value(Cow::Owned(openslo::export(&spec))),
+            // Unknown inputs, or invalid ones (reported by validation).
             _ => Value::Unknown,
         };
     }

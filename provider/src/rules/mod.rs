@@ -15,6 +15,7 @@
 //! - [`weekly`]: weekday names and times of day of maintenance windows.
 //! - [`model`]: rule file types and their YAML rendering.
 //! - [`notification`]: an Alertmanager configuration from a notification policy.
+//! - [`openslo`]: OpenSLO v1 documents in (as SLO models) and out.
 
 pub mod alert;
 pub mod backup;
@@ -27,6 +28,7 @@ pub mod field_error;
 pub mod labels;
 pub mod model;
 pub mod notification;
+pub mod openslo;
 pub mod promql;
 pub mod slo;
 #[cfg(test)]
