@@ -291,3 +291,61 @@ fn default_tags_come_from_each_resources_provider_on_a_real_plan() {
     let hcl = relcheck(tf.path(), &["check", "--format", "json", "."]);
     assert_eq!(found(&json(&hcl)), want, "{hcl}");
 }
+
+const INDEXED: &str = r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_s3_bucket" "logs" {
+  count  = 2
+  bucket = "logs-${count.index}"
+}
+
+# Versioning for logs[0] only: x[count.index] names the instance with this one's index.
+resource "aws_s3_bucket_versioning" "logs" {
+  count  = 1
+  bucket = aws_s3_bucket.logs[count.index].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket" "lake" {
+  for_each = toset(["raw", "curated"])
+  bucket   = "lake-${each.key}"
+}
+
+# Versioning for lake["raw"] only, through each.key.
+resource "aws_s3_bucket_versioning" "lake" {
+  for_each = toset(["raw"])
+  bucket   = aws_s3_bucket.lake[each.key].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+"#;
+
+/// `x[count.index]` and `x[each.key]` name one instance on a plan as in HCL (issue 24):
+/// the plan's `references` only say `x`, the expression as written gives the instance.
+#[test]
+fn count_index_and_each_key_name_one_instance_on_a_real_plan() {
+    let tf = aws_terraform();
+    tf.write("main.tf", &format!("{REQUIRED_AWS}{INDEXED}"));
+    tf.init();
+    plan_json(&tf, &[], &[]);
+    let want = vec![
+        ("RC207".to_string(), "aws_s3_bucket.logs[1]".to_string()),
+        (
+            "RC207".to_string(),
+            "aws_s3_bucket.lake[\"curated\"]".to_string(),
+        ),
+    ];
+    let plan = relcheck(
+        tf.path(),
+        &["check", "--plan", "plan.json", "--format", "json", "."],
+    );
+    assert_eq!(found(&json(&plan)), want, "{plan}");
+    let hcl = relcheck(tf.path(), &["check", "--format", "json", "."]);
+    assert_eq!(found(&json(&hcl)), want, "{hcl}");
+}

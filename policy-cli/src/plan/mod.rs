@@ -140,10 +140,18 @@ fn instances(
             None => (plan_file, 0..0, None),
         };
         let levels = levels.unwrap_or_default();
+        let kind = if p.data { "data." } else { "" };
+        let base_len = p.module_address.len()
+            + usize::from(!p.module_address.is_empty())
+            + kind.len()
+            + p.rtype.len()
+            + 1
+            + p.name.len();
         let builder = Builder {
             levels: &levels,
             data: p.data,
             fallback: span.start..span.start,
+            key: p.address.get(base_len..).unwrap_or(""),
         };
         let body = builder.body(
             p.values,

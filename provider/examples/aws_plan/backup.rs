@@ -181,11 +181,11 @@ impl DataSource for CallerIdentity {
         let account = std::env::var("AWS_PLAN_PROVIDER_ACCOUNT_ID")
             .unwrap_or_else(|_| "123456789012".to_string());
         if let ValueAny::Map(m) = &mut config {
-            let s = |v: String| ValueAny::String(v);
-            m.insert("id".into(), s(account.clone()));
-            m.insert("account_id".into(), s(account.clone()));
-            m.insert("arn".into(), s(format!("arn:aws:iam::{account}:user/test")));
-            m.insert("user_id".into(), s("AIDATEST".to_string()));
+            let arn = format!("arn:aws:iam::{account}:user/test");
+            m.insert("id".into(), ValueAny::String(account.clone()));
+            m.insert("arn".into(), ValueAny::String(arn));
+            m.insert("user_id".into(), ValueAny::String("AIDATEST".into()));
+            m.insert("account_id".into(), ValueAny::String(account));
         }
         Some(config)
     }
