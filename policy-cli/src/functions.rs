@@ -7,6 +7,8 @@
 //! `try` moves on to its next argument and `can` is false. An error in an argument fails
 //! the call. Unknown stays for what is not known before apply.
 
+mod pattern;
+
 use std::collections::BTreeMap;
 
 use crate::value::Value;
@@ -330,8 +332,9 @@ pub fn call(name: &str, args: Vec<Value>) -> Value {
             }
             _ => None,
         },
-        "regex" | "regexall" | "jsonencode" | "jsondecode" | "file" | "templatefile"
-        | "base64encode" | "md5" | "sha256" | "uuid" | "timestamp" | "cidrsubnet" => None,
+        "regex" | "regexall" => pattern::call(name == "regexall", &args),
+        "jsonencode" | "jsondecode" | "file" | "templatefile" | "base64encode" | "md5"
+        | "sha256" | "uuid" | "timestamp" | "cidrsubnet" => None,
         _ => None,
     };
     r.unwrap_or_else(|| Value::unknown_from(&args))

@@ -231,3 +231,34 @@ resource "terraform_data" "probe" {
     assert_eq!(l[1], s("none"));
     assert!(l[2].is_unknown() && !l[2].is_error());
 }
+
+/// `regex`/`regexall` evaluate as Terraform's do: the result's shape follows the pattern's
+/// groups, no match is an error `can`/`try` catch, an unknown string stays unknown.
+/// (Pattern: lgallard/terraform-aws-backup creates its vault only when
+/// `can(regex("(?i)(test|temp|…)", var.vault_name))` is false.)
+#[test]
+fn regex_and_regexall_evaluate_like_terraform() {
+    let cfg = r#"
+variable "unknown" {}
+resource "terraform_data" "probe" {
+  input = [
+    can(regex("(?i)(test|temp|delete)", "ledger")),
+    can(regex("(?i)(test|temp|delete)", "TEMP-ledger")),
+    regex("^arn:aws:backup:([a-z0-9-]+):(\\d{12}):", "arn:aws:backup:eu-west-1:111111111111:backup-vault:x"),
+    regex("(?P<region>[a-z]+-[a-z]+-\\d)", "eu-west-1a")["region"],
+    length(regexall("[0-9]+", "a1b22c333")),
+    try(regex("z", "abc"), "no match"),
+    regex("[a-z]+", var.unknown),
+  ]
+}
+"#;
+    let v = main_tf(cfg);
+    let l = v.as_list().unwrap();
+    assert_eq!(l[0], Value::Bool(false));
+    assert_eq!(l[1], Value::Bool(true));
+    assert_eq!(l[2], Value::List(vec![s("eu-west-1"), s("111111111111")]));
+    assert_eq!(l[3], s("eu-west-1"));
+    assert_eq!(l[4], Value::Number(3.0));
+    assert_eq!(l[5], s("no match"));
+    assert!(l[6].is_unknown() && !l[6].is_error());
+}

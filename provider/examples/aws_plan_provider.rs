@@ -26,6 +26,9 @@ use tf_provider::{
     AttributePath, DataSource, Diagnostics, DynamicDataSource, DynamicResource, Provider, Resource,
 };
 
+#[path = "aws_plan/backup.rs"]
+mod backup;
+
 use AttributeConstraint::{Computed as C, Optional as O, OptionalComputed as OC, Required as R};
 
 /// An attribute: name, type, constraint, and the default the provider plans when unset
@@ -47,17 +50,38 @@ enum Default {
     B(bool),
 }
 
-/// A resource type: its attributes and nested blocks (`list` blocks of attributes).
+/// A resource type: its attributes and nested blocks.
 struct Spec {
     name: &'static str,
     attrs: &'static [Attr],
-    blocks: &'static [(&'static str, &'static [Attr])],
+    blocks: &'static [Blk],
+}
+
+/// A nested block: its name, nesting (`set` or list, as the provider declares it), its
+/// attributes and its own nested blocks.
+struct Blk {
+    name: &'static str,
+    set: bool,
+    attrs: &'static [Attr],
+    blocks: &'static [Blk],
+}
+
+/// A list block of attributes only.
+const fn list(name: &'static str, attrs: &'static [Attr]) -> Blk {
+    Blk {
+        name,
+        set: false,
+        attrs,
+        blocks: &[],
+    }
 }
 
 const TAGS: Attr = ("tags", Ty::MapS, O, None);
 const TAGS_ALL: Attr = ("tags_all", Ty::MapS, C, None);
 const ID: Attr = ("id", Ty::S, C, None);
 const ARN: Attr = ("arn", Ty::S, C, None);
+/// The `key`/`value` pair of AWS Backup's tag conditions.
+const KEY_VALUE: &[Attr] = &[("key", Ty::S, R, None), ("value", Ty::S, R, None)];
 
 static SPECS: &[Spec] = &[
     Spec {
@@ -73,6 +97,14 @@ static SPECS: &[Spec] = &[
             ("backup_retention_period", Ty::N, OC, None),
             ("replicate_source_db", Ty::S, O, None),
             ("skip_final_snapshot", Ty::B, OC, Some(Default::B(false))),
+            ("final_snapshot_identifier", Ty::S, O, None),
+            ("deletion_protection", Ty::B, O, None),
+            (
+                "delete_automated_backups",
+                Ty::B,
+                OC,
+                Some(Default::B(true)),
+            ),
             TAGS,
             TAGS_ALL,
         ],
@@ -86,7 +118,7 @@ static SPECS: &[Spec] = &[
     Spec {
         name: "aws_s3_bucket_versioning",
         attrs: &[ID, ("bucket", Ty::S, R, None)],
-        blocks: &[(
+        blocks: &[list(
             "versioning_configuration",
             &[("status", Ty::S, R, None), ("mfa_delete", Ty::S, OC, None)],
         )],
@@ -131,15 +163,29 @@ static SPECS: &[Spec] = &[
             ("iam_role_arn", Ty::S, R, None),
             ("plan_id", Ty::S, R, None),
             ("resources", Ty::SetS, OC, None),
+            ("not_resources", Ty::SetS, OC, None),
         ],
-        blocks: &[(
-            "selection_tag",
-            &[
-                ("type", Ty::S, R, None),
-                ("key", Ty::S, R, None),
-                ("value", Ty::S, R, None),
-            ],
-        )],
+        blocks: &[
+            list(
+                "selection_tag",
+                &[
+                    ("type", Ty::S, R, None),
+                    ("key", Ty::S, R, None),
+                    ("value", Ty::S, R, None),
+                ],
+            ),
+            Blk {
+                name: "condition",
+                set: true,
+                attrs: &[],
+                blocks: &[
+                    list("string_equals", KEY_VALUE),
+                    list("string_like", KEY_VALUE),
+                    list("string_not_equals", KEY_VALUE),
+                    list("string_not_like", KEY_VALUE),
+                ],
+            },
+        ],
     },
     Spec {
         name: "aws_ebs_volume",
@@ -201,7 +247,7 @@ fn attr_type(t: Ty) -> AttributeType {
     }
 }
 
-fn block_of(attrs: &[Attr], blocks: &[(&'static str, &'static [Attr])]) -> Block {
+fn block_of(attrs: &[Attr], blocks: &[Blk]) -> Block {
     Block {
         description: Description::plain("Test stand-in: echoes its input."),
         attributes: attrs
@@ -220,13 +266,21 @@ fn block_of(attrs: &[Attr], blocks: &[(&'static str, &'static [Attr])]) -> Block
             .collect(),
         blocks: blocks
             .iter()
-            .map(|(name, attrs)| (name.to_string(), NestedBlock::List(block_of(attrs, &[]))))
+            .map(|b| {
+                let inner = block_of(b.attrs, b.blocks);
+                let nested = if b.set {
+                    NestedBlock::Set(inner)
+                } else {
+                    NestedBlock::List(inner)
+                };
+                (b.name.to_string(), nested)
+            })
             .collect(),
         ..Block::default()
     }
 }
 
-fn schema_of(attrs: &[Attr], blocks: &[(&'static str, &'static [Attr])]) -> Schema {
+fn schema_of(attrs: &[Attr], blocks: &[Blk]) -> Schema {
     Schema {
         version: 0,
         block: block_of(attrs, blocks),
@@ -415,8 +469,14 @@ impl Provider for AwsPlanProvider {
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
         Some(schema_of(
-            &[("region", Ty::S, O, None)],
-            &[("default_tags", &[("tags", Ty::MapS, O, None)])],
+            &[
+                ("region", Ty::S, O, None),
+                ("allowed_account_ids", Ty::SetS, O, None),
+            ],
+            &[
+                list("default_tags", &[("tags", Ty::MapS, O, None)]),
+                list("assume_role", &[("role_arn", Ty::S, O, None)]),
+            ],
         ))
     }
 
@@ -427,6 +487,7 @@ impl Provider for AwsPlanProvider {
         Some(
             SPECS
                 .iter()
+                .chain(backup::SPECS)
                 .map(|s| {
                     // tf-provider prefixes the names with the provider's (`aws_`).
                     (
@@ -442,10 +503,16 @@ impl Provider for AwsPlanProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(HashMap::from([(
-            "ssm_parameter".to_string(),
-            Box::new(SsmParameter) as Box<dyn DynamicDataSource>,
-        )]))
+        Some(HashMap::from([
+            (
+                "ssm_parameter".to_string(),
+                Box::new(SsmParameter) as Box<dyn DynamicDataSource>,
+            ),
+            (
+                "caller_identity".to_string(),
+                Box::new(backup::CallerIdentity) as Box<dyn DynamicDataSource>,
+            ),
+        ]))
     }
 }
 

@@ -2,9 +2,11 @@
 //! and which resources an attribute's expression refers to, followed through module
 //! variables and outputs, as the evaluator's [`Value::Unknown`] refs are.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
-use crate::eval::agreed_default_tags;
+use crate::eval::{agreed_default_tags, ProviderPlace};
 use crate::value::Value;
 
 /// One module instance on the way from the root to a resource: its configuration, the
@@ -138,7 +140,42 @@ pub fn resolve(expr: &Json, levels: &[Level<'_>]) -> Refs {
         ..Refs::default()
     };
     resolve_into(expr, levels, &mut refs, 0);
+    // Terraform lists the containing resource after a reference to one of its instances
+    // (`x["raw"].id`, `x["raw"]`, `x`): the instance is what the expression names.
+    let bases = refs.bases.clone();
+    refs.bases.retain(|b| {
+        b.contains('[')
+            || !bases.iter().any(|o| {
+                o.strip_prefix(b.as_str())
+                    .is_some_and(|k| k.starts_with('['))
+            })
+    });
     refs
+}
+
+/// Splits `name[key].attr…` into the instance (`name[key]`, or `name`) and the first
+/// attribute after it; a key may hold dots (`lake["a.b"]`).
+fn instance_and_attr(s: &str) -> (String, Option<&str>) {
+    let name_end = s.find(['.', '[']).unwrap_or(s.len());
+    let mut end = name_end;
+    if s[end..].starts_with('[') {
+        let mut in_str = false;
+        end = s.len();
+        for (i, c) in s[name_end..].char_indices() {
+            match c {
+                '"' => in_str = !in_str,
+                ']' if !in_str => {
+                    end = name_end + i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    let attr = s[end..]
+        .strip_prefix('.')
+        .map(|a| a.split('.').next().unwrap_or(a));
+    (s[..end].to_string(), attr)
 }
 
 fn resolve_into(expr: &Json, levels: &[Level<'_>], out: &mut Refs, depth: usize) {
@@ -204,15 +241,18 @@ fn resolve_into(expr: &Json, levels: &[Level<'_>], out: &mut Refs, depth: usize)
                 resolve_into(e, &inner, out, depth + 1);
             }
             "data" => {
-                if let (Some(t), Some(n)) = (parts.get(1), parts.get(2)) {
-                    add(out, format!("{}data.{t}.{}", here.prefix, strip_key(n)));
-                    note_attr(out, parts.get(3));
+                if let Some(t) = parts.get(1) {
+                    let rest = &r["data.".len() + t.len()..];
+                    if let Some((n, attr)) = rest.strip_prefix('.').map(instance_and_attr) {
+                        add(out, format!("{}data.{t}.{n}", here.prefix));
+                        note_attr(out, attr.as_ref());
+                    }
                 }
             }
             t => {
-                if let Some(n) = parts.get(1) {
-                    add(out, format!("{}{t}.{}", here.prefix, strip_key(n)));
-                    note_attr(out, parts.get(2));
+                if let Some((n, attr)) = r[t.len()..].strip_prefix('.').map(instance_and_attr) {
+                    add(out, format!("{}{t}.{n}", here.prefix));
+                    note_attr(out, attr.as_ref());
                 }
             }
         }
@@ -233,13 +273,11 @@ fn note_attr(out: &mut Refs, attr: Option<&&str>) {
     }
 }
 
-/// The AWS provider's `default_tags` in the root module's configuration, as
-/// [`crate::eval::RootResult::default_tags`] gives them for HCL input.
-pub fn aws_default_tags(plan: &Json) -> Option<Value> {
-    let providers = plan
-        .get("configuration")?
-        .get("provider_config")?
-        .as_object()?;
+/// The AWS provider's `default_tags` in the root module's configuration (the plan's
+/// `configuration` section), as [`crate::eval::RootResult::default_tags`] gives them for
+/// HCL input.
+pub fn aws_default_tags(configuration: &Json) -> Option<Value> {
+    let providers = configuration.get("provider_config")?.as_object()?;
     let mut found: Vec<Value> = Vec::new();
     for (key, p) in providers {
         if p.get("name").and_then(Json::as_str) != Some("aws") || key.contains(':') {
@@ -266,6 +304,59 @@ pub fn aws_default_tags(plan: &Json) -> Option<Value> {
     agreed_default_tags(&found)
 }
 
+/// The AWS provider configurations of the plan's `configuration` section, by
+/// `provider_config_key`: where each one
+/// is (its `region`; its account from `assume_role`'s role ARN or a single
+/// `allowed_account_ids`, literals only) and its `default_tags`, as the evaluator reads
+/// them from HCL for [`crate::graph::Graph::provider_places`] and `provider_tags`.
+pub fn aws_providers(
+    configuration: &Json,
+) -> (HashMap<String, ProviderPlace>, HashMap<String, Value>) {
+    let mut places = HashMap::new();
+    let mut tags = HashMap::new();
+    let Some(providers) = configuration
+        .get("provider_config")
+        .and_then(Json::as_object)
+    else {
+        return (places, tags);
+    };
+    let constant = |e: Option<&Json>| e.and_then(|e| e.get("constant_value")).cloned();
+    for (key, p) in providers {
+        if p.get("name").and_then(Json::as_str) != Some("aws") {
+            continue;
+        }
+        let e = p.get("expressions");
+        let get = |name: &str| e.and_then(|e| e.get(name));
+        let region = constant(get("region")).and_then(|v| v.as_str().map(str::to_string));
+        let from_role = constant(get("assume_role").and_then(|r| r.get(0)?.get("role_arn")))
+            .and_then(|v| v.as_str()?.split(':').nth(4).map(str::to_string))
+            .filter(|a| !a.is_empty());
+        let allowed = match constant(get("allowed_account_ids")) {
+            Some(Json::Array(l)) if l.len() == 1 => l[0].as_str().map(str::to_string),
+            _ => None,
+        };
+        places.insert(
+            key.clone(),
+            ProviderPlace {
+                region,
+                account: from_role.or(allowed),
+            },
+        );
+        let t = get("default_tags")
+            .and_then(|d| d.get(0))
+            .and_then(|d| d.get("tags"));
+        let t = match t {
+            None => Value::Null,
+            Some(t) => match t.get("constant_value") {
+                Some(v) => super::json::json_value(v),
+                None => Value::unknown(),
+            },
+        };
+        tags.insert(key.clone(), t);
+    }
+    (places, tags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +371,19 @@ mod tests {
             ]
         );
         assert!(module_segments("").is_empty());
+    }
+
+    #[test]
+    fn references_keep_instance_keys() {
+        assert_eq!(
+            instance_and_attr("lake[\"a.b\"].id"),
+            ("lake[\"a.b\"]".to_string(), Some("id"))
+        );
+        assert_eq!(instance_and_attr("web[0]"), ("web[0]".to_string(), None));
+        assert_eq!(
+            instance_and_attr("web.arn"),
+            ("web".to_string(), Some("arn"))
+        );
     }
 
     #[test]

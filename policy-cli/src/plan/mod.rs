@@ -17,9 +17,10 @@ pub mod locate;
 pub mod read;
 pub mod values;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::eval::Instance;
+use crate::eval::{Instance, ProviderPlace};
 use crate::graph::Graph;
 use crate::module::span_of;
 use crate::parse::{self, SourceFile};
@@ -44,6 +45,7 @@ fn check_inner(
     thresholds: Thresholds,
 ) -> Result<Report, String> {
     let plan = read::read(plan_path)?;
+    let (places, provider_tags) = config::aws_providers(&plan.configuration);
     let mut ws = Workspace::load(paths);
     let plan_file = ws.files.len();
     let instances = {
@@ -54,11 +56,13 @@ fn check_inner(
             root,
             modules: &modules,
         };
-        instances(&plan, &sources, &ws.files, plan_file)?
+        instances(&plan, &sources, &ws.files, plan_file, &places)?
     };
     let root = locate::root_dir(paths).unwrap_or_default();
     let mut graph = Graph::build(&instances);
     graph.default_tags = config::aws_default_tags(&plan.configuration);
+    graph.provider_places = places;
+    graph.provider_tags = provider_tags;
     let mut findings = rules::run_with(&graph, thresholds);
     // The plan's values are not the text: no fixes from a plan (`--fix` refuses `--plan`).
     for f in &mut findings {
@@ -113,6 +117,7 @@ fn instances(
     sources: &locate::Sources<'_>,
     files: &[SourceFile],
     plan_file: usize,
+    places: &HashMap<String, ProviderPlace>,
 ) -> Result<Vec<Instance>, String> {
     let mut out = Vec::new();
     let list = plan.instances()?;
@@ -135,10 +140,18 @@ fn instances(
             None => (plan_file, 0..0, None),
         };
         let levels = levels.unwrap_or_default();
+        let kind = if p.data { "data." } else { "" };
+        let base_len = p.module_address.len()
+            + usize::from(!p.module_address.is_empty())
+            + kind.len()
+            + p.rtype.len()
+            + 1
+            + p.name.len();
         let builder = Builder {
             levels: &levels,
             data: p.data,
             fallback: span.start..span.start,
+            key: p.address.get(base_len..).unwrap_or(""),
         };
         let body = builder.body(
             p.values,
@@ -163,7 +176,12 @@ fn instances(
             span,
             body,
             count_known: true,
-            provider: None,
+            // The AWS provider configuration it uses (Terraform resolves inherited ones).
+            provider: cfg
+                .and_then(|c| c.get("provider_config_key"))
+                .and_then(serde_json::Value::as_str)
+                .filter(|k| places.contains_key(*k))
+                .map(str::to_string),
         });
     }
     Ok(out)

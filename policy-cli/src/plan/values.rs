@@ -32,9 +32,47 @@ pub struct Builder<'p, 'l> {
     pub data: bool,
     /// The span of a nested block the `.tf` file does not show (the resource header).
     pub fallback: Range<usize>,
+    /// The instance's key as its address writes it (`[0]`, `["raw"]`; empty without one).
+    pub key: &'l str,
 }
 
 impl Builder<'_, '_> {
+    /// `x[count.index].id` / `x[each.key].id` in an instance names the instance of `x` with
+    /// this instance's key, as the evaluator reads it; the plan's `references` only say
+    /// `x` (and `count.index`), so the expression as written decides. Any other index
+    /// (`x[count.index + 1]`) leaves the whole resource.
+    fn own_instance(&self, refs: &mut Refs, text: &str) {
+        if self.key.is_empty() {
+            return;
+        }
+        let text = text.trim();
+        let Some(open) = text.find('[') else { return };
+        let (head, rest) = text.split_at(open);
+        let Some(after) = ["[count.index]", "[each.key]"]
+            .iter()
+            .find_map(|i| rest.strip_prefix(i))
+        else {
+            return;
+        };
+        if !(after.is_empty() || after.starts_with('.')) {
+            return;
+        }
+        let dots = if head.starts_with("data.") { 2 } else { 1 };
+        let plain = head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        if !plain || head.matches('.').count() != dots || head.starts_with("module.") {
+            return;
+        }
+        let prefix = self.levels.last().map_or("", |l| l.prefix.as_str());
+        let base = format!("{prefix}{head}");
+        for b in refs.bases.iter_mut() {
+            if *b == base {
+                b.push_str(self.key);
+            }
+        }
+    }
+
     /// `values`/`unknown` of one body, the configuration `expressions` that set it (`None`
     /// when the configuration does not say), the HCL body it was written in and the span
     /// that stands for it when an attribute has no span of its own.
@@ -141,18 +179,21 @@ impl Builder<'_, '_> {
             if !set || (self.data && entry.is_none() && v.is_null() && unk == &no) {
                 continue;
             }
-            let refs = entry
+            let mut refs = entry
                 .map(|e| resolve(e, self.levels))
                 .unwrap_or_else(|| Refs {
                     opaque: true,
                     ..Refs::default()
                 });
-            let value = with_unknown(v, unk, &refs.unknown(), refs.is_identity());
             let hcl_attr = source.and_then(|s| s.body.get_attribute(key).map(|a| (a, s.text)));
             let (span, text): (Range<usize>, Option<String>) = match hcl_attr {
                 Some((a, text)) => (span_of(a), source_text(&a.value, text)),
                 None => (0..0, None),
             };
+            if let Some(t) = &text {
+                self.own_instance(&mut refs, t);
+            }
+            let value = with_unknown(v, unk, &refs.unknown(), refs.is_identity());
             let constant = entry.is_some_and(|e| e.get("constant_value").is_some());
             out.attrs.push(EvalAttr {
                 name: key.clone(),

@@ -23,7 +23,9 @@ declare_rule! {
     /// Only resources the selection certainly selects are judged, and anything that cannot
     /// be known before apply (an ARN in a variable, a wildcard vault pattern, a restore
     /// testing plan named by a variable) counts as tested: the rule stays silent.
-    /// `recovery_point_types` and `selection_window_days` are not judged.
+    /// `recovery_point_types` and `selection_window_days` are not judged. A restore test
+    /// made with the Cloud Control provider (`awscc_backup_restore_testing_selection`) of the
+    /// resource's type is not read but may test it: the rule stays silent.
     ///
     /// ## Why is this bad?
     /// A backup that was never restored is a hope, not a backup: a corrupted or encrypted
@@ -262,6 +264,17 @@ fn tested(inst: &Instance, ty: &str, targets: &[&Value], g: &Graph) -> Tri {
             m = Tri::Maybe;
         }
         out = out.or(m);
+    }
+    // Restore tests made with the Cloud Control provider are not read: one of this type
+    // (or of a type not known) may test it.
+    for ts in g.of_type("awscc_backup_restore_testing_selection") {
+        let same_type = match ts.body.value("protected_resource_type").and_then(Value::as_str) {
+            Some(t) => t.eq_ignore_ascii_case(ty),
+            None => true,
+        };
+        if same_type {
+            out = out.or(Tri::Maybe);
+        }
     }
     out
 }

@@ -20,6 +20,10 @@ declare_rule! {
     /// - `azurerm_recovery_services_vault` with `soft_delete_enabled = false` (default
     ///   `true`).
     ///
+    /// An `aws_db_instance` with automated backups off (`backup_retention_period = 0`, which
+    /// RC201 reports) is judged on `skip_final_snapshot` and `deletion_protection` alone:
+    /// it has no automated backups to keep, and the help asks for the final snapshot.
+    ///
     /// Read replicas (`replicate_source_db`, `replication_source_identifier`,
     /// `master_instance_name`) and members of an Aurora global database
     /// (`global_cluster_identifier`) are not reported: their data lives elsewhere. A value
@@ -107,8 +111,20 @@ impl DestroyDeletesBackups {
         let Some((dp, dp_attr)) = is(body, "deletion_protection", false, false) else {
             return;
         };
-        let Some((dab, dab_attr)) = is(body, "delete_automated_backups", true, true) else {
-            return;
+        // Automated backups off (`backup_retention_period = 0`, an instance only): there
+        // are none to keep, and only a final snapshot would leave a copy.
+        let no_backups = inst.rtype == "aws_db_instance"
+            && body
+                .value("backup_retention_period")
+                .and_then(Value::as_number)
+                .is_some_and(|n| n == 0.0);
+        let dab = if no_backups {
+            None
+        } else {
+            let Some(d) = is(body, "delete_automated_backups", true, true) else {
+                return;
+            };
+            Some(d)
         };
         // AWS Backup recovery points (and a reliability_backup_plan's copies) outlive it,
         // and so may automated backups replicated to another region.
@@ -127,6 +143,25 @@ impl DestroyDeletesBackups {
         if replicated {
             return;
         }
+        let Some((dab, dab_attr)) = dab else {
+            let message = format!(
+                "skip_final_snapshot is {}, deletion_protection is {} and automated backups \
+                 are off (backup_retention_period is 0): a destroy or replacement of `{}` \
+                 deletes it and leaves no copy at all",
+                describe(&skip, skip_attr),
+                describe(&dp, dp_attr),
+                inst.address
+            );
+            cx.report(
+                self,
+                inst,
+                skip_attr,
+                message,
+                "set `skip_final_snapshot = false` (a delete takes a final snapshot first), \
+                 and turn automated backups on (RC201)",
+            );
+            return;
+        };
         let message = format!(
             "skip_final_snapshot is {}, deletion_protection is {} and \
              delete_automated_backups is {}: a destroy or replacement of `{}` deletes it \
