@@ -182,12 +182,20 @@ pub fn one_destination(set: &[&str]) -> Result<(), String> {
 
 /// Checks a `grafana_dashboards_dir` value; the error says what is wrong and what to set.
 pub fn validate_dashboards_dir(value: &str) -> Result<(), String> {
-    validate_rules_dir(value).map_err(|e| {
-        e.replace("rules_dir", "grafana_dashboards_dir").replace(
-            "Prometheus loads rule files from",
-            "Grafana's file provisioning loads dashboards from",
-        )
-    })
+    if value.trim().is_empty() {
+        return Err(
+            "grafana_dashboards_dir is empty: set it to the directory Grafana's file \
+             provisioning loads dashboards from (its `options.path`), or remove the attribute \
+             to keep dashboards in each SLO's dashboard_json"
+                .to_string(),
+        );
+    }
+    if value.contains('\0') {
+        return Err(format!(
+            "grafana_dashboards_dir {value:?} contains a NUL byte, which no path may contain"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a `rules_dir` value; the error says what is wrong and what to set.
@@ -263,6 +271,20 @@ mod tests {
         let s = Settings::resolve(Some("/etc/prom"), Some("http://p:9090/"), Path::new("/w"));
         assert_eq!(s.destination, dir("/etc/prom"));
         assert_eq!(s.prometheus_url.as_deref(), Some("http://p:9090"));
+    }
+
+    #[test]
+    fn grafana_dashboards_dir_is_resolved_and_checked() {
+        let s = Settings::render_only().with_dashboards_dir(Some("./dash/."), Path::new("/w"));
+        assert_eq!(s.dashboards_dir, Some(PathBuf::from("/w/dash")));
+        let s = Settings::render_only().with_dashboards_dir(None, Path::new("/w"));
+        assert_eq!(s.dashboards_dir, None);
+        let e = validate_dashboards_dir("").unwrap_err();
+        assert!(
+            e.starts_with("grafana_dashboards_dir is empty") && e.contains("Grafana"),
+            "{e}"
+        );
+        assert!(validate_dashboards_dir("/var/lib/grafana/dashboards").is_ok());
     }
 
     #[test]

@@ -41,7 +41,15 @@ fn init_offline_and_schema_lists_provider_attributes() {
         .unwrap_or_else(|| panic!("provider block attributes in {out}"));
     let mut names: Vec<_> = attrs.keys().cloned().collect();
     names.sort();
-    assert_eq!(names, ["prometheus_url", "render_only", "rules_dir"]);
+    assert_eq!(
+        names,
+        [
+            "grafana_dashboards_dir",
+            "prometheus_url",
+            "render_only",
+            "rules_dir"
+        ]
+    );
     for (name, attr) in attrs {
         let t = if name == "render_only" {
             "bool"
