@@ -133,6 +133,27 @@ fn promtool_check(files: &[PathBuf]) {
     );
 }
 
+/// Every `reliability_slo` instance in the state is at most 3 KB (with its OpenSLO
+/// document, when exported); prints the sizes.
+fn assert_state_small(tf: &Terraform) {
+    let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&state).unwrap();
+    for r in json["resources"].as_array().unwrap() {
+        for i in r["instances"].as_array().unwrap() {
+            let text = serde_json::to_string(i).unwrap();
+            if r["type"] == "reliability_slo" {
+                assert!(text.len() <= 3 * 1024, "{} bytes: {text}", text.len());
+                let doc = serde_json::to_string(&i["attributes"]["openslo_yaml"]).unwrap();
+                eprintln!(
+                    "reliability_slo instance state: {} bytes, {} of them openslo_yaml",
+                    text.len(),
+                    doc.len()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn imported_slos_apply_pass_promtool_and_round_trip() {
     let tf = Terraform::new();
@@ -175,26 +196,24 @@ fn imported_slos_apply_pass_promtool_and_round_trip() {
         .resource_values(r#"reliability_slo.imported["search"]"#)
         .expect("in state");
     assert_eq!(search["window"], "4w");
-    // The state stays small with the OpenSLO document in it.
-    let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&state).unwrap();
-    for r in json["resources"].as_array().unwrap() {
-        for i in r["instances"].as_array().unwrap() {
-            let text = serde_json::to_string(i).unwrap();
-            if r["type"] == "reliability_slo" {
-                assert!(text.len() <= 3 * 1024, "{} bytes: {text}", text.len());
-                let doc = serde_json::to_string(&i["attributes"]["openslo_yaml"]).unwrap();
-                eprintln!(
-                    "reliability_slo instance state: {} bytes, {} of them openslo_yaml",
-                    text.len(),
-                    doc.len()
-                );
-            }
-        }
-    }
+    assert_state_small(&tf);
     assert_eq!(tf.plan().code, 0, "re-plan after apply must be empty");
 
-    // Out and in again: the SLOs' own OpenSLO documents give the same SLOs.
+    // Out and in again: the SLOs' own OpenSLO documents (`openslo = true`) give the same
+    // SLOs. Without it there is no document in the state.
+    assert!(values["openslo_yaml"].is_null(), "opt-in: {values}");
+    tf.config(&ISSUE_HCL.replacen(
+        "  calendar_period = each.value.calendar_period\n",
+        "  calendar_period = each.value.calendar_period\n  openslo         = true\n",
+        1,
+    ));
+    tf.apply().success();
+    assert_eq!(
+        tf.plan().code,
+        0,
+        "re-plan after turning the export on is empty"
+    );
+    assert_state_small(&tf);
     let exported: Vec<String> = ["main-page", "search"]
         .iter()
         .map(|k| {
@@ -300,6 +319,7 @@ resource "reliability_slo" "checkout" {
   description   = "Checkout answers"
   labels        = { team = "payments" }
   exclude_query = "max(maintenance_mode{service=\"checkout\"})"
+  openslo       = true
 
   sli {
     events {

@@ -17,6 +17,9 @@ resource "reliability_slo" "imported" {
   description     = each.value.description
   labels          = each.value.labels
 
+  # And out again as OpenSLO (openslo_yaml; off by default to keep the state small).
+  openslo = true
+
   # Set only by documents this provider exported (openslo_yaml): null or empty otherwise.
   exclude_query = each.value.exclude_query
 

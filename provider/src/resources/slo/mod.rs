@@ -145,6 +145,8 @@ pub struct SloState<'a> {
     pub dashboard_file: ValueString<'a>,
     #[serde(borrow = "'a", default)]
     pub dashboard_json: ValueString<'a>,
+    #[serde(default)]
+    pub openslo: ValueBool,
 }
 
 impl SloState<'_> {
@@ -322,9 +324,12 @@ fn render(state: &SloState<'_>, spec: &SloSpec) -> Result<Vec<String>, String> {
         "dashboard_file",
         "dashboard_json",
     ];
+    // Rule files of SLOs that set neither stay as they were before these attributes.
     if config.dashboard.is_null() {
-        // Rule files of SLOs without a dashboard stay as they were before the attribute.
         outputs.push("dashboard");
+    }
+    if config.openslo.is_null() {
+        outputs.push("openslo");
     }
     let json = header::config_json_without(&config, &outputs)?;
     let id = slo_rules::slo_id(&spec.service, &spec.name);
@@ -403,10 +408,16 @@ impl RuleBacked for Slo {
             },
             _ => Value::Unknown,
         };
-        s.openslo_yaml = match spec_of(s) {
-            Ok(Some(spec)) => Value::Value(Cow::Owned(openslo::export(&spec))),
-            // Unknown inputs, or invalid ones (reported by validation).
-            _ => Value::Unknown,
+        // Opt-in: about 1 KB of state per SLO, which large configurations pay on every plan
+        // and apply (docs/benchmarks.md).
+        s.openslo_yaml = match &s.openslo {
+            Value::Null | Value::Value(false) => Value::Null,
+            Value::Unknown => Value::Unknown,
+            Value::Value(true) => match spec_of(s) {
+                Ok(Some(spec)) => Value::Value(Cow::Owned(openslo::export(&spec))),
+                // Unknown inputs, or invalid ones (reported by validation).
+                _ => Value::Unknown,
+            },
         };
     }
 

@@ -36,8 +36,8 @@ const DASHBOARD_JSON_DOC: &str = "With `dashboard = true`, the SLO's Grafana das
     plan shows the difference here).";
 
 /// The `openslo_yaml` attribute's documentation.
-const OPENSLO_YAML_DOC: &str = "This SLO as one OpenSLO v1 `SLO` document (YAML), known at \
-    plan time: `data \"reliability_openslo\"` reads it back into the same SLO (identical \
+const OPENSLO_YAML_DOC: &str = "With `openslo = true`, this SLO as one OpenSLO v1 `SLO` \
+    document (YAML), known at plan time: `data \"reliability_openslo\"` reads it back into the same SLO (identical \
     rules). Events queries are written as `counter: false` rates over `{{.window}}`, a latency \
     SLI as good/total histogram counters; the alerting tiers, maintenance windows and \
     `exclude_query`, which OpenSLO has no fields for, travel as \
@@ -138,6 +138,7 @@ pub fn schema() -> Schema {
                 ("labels", attr(string_map(), Optional, "Labels added to every series and alert of this SLO.")),
                 ("rule_file", attr(String, Computed, "Absolute path of the rule file written; null with `render_only`.")),
                 ("rules_yaml", attr(String, Computed, RULES_YAML_DOC)),
+                ("openslo", attr(AttributeType::Bool, Optional, "Export this SLO as an OpenSLO v1 document in `openslo_yaml`. Default `false`: the document is about 1 KB of Terraform state per SLO, which made a 1,000-SLO apply 1.5× as slow (docs/benchmarks.md).")),
                 ("openslo_yaml", attr(String, Computed, OPENSLO_YAML_DOC)),
                 ("error_budget_minutes", attr(Number, Computed, "Error budget in minutes per period: (1 − objective/100) × period. For `calendar_period`, over 7, 30 or 90 days (a month has 28–31, a quarter 90–92: `reliability_error_budget` gives the current period's actual minutes).")),
                 ("content_sha256", attr(String, Computed, "SHA-256 of the rule file (and dashboard); a change means the stored rules drifted from the configuration.")),
