@@ -135,25 +135,31 @@ impl Backend for RulesDirBackend {
         // The documents the rule file refers to first: a runner never sees alerts for a
         // plan it cannot read. At create, the first file written is claimed; the others
         // are checked too (two resources may share one of them).
+        // A claimed document is on disk with exactly its content already (created, or
+        // adopted from an interrupted apply): it is not written a second time.
+        let mut claimed = None;
         if let Some(owner) = creating {
             let first = others.first().unwrap_or(rules);
             if let Err(p) = self.claim(first, owner) {
                 return Outcome::failed(p);
             }
+            claimed = Some(first.name.as_str());
             for doc in docs.iter().filter(|d| d.name != first.name) {
                 if let Err(p) = self.check_not_foreign(doc, owner) {
                     return Outcome::failed(p);
                 }
             }
         }
-        for doc in others {
+        for doc in others.iter().filter(|d| Some(d.name.as_str()) != claimed) {
             if let Err(p) = self.write(doc) {
                 return Outcome::failed(p);
             }
         }
         let reloader = self.expect_change(self.dir.root());
-        if let Err(p) = self.write(rules) {
-            return Outcome::failed(p);
+        if Some(rules.name.as_str()) != claimed {
+            if let Err(p) = self.write(rules) {
+                return Outcome::failed(p);
+            }
         }
         // Written: a failed reload is reported, and the state records what is on disk.
         Outcome::done_with(reload(reloader).err())
