@@ -3,16 +3,13 @@
 //! whether a page or a ticket fires), sortable by any column. Pure: it reads nothing; its
 //! queries run in Grafana against the SLOs' recorded series.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description, Schema};
 use tf_provider::value::{Value, ValueEmpty, ValueList, ValueString};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
+use crate::resources::schema::{attr, named};
 use crate::rules::dashboard::{overview, overview_uid, to_text, OverviewSlo};
 
 /// The default title.
@@ -38,21 +35,12 @@ pub struct DashboardDataSource;
 pub fn schema() -> Schema {
     use AttributeConstraint::{Computed, Optional, Required};
     use AttributeType::{List, String};
-    let a = |t, c, d: &str| Attribute {
-        attr_type: t,
-        constraint: c,
-        description: Description::markdown(d),
-        ..Default::default()
-    };
-    let attributes: HashMap<std::string::String, Attribute> = [
-        ("slo_ids", a(List(Box::new(String)), Required, "Ids of the SLOs to show (`reliability_slo.x.id`), at least one.")),
-        ("title", a(String, Optional, &format!("Dashboard title; default `{DEFAULT_TITLE}`. The uid follows from it."))),
-        ("uid", a(String, Computed, "The dashboard's uid: `slo-overview-` and a hash of the title.")),
-        ("dashboard_json", a(String, Computed, "The Grafana dashboard model (JSON), for `grafana_dashboard { config_json = … }` or a file in a provisioned directory.")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let attributes = named(vec![
+        ("slo_ids", attr(List(Box::new(String)), Required, "Ids of the SLOs to show (`reliability_slo.x.id`), at least one.")),
+        ("title", attr(String, Optional, &format!("Dashboard title; default `{DEFAULT_TITLE}`. The uid follows from it."))),
+        ("uid", attr(String, Computed, "The dashboard's uid: `slo-overview-` and a hash of the title.")),
+        ("dashboard_json", attr(String, Computed, "The Grafana dashboard model (JSON), for `grafana_dashboard { config_json = … }` or a file in a provisioned directory.")),
+    ]);
     Schema {
         version: 1,
         block: Block {

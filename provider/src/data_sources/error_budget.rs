@@ -13,14 +13,11 @@
 //! a new service deploy and its message still renders.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description, Schema};
 use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueString};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
@@ -28,6 +25,7 @@ use super::first_evaluation::{self, Outcome};
 use crate::backend::prometheus;
 use crate::context::Context;
 use crate::resources::num::Num;
+use crate::resources::schema::{attr, named};
 use crate::rules::calendar::{self, format_rfc3339, Calendar};
 use crate::rules::conventions as conv;
 use crate::settings::validate_prometheus_url;
@@ -76,32 +74,23 @@ impl ErrorBudgetDataSource {
 pub fn schema() -> Schema {
     use AttributeConstraint::{Computed, Optional, Required};
     use AttributeType::{Bool, Number, String};
-    let a = |t, c, d: &str| Attribute {
-        attr_type: t,
-        constraint: c,
-        description: Description::markdown(d),
-        ..Default::default()
-    };
-    let attributes: HashMap<std::string::String, Attribute> = [
-        ("slo_id", a(String, Required, "The SLO's id, `<service>-<name>` (e.g. `reliability_slo.checkout.id`).")),
-        ("prometheus_url", a(String, Optional, "Prometheus to query; defaults to the provider's `prometheus_url`.")),
-        ("objective", a(Number, Computed, "The objective as a ratio (`0.999`).")),
-        ("sli", a(Number, Computed, "The SLI over the SLO period: good events / all events for `events` and `latency` SLIs (`0.9995`), the time average for `raw` ones. Null when the period has no events (`has_data = false`).")),
-        ("error_budget_remaining", a(Number, Computed, "Share of the period's error budget left: 1 is untouched, 0 or less is spent. 1 when the period has no events yet (`has_data = false`).")),
-        ("current_burn_rate", a(Number, Computed, "Burn rate over the last 5 minutes (1 spends the budget exactly over the period). Null when there is no traffic.")),
-        ("period_burn_rate", a(Number, Computed, "Burn rate over the whole period; 0 when the period has no events yet.")),
-        ("exhausted", a(Bool, Computed, "`true` when no error budget is left (`error_budget_remaining <= 0`); `false` without data.")),
-        ("has_data", a(Bool, Computed, "`false` when the SLO's period has no events yet (a new service, or rules that have not been evaluated within the wait): the budget then reads as whole and a warning says so.")),
-        ("period", a(String, Computed, "The period the budget covers, as the SLO's series name it: `30d`, `4w` (rolling) or `1W`, `1M`, `1Q` (calendar).")),
-        ("calendar_period", a(String, Computed, "`week`, `month` or `quarter` for a calendar SLO; null for a rolling one.")),
-        ("period_start", a(String, Computed, "Start of the period the budget covers (RFC 3339, UTC): the calendar period's first instant, or `period` before the query's evaluation time for a rolling one.")),
-        ("period_end", a(String, Computed, "End of that period: the next calendar period's start, or the evaluation time for a rolling one.")),
-        ("error_budget_minutes", a(Number, Computed, "The error budget of this period in minutes, over its actual length (28–31 days for a month).")),
-        ("maintenance_excluded", a(Bool, Computed, "`true` when the SLO leaves maintenance windows or `exclude_query` time out of its budget.")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let attributes = named(vec![
+        ("slo_id", attr(String, Required, "The SLO's id, `<service>-<name>` (e.g. `reliability_slo.checkout.id`).")),
+        ("prometheus_url", attr(String, Optional, "Prometheus to query; defaults to the provider's `prometheus_url`.")),
+        ("objective", attr(Number, Computed, "The objective as a ratio (`0.999`).")),
+        ("sli", attr(Number, Computed, "The SLI over the SLO period: good events / all events for `events` and `latency` SLIs (`0.9995`), the time average for `raw` ones. Null when the period has no events (`has_data = false`).")),
+        ("error_budget_remaining", attr(Number, Computed, "Share of the period's error budget left: 1 is untouched, 0 or less is spent. 1 when the period has no events yet (`has_data = false`).")),
+        ("current_burn_rate", attr(Number, Computed, "Burn rate over the last 5 minutes (1 spends the budget exactly over the period). Null when there is no traffic.")),
+        ("period_burn_rate", attr(Number, Computed, "Burn rate over the whole period; 0 when the period has no events yet.")),
+        ("exhausted", attr(Bool, Computed, "`true` when no error budget is left (`error_budget_remaining <= 0`); `false` without data.")),
+        ("has_data", attr(Bool, Computed, "`false` when the SLO's period has no events yet (a new service, or rules that have not been evaluated within the wait): the budget then reads as whole and a warning says so.")),
+        ("period", attr(String, Computed, "The period the budget covers, as the SLO's series name it: `30d`, `4w` (rolling) or `1W`, `1M`, `1Q` (calendar).")),
+        ("calendar_period", attr(String, Computed, "`week`, `month` or `quarter` for a calendar SLO; null for a rolling one.")),
+        ("period_start", attr(String, Computed, "Start of the period the budget covers (RFC 3339, UTC): the calendar period's first instant, or `period` before the query's evaluation time for a rolling one.")),
+        ("period_end", attr(String, Computed, "End of that period: the next calendar period's start, or the evaluation time for a rolling one.")),
+        ("error_budget_minutes", attr(Number, Computed, "The error budget of this period in minutes, over its actual length (28–31 days for a month).")),
+        ("maintenance_excluded", attr(Bool, Computed, "`true` when the SLO leaves maintenance windows or `exclude_query` time out of its budget.")),
+    ]);
     Schema {
         version: 1,
         block: Block {
