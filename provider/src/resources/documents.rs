@@ -5,6 +5,8 @@
 //! stays small").
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use tf_provider::value::{Value, ValueString};
 use tf_provider::Diagnostics;
@@ -43,7 +45,7 @@ pub(super) fn documents<T: RuleBacked>(
     state: &T::State<'_>,
 ) -> Result<Option<Vec<String>>, ()> {
     match T::spec(state) {
-        Ok(Some(spec)) => match T::render(state, &spec) {
+        Ok(Some(spec)) => match rendered::<T>(state, &spec) {
             Ok(contents) => Ok(Some(contents)),
             Err(e) => {
                 diags.root_error(format!("Cannot generate {} rules", T::WHAT), e);
@@ -56,6 +58,42 @@ pub(super) fn documents<T: RuleBacked>(
             Err(())
         }
     }
+}
+
+/// How many renders [`rendered`] keeps (then it starts over).
+const RENDERED_MAX: usize = 64;
+
+/// [`RuleBacked::render`], remembered from a resource's plan to its apply: in `apply`,
+/// Terraform plans each resource again right before applying it, in the same provider
+/// process, and rendering (generation and YAML) is most of the provider's work there. The
+/// key is the state without its generated attributes (the id, locations, contents and hash
+/// follow from the rest, and no render reads them), so a render is a pure function of it.
+/// An entry is taken out when used; at most [`RENDERED_MAX`] wait (Terraform applies 10
+/// resources at a time), and a miss only renders again.
+fn rendered<T: RuleBacked>(state: &T::State<'_>, spec: &T::Spec) -> Result<Vec<String>, String> {
+    static RENDERED: OnceLock<Mutex<HashMap<String, Vec<String>>>> = OnceLock::new();
+    let mut bare = state.clone();
+    let out = T::outputs(&mut bare);
+    *out.id = Value::Null;
+    *out.hash = Value::Null;
+    for (location, content) in out.docs {
+        *location = Value::Null;
+        *content = Value::Null;
+    }
+    let Ok(key) = serde_json::to_string(&bare).map(|json| format!("{}{json}", T::TYPE_NAME)) else {
+        return T::render(state, spec);
+    };
+    let memo = RENDERED.get_or_init(Default::default);
+    if let Some(docs) = memo.lock().unwrap_or_else(|e| e.into_inner()).remove(&key) {
+        return Ok(docs);
+    }
+    let docs = T::render(state, spec)?;
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= RENDERED_MAX {
+        memo.clear();
+    }
+    memo.insert(key, docs.clone());
+    Ok(docs)
 }
 
 /// Fills every computed attribute that follows from the configuration: defaults, the

@@ -19,7 +19,7 @@ use super::header::{embedded_config, CONFIG_PREFIX};
 use crate::backend::{Backend, Doc, Found, Owner};
 use crate::context::Context;
 
-use super::documents::{claim, compute, compute_documents, documents, done, locations, refresh};
+use super::documents::{claim, compute, compute_documents, done, locations, refresh};
 pub use super::rule_backed::{Outputs, RuleBacked};
 
 /// Adapts a [`RuleBacked`] resource to tf-provider's [`Resource`].
@@ -44,9 +44,16 @@ fn apply<'a, T: RuleBacked>(
     planned: T::State<'a>,
     creating: bool,
 ) -> Option<T::State<'a>> {
-    let mut state = compute::<T>(diags, backend, planned);
-    spec_at_apply(diags, T::TYPE_NAME, T::spec(&state))?;
-    let contents = documents::<T>(diags, &state).ok().flatten()?;
+    let (mut state, contents) = compute_documents::<T>(diags, backend, planned);
+    // Errors were reported by the render; this says why there is nothing to render.
+    let contents = match contents {
+        Some(contents) => contents,
+        None if diags.errors.is_empty() => {
+            spec_at_apply(diags, T::TYPE_NAME, T::spec(&state))?;
+            return None;
+        }
+        None => return None,
+    };
     let names = T::doc_names(&state)?;
     let docs: Vec<Doc> = names
         .into_iter()

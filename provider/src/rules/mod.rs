@@ -14,6 +14,7 @@
 //! - [`calendar`]: calendar-aligned periods (week, month, quarter) and civil dates.
 //! - [`weekly`]: weekday names and times of day of maintenance windows.
 //! - [`model`]: rule file types and their YAML rendering.
+//! - [`yaml`]: a rule file's YAML written directly, as `serde_yaml_ng` writes it.
 //! - [`notification`]: an Alertmanager configuration from a notification policy.
 //! - [`openslo`]: OpenSLO v1 documents in (as SLO models) and out.
 
@@ -35,6 +36,7 @@ pub mod slo;
 mod snapshot;
 pub mod weekly;
 pub mod window;
+pub mod yaml;
 
 pub use field_error::FieldError;
 pub use model::{render_yaml, AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup};

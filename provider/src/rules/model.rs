@@ -83,10 +83,7 @@ pub fn comment_lines(text: &str) -> String {
 /// becomes a `# `-prefixed comment line (an empty header adds nothing). Deterministic.
 pub fn render_yaml(file: &RuleFile, header_comment: &str) -> String {
     let mut out = comment_lines(header_comment);
-    // Serialising plain strings and string maps cannot fail.
-    let body = serde_yaml_ng::to_string(file)
-        .unwrap_or_else(|e| format!("# could not render rule file: {e}\ngroups: []\n"));
-    out.push_str(&body);
+    out.push_str(&super::yaml::to_yaml(file));
     out
 }
 
