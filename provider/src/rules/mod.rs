@@ -8,7 +8,8 @@
 //! - [`dashboard`]: Grafana dashboards of SLOs (one per SLO, and an overview).
 //! - [`cron`]: cron schedules, their validation and longest gap.
 //! - [`labels`]: label and metric name checks, user label maps.
-//! - [`promql`]: PromQL string literals and alert-template text.
+//! - [`promql`]: PromQL string literals and alert-template text; [`promql::check`], whether
+//!   an expression parses and its type (`promql_check.rs`: without compiling its regexes).
 //! - [`field_error`]: [`FieldError`], a validation error on one attribute.
 //! - [`window`]: SLO periods and Prometheus durations.
 //! - [`calendar`]: calendar-aligned periods (week, month, quarter) and civil dates.
@@ -31,6 +32,7 @@ pub mod model;
 pub mod notification;
 pub mod openslo;
 pub mod promql;
+mod promql_check;
 pub mod slo;
 #[cfg(test)]
 mod snapshot;

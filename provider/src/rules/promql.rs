@@ -1,35 +1,10 @@
 //! Text helpers for PromQL expressions and Prometheus' alert templates.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-
-use promql_parser::parser::value::ValueType;
 
 use super::conventions::LABEL_LE;
 
-/// How many checked expressions [`check`] remembers (then it starts over).
-const CHECKED_MAX: usize = 20_000;
-
-/// The type `expr` evaluates to when it parses as PromQL, and the parser's message when
-/// not. Remembered per
-/// expression for the process' life: Terraform validates and plans every resource in one
-/// provider process, so each query would otherwise be parsed (and its regex matchers
-/// compiled) several times per run. A pure function of `expr`, as the parser is.
-pub fn check(expr: &str) -> Result<ValueType, String> {
-    static CHECKED: OnceLock<Mutex<HashMap<String, Result<ValueType, String>>>> = OnceLock::new();
-    let memo = CHECKED.get_or_init(Default::default);
-    if let Some(r) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(expr) {
-        return r.clone();
-    }
-    let result = promql_parser::parser::parse(expr).map(|e| e.value_type());
-    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
-    if memo.len() >= CHECKED_MAX {
-        memo.clear();
-    }
-    memo.insert(expr.to_string(), result.clone());
-    result
-}
+pub use super::promql_check::check;
 
 /// A PromQL double-quoted string literal: backslash, double quote, newline, carriage
 /// return and tab are escaped, so the parser reads the value back unchanged.
