@@ -2,26 +2,12 @@
 
 use tf_provider::{AttributePath, Diagnostics};
 
-/// At apply, the generator's model must be known and valid: reports why not otherwise.
-pub fn spec_at_apply<S>(
-    diags: &mut Diagnostics,
-    type_name: &str,
-    spec: Result<Option<S>, Vec<FieldErr>>,
-) -> Option<S> {
-    match spec {
-        Ok(Some(spec)) => Some(spec),
-        Ok(None) => {
-            diags.root_error(
-                "Unknown values at apply",
-                format!("every attribute of {type_name} must be known when it is applied"),
-            );
-            None
-        }
-        Err(errs) => {
-            report(diags, errs);
-            None
-        }
-    }
+/// The error of an apply whose state still has unknown values.
+pub fn unknown_at_apply(diags: &mut Diagnostics, type_name: &str) {
+    diags.root_error(
+        "Unknown values at apply",
+        format!("every attribute of {type_name} must be known when it is applied"),
+    );
 }
 
 /// Map attributes: a step after one of these is a map key.

@@ -14,7 +14,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use super::diagnostics::{report, spec_at_apply};
+use super::diagnostics::{report, unknown_at_apply};
 use super::header::{embedded_config, CONFIG_PREFIX};
 use crate::backend::{Backend, Doc, Found, Owner};
 use crate::context::Context;
@@ -45,14 +45,12 @@ fn apply<'a, T: RuleBacked>(
     creating: bool,
 ) -> Option<T::State<'a>> {
     let (mut state, contents) = compute_documents::<T>(diags, backend, planned);
-    // Errors were reported by the render; this says why there is nothing to render.
-    let contents = match contents {
-        Some(contents) => contents,
-        None if diags.errors.is_empty() => {
-            spec_at_apply(diags, T::TYPE_NAME, T::spec(&state))?;
-            return None;
+    let Some(contents) = contents else {
+        // Nothing rendered and nothing reported (an invalid state was): an input is unknown.
+        if diags.errors.is_empty() {
+            unknown_at_apply(diags, T::TYPE_NAME);
         }
-        None => return None,
+        return None;
     };
     let names = T::doc_names(&state)?;
     let docs: Vec<Doc> = names
