@@ -15,5 +15,5 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --no-fail-fast
 if command -v terraform >/dev/null && [ "$(command -v terraform)" != "$root/.local/bin/terraform" ]; then
   echo "==> provider acceptance tests again on $("$root/.local/bin/terraform" version | head -1)"
-  TERRAFORM="$root/.local/bin/terraform" cargo test --workspace --test provider_config --test slo --test mirror --test vmalert --test ruler --test notification_policy --test notification_mimir --test live_fire --test plan --test budget_periods --test error_budget --test identities --test upgrade --test reload --test dashboard --test openslo --test plan_backup
+  TERRAFORM="$root/.local/bin/terraform" cargo test --workspace --test provider_config --test slo --test mirror --test vmalert --test ruler --test notification_policy --test notification_mimir --test live_fire --test plan --test budget_periods --test error_budget --test identities --test upgrade --test reload --test dashboard --test openslo --test plan_backup --test readme
 fi

@@ -265,3 +265,37 @@ fn render_only_example_builds_a_prometheus_rule() {
     let out = tf.run(&["output", "-raw", "backup_schedule"]).success();
     assert_eq!(out.stdout.trim(), "0 3 * * *");
 }
+
+/// The provider block of `docs/index.md` (`examples/provider/provider.tf`), as written, with
+/// an SLO and a notification policy: with nothing answering on its Prometheus and
+/// Alertmanager addresses (or something), the apply writes both files where it says, and
+/// the re-plan is empty.
+#[test]
+fn provider_example_applies_as_written() {
+    let tf = Terraform::new();
+    let example = reliability_e2e::workspace_root().join("examples/provider/provider.tf");
+    let policy = r#"
+resource "reliability_notification_policy" "main" {
+  receiver {
+    name = "pager"
+    pagerduty { routing_key_file = "/etc/alertmanager/pagerduty.key" }
+  }
+  page_receiver   = "pager"
+  ticket_receiver = "pager"
+}
+"#;
+    tf.config(&format!(
+        "{}\n{SLO}\n{policy}",
+        std::fs::read_to_string(example).unwrap()
+    ));
+    tf.init();
+    tf.apply().success();
+    for file in [
+        "prometheus/rules.d/slo_svc@availability.yml",
+        "alertmanager/alertmanager.yml",
+    ] {
+        assert!(tf.path().join(file).is_file(), "{file} written");
+    }
+    let out = tf.plan();
+    assert_eq!(out.code, 0, "re-plan after apply is empty: {out}");
+}
