@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::dir::{describe_io_error, RulesDir};
+use super::dir::{describe_io_error, NotCreated, RulesDir};
 use super::{Backend, Doc, Found, Outcome, Owner, Planned, Problem};
 
 /// Whether a document is a dashboard (by its name).
@@ -64,43 +64,36 @@ impl DashboardsDir {
 
     /// Writes `doc`; at create, only over nothing or over the same content.
     fn put(&self, doc: &Doc, creating: Option<Owner<'_>>) -> Result<(), Problem> {
-        let path = self.root().join(&doc.name);
-        let io = |e: std::io::Error| {
+        let io = |action: &str, path: &Path, e: std::io::Error| {
             Problem::new(
                 "Cannot write dashboard file",
                 format!(
                     "{}; check the provider's grafana_dashboards_dir",
-                    describe_io_error("write", &path, &e)
+                    describe_io_error(action, path, &e)
                 ),
             )
         };
         if let Some(owner) = creating {
-            match self.dir.create_new(&doc.name, &doc.content) {
-                Ok(_) => return Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let existing = self.read(&self.location(&doc.name))?;
-                    if existing.as_deref().is_some_and(|e| e != doc.content) {
-                        return Err(Problem::new(
-                            "Dashboard file already exists",
-                            format!(
-                                "{} already exists with other content, so another \
-                                 configuration may own it. Bring the SLO under this resource \
-                                 with `terraform import {}.<name> {}`, or remove the file and \
-                                 apply again",
-                                path.display(),
-                                owner.type_name,
-                                owner.id
-                            ),
-                        ));
-                    }
-                }
-                Err(e) => return Err(io(e)),
-            }
+            return match self.dir.create_or_adopt(&doc.name, &doc.content) {
+                Ok(()) => Ok(()),
+                Err(NotCreated::Foreign(path)) => Err(Problem::new(
+                    "Dashboard file already exists",
+                    format!(
+                        "{} already exists with other content, so another configuration may \
+                         own it. Bring the SLO under this resource with `terraform import \
+                         {}.<name> {}`, or remove the file and apply again",
+                        path.display(),
+                        owner.type_name,
+                        owner.id
+                    ),
+                )),
+                Err(NotCreated::Io(action, path, e)) => Err(io(action, &path, e)),
+            };
         }
         self.dir
             .write_atomic(&doc.name, &doc.content)
             .map(|_| ())
-            .map_err(io)
+            .map_err(|e| io("write", &self.root().join(&doc.name), e))
     }
 
     fn delete(&self, location: &str) -> Result<(), Problem> {

@@ -10,6 +10,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// Why [`RulesDir::create_or_adopt`] did not create or adopt a file.
+#[derive(Debug)]
+pub enum NotCreated {
+    /// A file of that name holds other contents: another configuration may own it.
+    Foreign(PathBuf),
+    /// Reading (`"read"`) or writing (`"write"`) it failed.
+    Io(&'static str, PathBuf, io::Error),
+}
+
 /// A directory of rule files managed by the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RulesDir {
@@ -105,6 +114,32 @@ impl RulesDir {
         result?;
         sync_dir(&self.root)?;
         Ok(target)
+    }
+
+    /// At create time: writes `file_name` only if no file has that name yet
+    /// ([`RulesDir::create_new`]: of two applies creating it, exactly one wins); an existing
+    /// file with exactly `contents` (left by an interrupted apply) is adopted.
+    pub fn create_or_adopt(&self, file_name: &str, contents: &str) -> Result<(), NotCreated> {
+        match self.create_new(file_name, contents) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                match self.holds_other(file_name, contents) {
+                    Ok(false) => Ok(()),
+                    Ok(true) => Err(NotCreated::Foreign(self.root.join(file_name))),
+                    Err(e) => Err(NotCreated::Io("read", self.root.join(file_name), e)),
+                }
+            }
+            Err(e) => Err(NotCreated::Io("write", self.root.join(file_name), e)),
+        }
+    }
+
+    /// Whether the file `file_name` exists with other contents than `contents`.
+    pub fn holds_other(&self, file_name: &str, contents: &str) -> io::Result<bool> {
+        match fs::read(self.path_of(file_name)?) {
+            Ok(existing) => Ok(existing != contents.as_bytes()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes `contents` to a fresh temporary file beside `file_name` (creating the directory
@@ -294,6 +329,26 @@ mod tests {
         assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("first\n"));
         let names: Vec<_> = fs::read_dir(dir.root()).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "no temp file left: {names:?}");
+    }
+
+    #[test]
+    fn create_or_adopt_creates_adopts_the_same_content_and_refuses_other_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RulesDir::new(tmp.path());
+        dir.create_or_adopt("a.yml", "first\n").unwrap();
+        dir.create_or_adopt("a.yml", "first\n").unwrap();
+        match dir.create_or_adopt("a.yml", "second\n") {
+            Err(NotCreated::Foreign(path)) => assert_eq!(path, tmp.path().join("a.yml")),
+            other => panic!("expected Foreign, got {other:?}"),
+        }
+        assert_eq!(dir.read("a.yml").unwrap().as_deref(), Some("first\n"));
+        assert!(!dir.holds_other("a.yml", "first\n").unwrap());
+        assert!(dir.holds_other("a.yml", "second\n").unwrap());
+        assert!(!dir.holds_other("missing.yml", "x").unwrap());
+        assert!(matches!(
+            dir.create_or_adopt("../a.yml", "x"),
+            Err(NotCreated::Io("write", _, _))
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::dir::{describe_io_error, RulesDir};
+use super::dir::{describe_io_error, NotCreated, RulesDir};
 use super::reload;
 use super::{Backend, Doc, Found, Outcome, Owner, Problem};
 
@@ -32,39 +32,21 @@ impl RulesDirBackend {
         Some(reloader)
     }
 
-    /// At create time: writes `doc` only if no file has its name yet (atomically, so that of
-    /// two applies creating the same file exactly one wins). An existing file with the same
-    /// content (left by an interrupted apply) is adopted.
+    /// At create time: writes `doc` only if no file has its name yet, or adopts the file
+    /// an interrupted apply left with the same content ([`RulesDir::create_or_adopt`]).
     fn claim(&self, doc: &Doc, owner: Owner<'_>) -> Result<(), Problem> {
-        match self.dir.create_new(&doc.name, &doc.content) {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                self.check_not_foreign(doc, owner)
-            }
-            Err(e) => Err(Problem::new(
-                "Cannot write rule file",
-                describe_io_error("write", &self.dir.root().join(&doc.name), &e),
-            )),
-        }
+        self.dir
+            .create_or_adopt(&doc.name, &doc.content)
+            .map_err(|e| not_created(e, owner))
     }
 
     /// Refuses a file that exists with other content than `doc`'s.
     fn check_not_foreign(&self, doc: &Doc, owner: Owner<'_>) -> Result<(), Problem> {
         let path = self.dir.root().join(&doc.name);
-        match read_file(&path) {
-            Ok(Some(existing)) if existing != doc.content => Err(Problem::new(
-                "Rule file already exists",
-                format!(
-                    "{} already exists with other content, so another configuration may own it. \
-                     Bring it under this resource with `terraform import {}.<name> {}`, \
-                     or remove the file and apply again",
-                    path.display(),
-                    owner.type_name,
-                    owner.id
-                ),
-            )),
-            Ok(_) => Ok(()),
-            Err(e) => Err(Problem::new("Cannot read rules directory", e)),
+        match self.dir.holds_other(&doc.name, &doc.content) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(not_created(NotCreated::Foreign(path), owner)),
+            Err(e) => Err(not_created(NotCreated::Io("read", path, e), owner)),
         }
     }
 
@@ -100,6 +82,31 @@ fn reload(reloader: Option<Arc<reload::Reloader<reload::Dyn>>>) -> Result<(), Pr
         }
         reload::Outcome::Reloaded(Err(msg)) => Err(Problem::new("Prometheus reload failed", msg)),
         _ => Ok(()),
+    }
+}
+
+/// The problem of a rule file that could not be created for `owner`.
+fn not_created(e: NotCreated, owner: Owner<'_>) -> Problem {
+    match e {
+        NotCreated::Foreign(path) => Problem::new(
+            "Rule file already exists",
+            format!(
+                "{} already exists with other content, so another configuration may own it. \
+                 Bring it under this resource with `terraform import {}.<name> {}`, or remove \
+                 the file and apply again",
+                path.display(),
+                owner.type_name,
+                owner.id
+            ),
+        ),
+        NotCreated::Io("read", path, e) => Problem::new(
+            "Cannot read rules directory",
+            describe_io_error("read", &path, &e),
+        ),
+        NotCreated::Io(action, path, e) => Problem::new(
+            "Cannot write rule file",
+            describe_io_error(action, &path, &e),
+        ),
     }
 }
 
