@@ -80,11 +80,7 @@ pub fn validate_alertmanager_config_file(value: &str) -> Result<(), String> {
              Alertmanager loads with --config.file, e.g. \"/etc/alertmanager/alertmanager.yml\""
         ));
     }
-    if value.contains('\0') {
-        return Err(format!(
-            "alertmanager config_file {value:?} contains a NUL byte, which no path may contain"
-        ));
-    }
+    no_nul("alertmanager config_file", value)?;
     let name = Path::new(value)
         .file_name()
         .and_then(|n| n.to_str())
@@ -182,37 +178,41 @@ pub fn one_destination(set: &[&str]) -> Result<(), String> {
 
 /// Checks a `grafana_dashboards_dir` value; the error says what is wrong and what to set.
 pub fn validate_dashboards_dir(value: &str) -> Result<(), String> {
-    if value.trim().is_empty() {
-        return Err(
-            "grafana_dashboards_dir is empty: set it to the directory Grafana's file \
-             provisioning loads dashboards from (its `options.path`), or remove the attribute \
-             to keep dashboards in each SLO's dashboard_json"
-                .to_string(),
-        );
-    }
-    if value.contains('\0') {
-        return Err(format!(
-            "grafana_dashboards_dir {value:?} contains a NUL byte, which no path may contain"
-        ));
-    }
-    Ok(())
+    validate_dir(
+        "grafana_dashboards_dir",
+        value,
+        "set it to the directory Grafana's file provisioning loads dashboards from (its \
+         `options.path`), or remove the attribute to keep dashboards in each SLO's \
+         dashboard_json",
+    )
 }
 
 /// Checks a `rules_dir` value; the error says what is wrong and what to set.
 pub fn validate_rules_dir(value: &str) -> Result<(), String> {
+    validate_dir(
+        "rules_dir",
+        value,
+        "set it to the directory Prometheus loads rule files from (e.g. \"rules\"), or remove \
+         the attribute to use the default \"reliability-rules\"",
+    )
+}
+
+/// A directory attribute: not empty (`if_empty` says what to set), no NUL byte.
+fn validate_dir(attribute: &str, value: &str, if_empty: &str) -> Result<(), String> {
     if value.trim().is_empty() {
-        return Err(
-            "rules_dir is empty: set it to the directory Prometheus loads rule files from \
-             (e.g. \"rules\"), or remove the attribute to use the default \"reliability-rules\""
-                .to_string(),
-        );
+        return Err(format!("{attribute} is empty: {if_empty}"));
     }
-    if value.contains('\0') {
-        return Err(format!(
-            "rules_dir {value:?} contains a NUL byte, which no path may contain"
-        ));
+    no_nul(attribute, value)
+}
+
+/// A path attribute may not contain a NUL byte.
+fn no_nul(attribute: &str, value: &str) -> Result<(), String> {
+    match value.contains('\0') {
+        true => Err(format!(
+            "{attribute} {value:?} contains a NUL byte, which no path may contain"
+        )),
+        false => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks a `prometheus_url` value: an absolute `http://` or `https://` URL with a host.
